@@ -1,0 +1,212 @@
+#!/usr/bin/env python3
+"""Fix-rate benchmark: run `ferrofix fix --write --json` on corpus cases and count verified fixes.
+
+    python bench/fixrate.py ../shared/bench/explain ../shared/bench/mutants [--no-llm] [--jobs N]
+        [--limit N] [--case-timeout S] [--model NAME] [--report FILE] [--filter SUBSTR]
+
+A corpus is a directory of explain-style cases (`<id>/Cargo.toml`, `<id>/expected/`, `<id>/case.json`)
+or of mutant JSON files (built with the corpus's `materialize.py`; needs the Debian packages in its
+`apt-packages.txt`). The tool under test sees only the scratch copy, never the case metadata or the
+reference. A case counts as fixed when the case's check passes afterwards, only `.rs` files changed,
+and the change is not deletion-only where the reference adds code. Prints figures and writes a JSON
+report; it is not a pass/fail test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "shared"))
+from ferrofix.edits import is_deletion_only  # noqa: E402
+
+
+def discover(corpus: Path) -> list[dict]:
+    cases = []
+    for p in sorted(corpus.iterdir()):
+        if p.is_dir() and (p / "case.json").is_file():
+            meta = json.loads((p / "case.json").read_text())
+            cases.append({"id": meta["id"], "kind": "explain", "dir": str(p), "codes": meta.get("error_codes", []),
+                          "check": meta.get("check", "cargo check")})
+        elif p.suffix == ".json" and p.name != "case.json":
+            meta = json.loads(p.read_text())
+            if "patch" in meta:
+                cases.append({"id": meta["id"], "kind": "mutant", "json": str(p), "codes": meta.get("error_codes", []),
+                              "check": meta.get("check", "cargo check"),
+                              "materialize": str(corpus / "materialize.py")})
+    return cases
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    out = {}
+    for dp, dn, fn in os.walk(root):
+        dn[:] = [d for d in dn if d not in ("target", ".git")]
+        for n in fn:
+            p = Path(dp) / n
+            out[p.relative_to(root).as_posix()] = p.read_bytes()
+    return out
+
+
+def prepare(case: dict, work: Path) -> tuple[Path, Path]:
+    """Build the broken crate in work/case and the reference in work/ref; returns both."""
+    dest, ref = work / "case", work / "ref"
+    if case["kind"] == "explain":
+        src = Path(case["dir"])
+        shutil.copytree(src, dest, ignore=shutil.ignore_patterns("expected", "case.json", "target"),
+                        copy_function=shutil.copy)
+        shutil.copytree(dest, ref, copy_function=shutil.copy)
+        for p in (src / "expected").rglob("*"):
+            if p.is_file():
+                t = ref / p.relative_to(src / "expected")
+                t.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(p, t)
+    else:
+        for d, extra in ((dest, []), (ref, ["--fixed"])):
+            subprocess.run([sys.executable, case["materialize"], case["json"], str(d), *extra],
+                           check=True, capture_output=True)
+    return dest, ref
+
+
+def run_case(case: dict, args) -> dict:
+    work = Path(tempfile.mkdtemp(prefix=f"ffbench-{case['id'][:40]}-"))
+    res = {"id": case["id"], "kind": case["kind"], "codes": case["codes"], "fixed": False}
+    try:
+        dest, ref = prepare(case, work)
+        before = snapshot(dest)
+        env = dict(os.environ, FERROFIX_CACHE_DIR=str(work / "cache"))
+        cmd = [sys.executable, "-m", "ferrofix", "fix", str(dest), "--write", "--json",
+               "--timeout", str(args.case_timeout)]
+        if args.no_llm:
+            cmd.append("--no-llm")
+        if args.model:
+            cmd += ["--model", args.model]
+        t0 = time.monotonic()
+        try:
+            p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=args.case_timeout + 120)
+        except subprocess.TimeoutExpired:
+            res.update(error="timeout", seconds=time.monotonic() - t0)
+            return res
+        res["seconds"] = round(time.monotonic() - t0, 2)
+        res["exit"] = p.returncode
+        try:
+            out = json.loads(p.stdout)
+        except json.JSONDecodeError:
+            res["error"] = (p.stderr.strip().splitlines() or ["no output"])[-1][:300]
+            return res
+        res["claimed"] = out["fixed"]
+        res["tokens"] = out.get("tokens", 0)
+        accepted = [s for s in out["stages"] if s["outcome"] == "accepted"]
+        res["stages"] = sorted({s["stage"] for s in accepted})
+        res["attempts"] = len(out["stages"])
+        after = snapshot(dest)
+        changed = [f for f in after if after[f] != before.get(f)] + [f for f in before if f not in after]
+        res["changed"] = changed
+        non_rs = [f for f in changed if not f.endswith(".rs") and not f.endswith(".ferrofix.bak")]
+        # verify independently: fresh target dir
+        chk = subprocess.run(case["check"].split(), cwd=dest, capture_output=True, text=True,
+                             env=dict(os.environ, CARGO_TARGET_DIR=str(work / "verify-target")))
+        res["check_passes"] = chk.returncode == 0
+        ref_files = snapshot(ref)
+        deletion_only = False
+        for f in changed:
+            if f.endswith(".rs") and f in before:
+                old, new = before[f].decode(), after[f].decode()
+                if is_deletion_only(old, new) and not is_deletion_only(old, ref_files.get(f, b"").decode()):
+                    deletion_only = True
+        res["deletion_only"] = deletion_only
+        res["exact"] = all(after.get(f) == ref_files.get(f) for f in changed if f.endswith(".rs"))
+        res["fixed"] = res["check_passes"] and not non_rs and not deletion_only
+        if out["fixed"] and not res["check_passes"]:
+            res["false_claim"] = True
+        return res
+    except Exception as e:  # a bench bug must not stop the run
+        res["error"] = f"{type(e).__name__}: {e}"
+        return res
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def pct(n, d):
+    return f"{100 * n / d:5.1f}%" if d else "  n/a"
+
+
+def report(results: list[dict]) -> dict:
+    by_kind = defaultdict(list)
+    for r in results:
+        by_kind[r["kind"]].append(r)
+    summary = {}
+    for kind, rs in sorted(by_kind.items()):
+        fixed = [r for r in rs if r["fixed"]]
+        times = sorted(r["seconds"] for r in fixed if "seconds" in r)
+        summary[kind] = {
+            "cases": len(rs), "fixed": len(fixed), "fixed_pct": round(100 * len(fixed) / len(rs), 1),
+            "exact": sum(1 for r in fixed if r.get("exact")),
+            "false_claims": sum(1 for r in rs if r.get("false_claim")),
+            "errors": sum(1 for r in rs if r.get("error")),
+            "median_s": round(statistics.median(times), 2) if times else None,
+            "p90_s": round(times[int(0.9 * (len(times) - 1))], 2) if times else None,
+            "tokens": sum(r.get("tokens", 0) for r in rs),
+        }
+        s = summary[kind]
+        print(f"{kind:8} {s['fixed']:3}/{s['cases']:3} fixed {pct(s['fixed'], s['cases'])}  exact {s['exact']}  "
+              f"median {s['median_s']} s  p90 {s['p90_s']} s  false claims {s['false_claims']}  "
+              f"errors {s['errors']}  tokens {s['tokens']}")
+        stages = defaultdict(int)
+        for r in fixed:
+            stages["model" if "model" in r.get("stages", []) else "rustc" if r.get("stages") else "none"] += 1
+        print(f"         by stage: {dict(stages)}")
+        codes = defaultdict(lambda: [0, 0])
+        for r in rs:
+            for c in r["codes"][:1]:
+                codes[c][1] += 1
+                codes[c][0] += r["fixed"]
+        print("         per code: " + ", ".join(f"{c} {f}/{n}" for c, (f, n) in sorted(codes.items())))
+    return summary
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("corpora", nargs="+", type=Path)
+    ap.add_argument("--no-llm", action="store_true")
+    ap.add_argument("--model")
+    ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--limit", type=int)
+    ap.add_argument("--filter")
+    ap.add_argument("--case-timeout", type=float, default=180)
+    ap.add_argument("--report", type=Path, default=HERE / "reports" / "fixrate-latest.json")
+    args = ap.parse_args()
+    cases = [c for corpus in args.corpora for c in discover(corpus)]
+    if args.filter:
+        cases = [c for c in cases if re.search(args.filter, c["id"])]
+    if args.limit:
+        cases = cases[: args.limit]
+    print(f"{len(cases)} cases, jobs {args.jobs}, {'no model' if args.no_llm else 'model ' + (args.model or 'default')}",
+          flush=True)
+    results = []
+    t0 = time.monotonic()
+    with cf.ThreadPoolExecutor(args.jobs) as ex:
+        for r in ex.map(lambda c: run_case(c, args), cases):
+            results.append(r)
+            flag = "FIXED" if r["fixed"] else ("ERROR " + r["error"] if r.get("error") else "no")
+            print(f"[{len(results):3}/{len(cases)}] {r['id'][:60]:60} {flag} {r.get('seconds', '')}", flush=True)
+    summary = report(results)
+    args.report.parent.mkdir(parents=True, exist_ok=True)
+    args.report.write_text(json.dumps({"summary": summary, "wall_s": round(time.monotonic() - t0, 1),
+                                       "no_llm": args.no_llm, "model": args.model, "results": results}, indent=1))
+    print(f"report: {args.report}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""ferrofix desktop app (PySide6); built in a later issue."""

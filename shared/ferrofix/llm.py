@@ -1,0 +1,244 @@
+"""The local LLM engine: one interface, a llama-cpp-python backend and an OpenAI-compatible backend.
+
+- `LlamaCppEngine`: a GGUF file run in process by llama-cpp-python (`verbose=False`, explicit `n_ctx`
+  and `n_threads`), loaded lazily on first use, one instance per model path per process, calls
+  serialised by a lock.
+- `OpenAIEngine`: any server speaking the OpenAI chat-completions API (llama-server, Ollama, LlamaEdge).
+- `ScriptedEngine`: a deterministic test double that answers from a list or a function.
+
+Structured output: `chat(..., json_schema=S)` asks the backend to constrain the answer to the JSON
+schema `S` (llama.cpp turns it into a grammar; OpenAI servers take `response_format`). Every answer is
+parsed and validated by the caller anyway; `chat_json` does that and retries.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Protocol, Sequence
+
+from .errors import ModelAnswerError, ModelError
+
+Message = dict[str, str]  # {"role": "system"|"user"|"assistant", "content": str}
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    """A model answer: its text, prompt and completion sizes in tokens, and wall time in ms."""
+
+    text: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    elapsed_ms: int = 0
+
+
+class Engine(Protocol):
+    """What the repair loop needs from a model: a name and chat completions."""
+
+    name: str
+
+    def chat(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.0,
+             seed: int | None = None, stop: Sequence[str] | None = None,
+             json_schema: dict[str, Any] | None = None) -> Completion:
+        """Answer a chat. Raises ModelError when the backend fails (load error, HTTP error)."""
+        ...
+
+
+def _default_threads() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+class LlamaCppEngine:
+    """A GGUF model run in process by llama-cpp-python.
+
+    `n_ctx` is the context window in tokens, `n_threads` the CPU threads. The model loads on the first
+    `chat` (or `load()`); load errors (missing or corrupt file) raise ModelError. Instances are shared
+    per (path, n_ctx) through `LlamaCppEngine.shared`.
+    """
+
+    _instances: dict[tuple[str, int], "LlamaCppEngine"] = {}
+    _instances_lock = threading.Lock()
+
+    def __init__(self, model_path: Path, *, n_ctx: int = 4096, n_threads: int | None = None,
+                 embedding: bool = False) -> None:
+        self.model_path = Path(model_path)
+        self.name = self.model_path.stem
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads or _default_threads()
+        self.embedding = embedding
+        self._llm = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def shared(cls, model_path: Path, *, n_ctx: int = 4096, n_threads: int | None = None) -> "LlamaCppEngine":
+        """The process-wide engine for this model file and context size."""
+        key = (str(Path(model_path).resolve()), n_ctx)
+        with cls._instances_lock:
+            eng = cls._instances.get(key)
+            if eng is None:
+                eng = cls._instances[key] = cls(model_path, n_ctx=n_ctx, n_threads=n_threads)
+            return eng
+
+    def load(self):
+        """Load the model now (idempotent). Raises ModelError for a missing, non-GGUF or corrupt file."""
+        if self._llm is not None:
+            return self._llm
+        if not self.model_path.is_file():
+            raise ModelError(f"model file not found: {self.model_path}")
+        with open(self.model_path, "rb") as f:
+            if f.read(4) != b"GGUF":
+                raise ModelError(f"{self.model_path}: not a GGUF file (bad magic)")
+        try:
+            from llama_cpp import Llama
+        except ImportError as e:  # pragma: no cover - a dependency of the package
+            raise ModelError(f"llama-cpp-python is not installed: {e}") from e
+        try:
+            self._llm = Llama(model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=self.n_threads,
+                              n_threads_batch=self.n_threads, embedding=self.embedding, verbose=False)
+        except Exception as e:  # llama.cpp reports corrupt files as ValueError/RuntimeError
+            raise ModelError(f"{self.model_path}: cannot load model ({e})") from e
+        return self._llm
+
+    def close(self) -> None:
+        """Free the model's memory."""
+        with self._lock:
+            if self._llm is not None:
+                self._llm.close()
+                self._llm = None
+
+    def count_tokens(self, text: str) -> int:
+        """Number of tokens `text` takes in this model's vocabulary."""
+        llm = self.load()
+        return len(llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+    def chat(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.0,
+             seed: int | None = None, stop: Sequence[str] | None = None,
+             json_schema: dict[str, Any] | None = None) -> Completion:
+        with self._lock:
+            llm = self.load()
+            t0 = time.monotonic()
+            kwargs: dict[str, Any] = {}
+            if json_schema is not None:
+                kwargs["response_format"] = {"type": "json_object", "schema": json_schema}
+            try:
+                out = llm.create_chat_completion(
+                    messages=list(messages), max_tokens=max_tokens, temperature=temperature,
+                    top_k=1 if temperature == 0 else 40, seed=seed if seed is not None else 0,
+                    stop=list(stop) if stop else None, **kwargs)
+            except ValueError as e:  # prompt longer than n_ctx, among others
+                raise ModelError(f"{self.name}: {e}") from e
+            usage = out.get("usage") or {}
+            return Completion(out["choices"][0]["message"].get("content") or "",
+                              usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0),
+                              int((time.monotonic() - t0) * 1000))
+
+
+class OpenAIEngine:
+    """A model behind an OpenAI-compatible `/v1/chat/completions` endpoint.
+
+    `base_url` like `http://127.0.0.1:8080/v1`; `model` is the server's model name; `api_key` optional;
+    `timeout_s` per request. HTTP and connection failures raise ModelError.
+    """
+
+    def __init__(self, base_url: str, model: str = "default", *, api_key: str | None = None,
+                 timeout_s: float = 120.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.model = model
+        self.name = model
+        self.api_key = api_key
+        self.timeout_s = timeout_s
+
+    def chat(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.0,
+             seed: int | None = None, stop: Sequence[str] | None = None,
+             json_schema: dict[str, Any] | None = None) -> Completion:
+        body: dict[str, Any] = {"model": self.model, "messages": list(messages), "max_tokens": max_tokens,
+                                "temperature": temperature}
+        if seed is not None:
+            body["seed"] = seed
+        if stop:
+            body["stop"] = list(stop)
+        if json_schema is not None:
+            body["response_format"] = {"type": "json_schema",
+                                       "json_schema": {"name": "answer", "schema": json_schema, "strict": True}}
+        req = urllib.request.Request(f"{self.base_url}/chat/completions", data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json",
+                                              **({"Authorization": f"Bearer {self.api_key}"} if self.api_key else {})})
+        t0 = time.monotonic()
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout_s) as resp:
+                out = json.loads(resp.read().decode("utf-8"))
+        except urllib.error.HTTPError as e:
+            raise ModelError(f"{self.base_url}: HTTP {e.code} {e.reason}") from e
+        except (urllib.error.URLError, OSError) as e:
+            raise ModelError(f"{self.base_url}: cannot reach the model server ({e})") from e
+        except json.JSONDecodeError as e:
+            raise ModelError(f"{self.base_url}: the server answered something that is not JSON") from e
+        try:
+            text = out["choices"][0]["message"].get("content") or ""
+        except (KeyError, IndexError, TypeError) as e:
+            raise ModelError(f"{self.base_url}: unexpected answer shape ({str(out)[:120]})") from e
+        usage = out.get("usage") or {}
+        return Completion(text, usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0),
+                          int((time.monotonic() - t0) * 1000))
+
+
+class ScriptedEngine:
+    """A deterministic test double: answers come from `answers` in order (cycling the last one), or
+    from `fn(messages) -> str`. Records every request in `requests`."""
+
+    def __init__(self, answers: Sequence[str] | Callable[[Sequence[Message]], str], name: str = "scripted"):
+        self.name = name
+        self._answers = answers
+        self._i = 0
+        self.requests: list[list[Message]] = []
+
+    def chat(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.0,
+             seed: int | None = None, stop: Sequence[str] | None = None,
+             json_schema: dict[str, Any] | None = None) -> Completion:
+        self.requests.append(list(messages))
+        if callable(self._answers):
+            text = self._answers(messages)
+        else:
+            text = self._answers[min(self._i, len(self._answers) - 1)] if self._answers else ""
+            self._i += 1
+        return Completion(text, sum(len(m["content"]) // 4 for m in messages), len(text) // 4, 0)
+
+
+def parse_json_answer(text: str) -> Any:
+    """The JSON value in a model answer: the whole text, or the first fenced ```json block, or the
+    outermost {...}. Raises ModelAnswerError when none parses."""
+    candidates = [text.strip()]
+    if "```" in text:
+        for block in text.split("```")[1::2]:
+            candidates.append(block.split("\n", 1)[1] if block.startswith(("json", "JSON")) else block)
+    if "{" in text and "}" in text:
+        candidates.append(text[text.index("{"): text.rindex("}") + 1])
+    for c in candidates:
+        try:
+            return json.loads(c)
+        except (json.JSONDecodeError, ValueError):
+            continue
+    raise ModelAnswerError(f"model answer is not JSON: {text[:80]!r}")
+
+
+def chat_json(engine: Engine, messages: Sequence[Message], schema: dict[str, Any],
+              validate: Callable[[Any], Any], *, retries: int = 2, max_tokens: int = 512) -> Any:
+    """Ask for a JSON answer constrained by `schema`, parse it and pass it through `validate` (which
+    returns the typed value or raises ValueError/TypeError/KeyError). Tries `1 + retries` times (the
+    retries sample at temperature 0.7) and raises ModelAnswerError if no answer validates."""
+    last = ""
+    for attempt in range(1 + retries):
+        c = engine.chat(messages, max_tokens=max_tokens, temperature=0.0 if attempt == 0 else 0.7,
+                        seed=attempt, json_schema=schema)
+        last = c.text
+        try:
+            return validate(parse_json_answer(c.text))
+        except (ModelAnswerError, ValueError, TypeError, KeyError):
+            continue
+    raise ModelAnswerError(f"{engine.name} answered invalid JSON {1 + retries} times (last: {last[:60]!r})")

@@ -1,0 +1,239 @@
+"""Model-proposed edits: prompts, parsing the answer, and applying it tolerantly to the source.
+
+Two edit formats, tried in sequence (../shared/DESIGN.md, measured on Qwen2.5-Coder-1.5B):
+search/replace blocks first (cheap, good for local edits), then a rewrite of the whole enclosing item
+(structural fixes: a missing trait method, bound or match arm). Answers are plain fenced text, which
+the default model follows better than JSON-schema output; structure is validated after parsing.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from .context import ItemContext
+from .diagnostics import Diagnostic
+from .llm import Message
+
+MARKER = "// <- error here"
+
+SYSTEM = (
+    "You are an expert Rust programmer fixing a compile error. Make the smallest change that fixes the "
+    "error while keeping what the code is meant to do. Never delete working code to silence the error, "
+    "never use todo!(), unimplemented!() or placeholder comments, and do not change public signatures "
+    "unless the error is about them."
+)
+
+SR_INSTRUCTIONS = (
+    "Answer with one or more SEARCH/REPLACE blocks and nothing else. SEARCH must copy lines of the code "
+    "exactly (without line numbers); REPLACE holds the fixed lines."
+)
+
+SR_EXAMPLE_USER = """File: src/main.rs
+```rust
+fn main() {
+    let names = vec![String::from("a")];
+    let first = names;
+    println!("{:?} {:?}", names, first); // <- error here
+}
+```
+error[E0382]: borrow of moved value: `names`
+- at src/main.rs:4 `println!("{:?} {:?}", names, first);`: value borrowed here after move
+- at src/main.rs:3 `let first = names;`: value moved here
+- help: consider cloning the value if the performance cost is acceptable: `.clone()`
+
+""" + SR_INSTRUCTIONS
+
+SR_EXAMPLE_ASSISTANT = """<<<<<<< SEARCH
+    let first = names;
+=======
+    let first = names.clone();
+>>>>>>> REPLACE"""
+
+ITEM_INSTRUCTIONS = (
+    "Rewrite the whole item so that it compiles. Answer with the complete fixed item in one ```rust "
+    "code block and nothing else."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """A worked example for the prompt (from the knowledge base): an error and its fix."""
+
+    code: str
+    message: str
+    before: str
+    after: str
+
+
+def mark_lines(item: ItemContext, lines: set[int]) -> str:
+    """The item's text with MARKER appended to each 1-based file line in `lines`."""
+    out = []
+    for i, ln in enumerate(item.text.split("\n")):
+        out.append(ln + "  " + MARKER if item.line_start + i in lines and ln.strip() else ln)
+    return "\n".join(out)
+
+
+def build_prompt(kind: str, file: str, item: ItemContext, diag: Diagnostic, error_lines: set[int],
+                 extra_context: str = "", examples: Sequence[Example] = ()) -> list[Message]:
+    """Chat messages asking for a fix of `diag` in `item` of `file`.
+
+    `kind` is "search_replace" or "item". The search/replace format gets a worked example as its own
+    user/assistant turn (not in the system prompt). `examples` (from the knowledge base) are shown as
+    error → fix pairs in the user turn.
+    """
+    msgs: list[Message] = [{"role": "system", "content": SYSTEM}]
+    if kind == "search_replace":
+        msgs += [{"role": "user", "content": SR_EXAMPLE_USER},
+                 {"role": "assistant", "content": SR_EXAMPLE_ASSISTANT}]
+    parts = []
+    if examples:
+        parts.append("Similar errors and how they were fixed:")
+        for ex in examples:
+            parts.append(f"error[{ex.code}]: {ex.message}\nBefore:\n```rust\n{ex.before.strip()}\n```\n"
+                         f"After:\n```rust\n{ex.after.strip()}\n```")
+        parts.append("Now the error to fix.")
+    parts.append(f"File: {file}\n```rust\n{mark_lines(item, error_lines)}\n```")
+    if extra_context:
+        parts.append(f"Related code:\n```rust\n{extra_context.strip()}\n```")
+    parts.append(diag.plain_text())
+    parts.append(SR_INSTRUCTIONS if kind == "search_replace" else ITEM_INSTRUCTIONS)
+    msgs.append({"role": "user", "content": "\n\n".join(parts)})
+    return msgs
+
+
+# ------------------------------------------------------------------ parsing answers
+
+_SR = re.compile(r"<{5,9}\s*SEARCH\s*\n(.*?)\n?={5,9}\s*\n(.*?)\n?>{5,9}\s*REPLACE", re.S)
+_FENCE = re.compile(r"```[ \t]*(?:rust|rs)?[ \t]*\n(.*?)(?:```|\Z)", re.S)
+
+
+def parse_search_replace(answer: str) -> list[tuple[str, str]]:
+    """SEARCH/REPLACE blocks in `answer` as (search, replace) pairs, code fences around them ignored."""
+    text = re.sub(r"```[a-z]*\n?", "", answer)
+    return [(s, r) for s, r in _SR.findall(text) if s.strip() or r.strip()]
+
+
+def parse_code_block(answer: str) -> str | None:
+    """The longest fenced code block in `answer` (```rust ... ```), or None."""
+    blocks = _FENCE.findall(answer)
+    blocks = [b for b in blocks if b.strip()]
+    return max(blocks, key=len) if blocks else None
+
+
+_LINENO = re.compile(r"^\s*\d+\s*(\||:)\s?")
+
+
+def clean_line(line: str) -> str:
+    """Remove what models copy from prompts but is not code: our error marker, line-number prefixes and
+    rustc's `|` gutters."""
+    line = line.replace(MARKER, "").rstrip()
+    line = _LINENO.sub("", line, count=1)
+    if line.lstrip().startswith("| "):
+        line = line.lstrip()[2:]
+    return line
+
+
+def _norm(line: str) -> str:
+    return re.sub(r"\s+", "", clean_line(line))
+
+
+def _indent(line: str) -> str:
+    return line[: len(line) - len(line.lstrip())]
+
+
+def find_block(lines: Sequence[str], search: Sequence[str], near: int) -> tuple[int, int] | None:
+    """Locate `search` lines in `lines` (0-based `near` = the error line), whitespace-insensitively;
+    fall back to the most similar window within 40 lines of `near` (ratio ≥ 0.85). Returns the 0-based
+    half-open line range, or None."""
+    s = [_norm(x) for x in search]
+    while s and not s[0]:
+        s.pop(0)
+    while s and not s[-1]:
+        s.pop()
+    if not s:
+        return None
+    norm = [_norm(x) for x in lines]
+    n = len(s)
+    hits = []
+    for i in range(len(norm) - n + 1):
+        if norm[i] == s[0] and norm[i:i + n] == s:
+            hits.append(i)
+    if hits:
+        i = min(hits, key=lambda h: abs(h - near))
+        return i, i + n
+    if n == 1 and len(s[0]) < 4:
+        return None
+    best, best_i = 0.0, None
+    target = "\n".join(s)
+    for i in range(max(0, near - 40), min(len(norm) - n, near + 40) + 1):
+        r = difflib.SequenceMatcher(None, "\n".join(norm[i:i + n]), target, autojunk=False).ratio()
+        if r > best:
+            best, best_i = r, i
+    if best_i is not None and best >= 0.85:
+        return best_i, best_i + n
+    return None
+
+
+def apply_search_replace(text: str, blocks: Sequence[tuple[str, str]], near_line: int) -> str | None:
+    """Apply SEARCH/REPLACE blocks to `text` (one file), each located by `find_block` near 1-based
+    `near_line`; the replacement is re-indented by the difference between the matched and the searched
+    indentation. Line endings follow the file's (CRLF kept). None when any block does not match."""
+    crlf = "\r\n" in text
+    lines = text.replace("\r\n", "\n").split("\n")
+    for search, replace in blocks:
+        s_lines = [clean_line(x) for x in search.split("\n")]
+        while s_lines and not s_lines[0].strip():
+            s_lines.pop(0)
+        while s_lines and not s_lines[-1].strip():
+            s_lines.pop()
+        hit = find_block(lines, s_lines, near_line - 1)
+        if hit is None:
+            return None
+        lo, hi = hit
+        r_lines = [clean_line(x) for x in replace.split("\n")]
+        while r_lines and not r_lines[-1].strip():
+            r_lines.pop()
+        while r_lines and not r_lines[0].strip():
+            r_lines.pop(0)
+        r_lines = reindent(r_lines, _indent(s_lines[0]) if s_lines else "", _indent(lines[lo]))
+        lines[lo:hi] = r_lines
+    out = "\n".join(lines)
+    return out.replace("\n", "\r\n") if crlf else out
+
+
+def reindent(lines: list[str], have: str, want: str) -> list[str]:
+    """Shift `lines` whose first line is indented `have` so that it is indented `want`."""
+    if have == want:
+        return lines
+    out = []
+    for ln in lines:
+        if not ln.strip():
+            out.append("")
+        elif ln.startswith(have):
+            out.append(want + ln[len(have):])
+        else:
+            out.append(want + ln.lstrip() if len(_indent(ln)) < len(have) else ln)
+    return out
+
+
+def apply_item_rewrite(text: str, item: ItemContext, data: bytes, new_item: str) -> str | None:
+    """Replace the item's bytes in the file with `new_item` (cleaned, re-indented to the item's
+    indentation). None when the answer is empty."""
+    lines = [clean_line(x) for x in new_item.replace("\r\n", "\n").split("\n")]
+    while lines and not lines[-1].strip():
+        lines.pop()
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    if not lines:
+        return None
+    first_old = item.text.split("\n", 1)[0]
+    lines = reindent(lines, _indent(lines[0]), _indent(first_old))
+    new = "\n".join(lines)
+    if "\r\n" in text:
+        new = new.replace("\n", "\r\n")
+    prefix = data[: item.byte_start].decode("utf-8")
+    suffix = data[item.byte_end:].decode("utf-8")
+    return prefix + new + suffix

@@ -1,0 +1,423 @@
+"""The compile-and-fix loop.
+
+Stages, in order, each candidate verified by a check in a scratch mirror of the workspace
+(`mirror.Mirror`) and accepted only when its target error is gone and no new error appears:
+
+1. `rustc-machine-applicable`: all of rustc's MachineApplicable suggestions at once;
+2. `rustc-suggestion`: each suggestion alone (MachineApplicable, MaybeIncorrect, then HasPlaceholders
+   without placeholders), stubs rejected;
+3. `model`: for each remaining error, the enclosing item (tree-sitter) and the error as plain lines go
+   to the model, which answers search/replace blocks (greedy), then a whole-item rewrite, then samples.
+
+Borrow checking runs only after type checking succeeds, so a fix may reveal borrow-check errors that
+were hidden before: those are accepted as a "reveal" (bounded by the rounds), not as a regression.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+from .cargo import Cancellation, CheckOptions, CheckResult, Workspace, locate_workspace
+from .context import ItemContext, enclosing_item, has_syntax_error, window
+from .diagnostics import MACHINE_APPLICABLE, Diagnostic
+from .edits import Fix, apply_to_files, is_mostly_deletion, is_stub, non_overlapping, suggestion_fixes, unified_diff
+from .edits import OverlappingEditsError
+from .errors import CheckCancelledError, FerrofixError, ModelAnswerError
+from .llm import Engine
+from .mirror import Mirror
+from . import modelfix
+
+#: Codes rustc's borrow checker reports; they only appear once type checking passes.
+BORROWCK_CODES = frozenset("E0381 E0382 E0383 E0384 E0499 E0502 E0503 E0505 E0506 E0507 E0508 E0509 "
+                           "E0373 E0515 E0521 E0594 E0596 E0597 E0712 E0713 E0716 E0626".split())
+#: Codes about unused or duplicate items, where a fix may legitimately only delete code.
+DELETION_OK_CODES = frozenset("E0062 E0124 E0201 E0252 E0254 E0255 E0260 E0263 E0403 E0407 E0408 E0415 "
+                              "E0416 E0428 E0430 E0431 E0560 E0061 E0107 E0050 E0046 E0117 E0119 "
+                              "E0120 E0184 E0199 E0200 E0204 E0407 E0437 E0438 E0449 E0451".split())
+
+
+@dataclass(slots=True)
+class RepairOptions:
+    """Budget and switches for `repair`.
+
+    `max_rounds`: passes of the loop (each accepts at most one candidate outside stage 1);
+    `timeout_s`: wall-clock budget in seconds for the whole repair (checks and model);
+    `use_llm`: run the model stage; `samples`: extra sampled model answers per error after the greedy
+    ones; `max_tokens`: per model answer; `max_model_errors`: errors per round handed to the model;
+    `check`: how to run cargo.
+    """
+
+    max_rounds: int = 8
+    timeout_s: float = 300.0
+    use_llm: bool = True
+    samples: int = 2
+    max_tokens: int = 768
+    max_model_errors: int = 3
+    max_unparsable_answers: int = 4
+    check: CheckOptions = field(default_factory=CheckOptions)
+
+
+@dataclass(slots=True)
+class Attempt:
+    """One entry of the trace: the stage, the error it targeted, the candidate, and what happened.
+
+    `outcome` is "accepted" or "rejected"; `reason` says why; `check_ms` is the verifying check's time."""
+
+    stage: str
+    error: str
+    candidate: str
+    outcome: str
+    reason: str = ""
+    check_ms: int = 0
+    tokens: int = 0
+
+
+@dataclass(slots=True)
+class RepairResult:
+    """What `repair` found: whether the workspace now checks without errors, the errors before and
+    after, the verified new contents of changed files (workspace-relative path → bytes), the unified
+    diff, the trace, model tokens used, and the wall time in ms."""
+
+    fixed: bool
+    initial_errors: list[Diagnostic]
+    remaining_errors: list[Diagnostic]
+    files: dict[str, bytes]
+    diff: str
+    trace: list[Attempt]
+    elapsed_ms: int
+    tokens: int = 0
+    workspace: Path | None = None
+
+    def to_json(self) -> dict:
+        """The `--json` object: fixed, initial_errors, remaining_errors, diff, stages, elapsed_ms, tokens."""
+        return {
+            "fixed": self.fixed,
+            "initial_errors": [d.to_json() for d in self.initial_errors],
+            "remaining_errors": [d.to_json() for d in self.remaining_errors],
+            "diff": self.diff,
+            "stages": [asdict(a) for a in self.trace],
+            "elapsed_ms": self.elapsed_ms,
+            "tokens": self.tokens,
+            "files_changed": sorted(self.files),
+        }
+
+
+def _eid(d: Diagnostic) -> tuple:
+    p = d.primary_span
+    return (d.code, d.message, p.file_name if p else None)
+
+
+def describe(d: Diagnostic) -> str:
+    """`E0382 borrow of moved value: `s` (src/main.rs:6)` — a one-line label for traces and progress."""
+    p = d.primary_span
+    where = f" ({p.file_name}:{p.line_start})" if p else ""
+    return f"{d.code or d.level} {d.message}{where}"
+
+
+class _Budget:
+    def __init__(self, seconds: float, cancel: Cancellation | None):
+        self.deadline = time.monotonic() + seconds
+        self.cancel = cancel
+
+    @property
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def exhausted(self) -> bool:
+        if self.cancel is not None and self.cancel.cancelled:
+            raise CheckCancelledError("repair was cancelled")
+        return self.left <= 0
+
+
+class Repairer:
+    """One repair run over one workspace; use `repair()` for the common case."""
+
+    def __init__(self, ws: Workspace, options: RepairOptions, engine: Engine | None,
+                 progress: Callable[[str], None] | None, cancel: Cancellation | None,
+                 examples: Callable[[Diagnostic], Sequence[modelfix.Example]] | None = None):
+        self.ws = ws
+        self.opt = options
+        self.engine = engine if options.use_llm else None
+        self.progress = progress or (lambda _m: None)
+        self.cancel = cancel
+        self.examples = examples
+        self.trace: list[Attempt] = []
+        self.tokens = 0
+        self.unparsable = 0
+        self.parsed_any = False
+        self.reveals = 0
+
+    # -- verification ------------------------------------------------------------------------
+    def verify(self, stage: str, target: Sequence[Diagnostic], label: str, changes: dict[str, bytes],
+               errors: list[Diagnostic], *, tokens: int = 0) -> CheckResult | None:
+        """Check the state with `changes` applied in the mirror; accept it (return the check) when every
+        targeted error is gone and no error is new. Two kinds of new errors are revealed, not caused:
+        borrow-check errors (rustc runs borrowck only once type checking passes; at most two such
+        reveals per run) and errors in targets the previous check never reached (an example or test
+        blocked by the broken library). Otherwise restore the mirror and return None. Every outcome is
+        recorded in the trace."""
+        err_label = "; ".join(describe(t) for t in target[:3])
+        changed = {f: b for f, b in changes.items() if self.state.get(f) != b}
+        if not changed:
+            self._record(stage, err_label, label, "rejected", "changes nothing", 0, tokens)
+            return None
+        for f, b in changed.items():
+            if not f.endswith(".rs") or f not in self.state:
+                self._record(stage, err_label, label, "rejected", f"would touch {f}", 0, tokens)
+                return None
+            if has_syntax_error(b) and not has_syntax_error(self.state[f]):
+                self._record(stage, err_label, label, "rejected", "syntax error (tree-sitter)", 0, tokens)
+                return None
+        self.mirror.write(changed)
+        try:
+            res = self.mirror.check(self.cancel)
+        except FerrofixError:
+            self.mirror.write({f: self.state[f] for f in changed})
+            raise
+        before = Counter(_eid(d) for d in errors)
+        reached = self.last.targets
+        after = Counter(_eid(d) for d in res.errors if (d.package_id, d.target_name) in reached)
+        reason = ""
+        gone = all(after[_eid(t)] < before[_eid(t)] for t in target)
+        new = after - before
+        if not gone:
+            reason = "the error remains"
+        elif new:
+            if {k[0] for k in new} <= BORROWCK_CODES and self.reveals < 2:
+                self.reveals += 1
+            else:
+                first = next(iter(new))
+                reason = f"adds {sum(new.values())} new error(s): {first[0] or ''} {first[1]}"
+        if reason:
+            self.mirror.write({f: self.state[f] for f in changed})
+            self._record(stage, err_label, label, "rejected", reason, res.elapsed_ms, tokens)
+            return None
+        self.state.update(changed)
+        self.last = res
+        self._record(stage, err_label, label, "accepted",
+                     "revealed later-stage errors" if new else "", res.elapsed_ms, tokens)
+        return res
+
+    def _record(self, stage, error, candidate, outcome, reason, ms, tokens):
+        self.trace.append(Attempt(stage, error, candidate, outcome, reason, ms, tokens))
+        self.progress(f"{stage}: {candidate[:60]} → {outcome}{': ' + reason if reason else ''}")
+
+    def _fix_changes(self, fixes: Sequence[Fix]) -> dict[str, bytes] | None:
+        edits = [e for f in fixes for e in f.edits]
+        if any(e.file not in self.state for e in edits):
+            return None
+        try:
+            return apply_to_files(self.state, edits)
+        except (OverlappingEditsError, ValueError):
+            return None
+
+    # -- the loop ------------------------------------------------------------------------------
+    def run(self) -> RepairResult:
+        t0 = time.monotonic()
+        budget = _Budget(self.opt.timeout_s, self.cancel)
+        with Mirror(self.ws.root, self.opt.check) as mirror:
+            self.mirror = mirror
+            self.progress("copying the workspace to a scratch mirror")
+            original = mirror.sync()
+            self.state: dict[str, bytes] = dict(original)
+            self.progress("checking")
+            first = self.last = mirror.check(self.cancel)
+            initial = first.errors
+            errors = list(initial)
+            rounds = 0
+            while errors and rounds < self.opt.max_rounds and not budget.exhausted():
+                rounds += 1
+                res = self._round(errors, budget)
+                if res is None:
+                    break
+                errors = res.errors
+            # restore the mirror to the user's files for the next run's warm start
+            changed = {f: b for f, b in self.state.items() if original.get(f) != b}
+            files = changed
+            diff = unified_diff(original, changed)
+        return RepairResult(not errors and first is not None, initial, errors, files, diff, self.trace,
+                            int((time.monotonic() - t0) * 1000), self.tokens, self.ws.root)
+
+    def _round(self, errors: list[Diagnostic], budget: _Budget) -> CheckResult | None:
+        root = self.ws.root
+        # 1. all MachineApplicable suggestions together
+        ma = [(e, f) for e in errors for f in suggestion_fixes(e, root, (MACHINE_APPLICABLE,))]
+        if len(ma) > 1:
+            kept = non_overlapping(f for _, f in ma)
+            targets = [e for e, f in ma if f in kept]
+            changes = self._fix_changes(kept)
+            if changes:
+                res = self.verify("rustc-machine-applicable", list(dict.fromkeys(targets)),
+                                  f"{len(kept)} MachineApplicable suggestions", changes, errors)
+                if res is not None:
+                    return res
+        # 2. each suggestion alone
+        for e in errors:
+            for fix in suggestion_fixes(e, root)[:6]:
+                if budget.exhausted():
+                    return None
+                changes = self._fix_changes([fix])
+                if changes is None:
+                    continue
+                res = self.verify("rustc-suggestion", [e], f"{fix.applicability}: {fix.title}", changes, errors)
+                if res is not None:
+                    return res
+        # 3. the model
+        if self.engine is None:
+            return None
+        for e in errors[: self.opt.max_model_errors]:
+            for label, changes, tokens in self._model_candidates(e, budget):
+                res = self.verify("model", [e], label, changes, errors, tokens=tokens)
+                if res is not None:
+                    return res
+                if budget.exhausted():
+                    return None
+        return None
+
+    # -- model candidates -----------------------------------------------------------------------
+    def _model_candidates(self, e: Diagnostic, budget: _Budget) -> Iterator[tuple[str, dict[str, bytes], int]]:
+        span = e.primary_span
+        if span is None:
+            return
+        span = span.invocation_site(self.ws.root)
+        rel = span.file_name
+        if rel not in self.state:
+            return
+        data = self.state[rel]
+        item = enclosing_item(data, span.byte_start, span.byte_end)
+        if item is None or item.text.count("\n") > 200:
+            lo, hi, text = window(data, span.line_start, 15)
+            start = len("".join(data.decode("utf-8").splitlines(keepends=True)[: lo - 1]).encode())
+            item = ItemContext("window", start, start + len(text.encode()), lo, text.rstrip("\n"), 0)
+        error_lines = {s.line_start for s in e.spans if s.file_name == rel and s.is_primary} or {span.line_start}
+        extra = self._related_lines(e, item, rel)
+        examples = list(self.examples(e)) if self.examples else []
+        text = data.decode("utf-8")
+        plans = [("search_replace", 0.0), ("item", 0.0)]
+        plans += [("search_replace" if i % 2 == 0 else "item", 0.8) for i in range(self.opt.samples)]
+        seen: set[bytes] = set()
+        for n, (kind, temp) in enumerate(plans):
+            if kind == "item" and item.kind == "window":
+                continue
+            if budget.exhausted():
+                return
+            msgs = modelfix.build_prompt(kind, rel, item, e, error_lines, extra, examples)
+            self.progress(f"asking {self.engine.name} ({kind}) about {describe(e)}")
+            c = self.engine.chat(msgs, max_tokens=self.opt.max_tokens, temperature=temp, seed=n)
+            tokens = c.prompt_tokens + c.completion_tokens
+            self.tokens += tokens
+            new_text = None
+            if kind == "search_replace":
+                blocks = modelfix.parse_search_replace(c.text)
+                if blocks:
+                    new_text = modelfix.apply_search_replace(text, blocks, span.line_start)
+                    reason = "SEARCH text not found in the file"
+                else:
+                    reason = "no SEARCH/REPLACE block in the answer"
+            else:
+                code = modelfix.parse_code_block(c.text)
+                if code:
+                    new_text = modelfix.apply_item_rewrite(text, item, data, code)
+                reason = "no code block in the answer"
+            label = f"{kind} (T={temp})"
+            if new_text is None:
+                self._unparsable(c.text, reason, label, e, tokens)
+                continue
+            self.parsed_any = True
+            new = new_text.encode("utf-8")
+            if new in seen or new == data:
+                self._record("model", describe(e), label, "rejected", "same as an earlier candidate or no change", 0, tokens)
+                continue
+            seen.add(new)
+            why = self._guard(e, item, data, new)
+            if why:
+                self._record("model", describe(e), label, "rejected", why, 0, tokens)
+                continue
+            yield label, {rel: new}, tokens
+
+    def _unparsable(self, answer: str, reason: str, label: str, e: Diagnostic, tokens: int) -> None:
+        self._record("model", describe(e), label, "rejected", reason, 0, tokens)
+        if reason.startswith("no "):
+            self.unparsable += 1
+        if not self.parsed_any and self.unparsable >= self.opt.max_unparsable_answers:
+            raise ModelAnswerError(f"{self.engine.name} answered {self.unparsable} times with nothing that parses "
+                                   f"as an edit (last: {answer.strip()[:60]!r}); try another model")
+
+    def _guard(self, e: Diagnostic, item, before: bytes, after: bytes) -> str:
+        """Why a model candidate must not be tried, or "" (stubs, deletion-only, visibility or
+        signature changes the error is not about)."""
+        old, new = before.decode("utf-8"), after.decode("utf-8")
+        old_mid, new_mid = changed_region(old, new)
+        ops = difflib.SequenceMatcher(None, old_mid, new_mid, autojunk=False).get_opcodes()
+        added = "".join(new_mid[j1:j2] for tag, _, _, j1, j2 in ops if tag in ("insert", "replace"))
+        if is_stub(added) and not is_stub(old_mid):
+            return "adds a stub or placeholder"
+        if e.code not in DELETION_OK_CODES and "unused" not in e.message and is_mostly_deletion(old_mid, new_mid):
+            return "only deletes code"
+        if old.count("pub ") + old.count("pub(") != new.count("pub ") + new.count("pub("):
+            return "changes visibility"
+        if item.kind == "function_item" and item.signature:
+            sig_old = " ".join(item.signature.split())
+            start = item.byte_start
+            new_sig_region = after[start:start + len(item.signature.encode()) + 200].decode("utf-8", "ignore")
+            sig_new = " ".join(new_sig_region.split("{", 1)[0].split()) if "{" in new_sig_region else sig_old
+            sig_span = any(s.byte_start < item.signature_end and s.byte_end > item.byte_start for s in e.spans)
+            if sig_new != sig_old and not sig_span and not self._sig_ok(e):
+                return "changes the function signature, which the error is not about"
+        return ""
+
+    @staticmethod
+    def _sig_ok(e: Diagnostic) -> bool:
+        text = e.plain_text().lower()
+        return any(w in text for w in ("lifetime", "signature", "parameter", "return type", "argument",
+                                       "`self`", "&mut self", "borrowed", "mutable", "bound", "trait"))
+
+    def _related_lines(self, e: Diagnostic, item, rel: str) -> str:
+        """Source lines of the diagnostic's other spans that lie outside the item (e.g. a definition
+        the error refers to), each with its location."""
+        out = []
+        for s in list(e.spans) + [cs for c in e.children for cs in c.spans]:
+            if s.suggested_replacement is not None or s.is_internal:
+                continue
+            inside = s.file_name == rel and item.byte_start <= s.byte_start < item.byte_end
+            if inside or not s.text:
+                continue
+            out.append(f"// {s.file_name}:{s.line_start}\n{s.text[0].text}")
+        return "\n".join(dict.fromkeys(out))[:1500]
+
+
+def changed_region(old: str, new: str) -> tuple[str, str]:
+    """The differing middle of two texts (common prefix and suffix of whole lines removed)."""
+    p = len(os.path.commonprefix([old, new]))
+    p = old.rfind("\n", 0, p) + 1
+    q = len(os.path.commonprefix([old[p:][::-1], new[p:][::-1]]))
+    q_old, q_new = len(old) - q, len(new) - q
+    nl = old.find("\n", q_old)
+    if nl >= 0:
+        extra = nl - q_old
+        q_old, q_new = q_old + extra, q_new + extra
+    else:
+        q_old, q_new = len(old), len(new)
+    return old[p:q_old], new[p:q_new]
+
+
+def repair(path: Path, options: RepairOptions | None = None, *, engine: Engine | None = None,
+           progress: Callable[[str], None] | None = None, cancel: Cancellation | None = None,
+           examples: Callable[[Diagnostic], Sequence[modelfix.Example]] | None = None) -> RepairResult:
+    """Compile-and-fix the cargo workspace containing `path`; the user's files are not touched.
+
+    Returns a RepairResult whose `files` hold only verified content: `fixed` is True only when the
+    last check in the mirror passed with no error. Raises the FerrofixError subclasses of the cargo
+    runner (no cargo, not a cargo project, broken manifest, timeout, cancelled), SourceEncodingError for
+    a non-UTF-8 source, ModelError when the model cannot run, and ModelAnswerError when the model keeps
+    answering nothing that parses.
+    """
+    options = options or RepairOptions()
+    ws = locate_workspace(path)
+    return Repairer(ws, options, engine, progress, cancel, examples).run()

@@ -1,0 +1,130 @@
+"""Settings: one TOML file under the user config dir, read by every front end.
+
+Location: `platformdirs.user_config_dir("ferrofix")/settings.toml`, or `FERROFIX_CONFIG`. Every field
+has a default; unknown keys are ignored; a value of the wrong type is reported and the default kept
+(the front ends show `Settings.warnings`). Example:
+
+    [check]
+    command = ["clippy"]
+    timeout_s = 120
+    [llm]
+    model = "qwen2.5-coder-1.5b-instruct-q4_k_m"   # a name in the models dir, or a path
+    n_ctx = 4096
+    [repair]
+    max_rounds = 8
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from .errors import SettingsError
+
+
+@dataclass(kw_only=True)
+class CheckSettings:
+    """`command`: cargo subcommand (["check"] or ["clippy"]); `extra_args`; `features`; `all_targets`;
+    `timeout_s`: seconds before a check is killed."""
+
+    command: list[str] = field(default_factory=lambda: ["check"])
+    extra_args: list[str] = field(default_factory=list)
+    features: list[str] = field(default_factory=list)
+    all_targets: bool = True
+    timeout_s: float = 300.0
+
+
+@dataclass(kw_only=True)
+class LlmSettings:
+    """`backend`: "llama-cpp" (in process) or "openai" (an OpenAI-compatible server at `url`);
+    `model`: models-dir name or path of a GGUF file ("" = the default model); `n_ctx` in tokens;
+    `n_threads` (0 = automatic); `url`, `api_key` for the openai backend."""
+
+    backend: str = "llama-cpp"
+    model: str = ""
+    n_ctx: int = 4096
+    n_threads: int = 0
+    url: str = ""
+    api_key: str = ""
+
+
+@dataclass(kw_only=True)
+class RepairSettings:
+    """Budget of the compile-and-fix loop: rounds, seconds, sampled answers per error, tokens per answer."""
+
+    max_rounds: int = 8
+    timeout_s: float = 300.0
+    samples: int = 2
+    max_tokens: int = 768
+
+
+@dataclass(kw_only=True)
+class Settings:
+    """All settings; `warnings` lists values that were invalid and replaced by defaults."""
+
+    check: CheckSettings = field(default_factory=CheckSettings)
+    llm: LlmSettings = field(default_factory=LlmSettings)
+    repair: RepairSettings = field(default_factory=RepairSettings)
+    warnings: list[str] = field(default_factory=list)
+
+
+def config_path() -> Path:
+    """Path of the settings file (`FERROFIX_CONFIG` overrides the platformdirs location)."""
+    return Path(os.environ.get("FERROFIX_CONFIG") or Path(platformdirs.user_config_dir("ferrofix")) / "settings.toml")
+
+
+def _snake(key: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in key).replace("-", "_")
+
+
+def _fits(value: Any, default: Any) -> bool:
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if isinstance(default, int):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(default, list):
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    return isinstance(value, type(default))
+
+
+def from_dict(data: dict[str, Any]) -> Settings:
+    """Settings from a nested dict (TOML tables or LSP initializationOptions; camelCase accepted).
+    Unknown keys are ignored; invalid values keep the default and add a line to `warnings`."""
+    s = Settings()
+    for section_key, table in (data or {}).items():
+        name = _snake(section_key)
+        section = getattr(s, name, None)
+        if section is None or name == "warnings" or not isinstance(table, dict):
+            continue
+        for k, v in table.items():
+            fname = _snake(k)
+            if not any(f.name == fname for f in dataclasses.fields(section)):
+                continue
+            default = getattr(section, fname)
+            if _fits(v, default):
+                setattr(section, fname, float(v) if isinstance(default, float) else v)
+            else:
+                s.warnings.append(f"{name}.{fname}: invalid value {v!r}, using {default!r}")
+    return s
+
+
+def load(path: Path | None = None) -> Settings:
+    """Read the settings file (defaults when it does not exist).
+
+    Raises SettingsError when the file exists but is not valid TOML."""
+    path = path or config_path()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Settings()
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise SettingsError(f"{path}: not valid TOML ({e})") from e
+    return from_dict(data)

@@ -1,0 +1,155 @@
+"""The `ferrofix` command: output contract, exit codes, never touching files without --write."""
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from .conftest import tree_bytes
+
+
+def ff(*args, env=None, cwd=None):
+    e = dict(os.environ, **(env or {}))
+    return subprocess.run([sys.executable, "-m", "ferrofix", *map(str, args)], capture_output=True, text=True,
+                          env=e, cwd=cwd, timeout=600)
+
+
+def assert_one_line_error(p, *needles):
+    assert p.returncode == 2, (p.stdout, p.stderr)
+    lines = [ln for ln in p.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, p.stderr
+    assert "Traceback" not in p.stderr
+    assert lines[0].startswith("ferrofix: error:")
+    for n in needles:
+        assert n in lines[0], lines[0]
+
+
+def test_fix_without_write_leaves_crate_byte_identical(crate):
+    root = crate("moved_value")
+    before = tree_bytes(root)
+    p = ff("fix", root, "--no-llm", "--json")
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert set(out) >= {"fixed", "initial_errors", "remaining_errors", "diff", "stages", "elapsed_ms"}
+    assert out["fixed"] is True and out["remaining_errors"] == []
+    assert out["initial_errors"][0]["code"] == "E0382"
+    assert "+    let moved = greeting.clone();" in out["diff"]
+    assert isinstance(out["elapsed_ms"], int)
+    assert tree_bytes(root) == before
+
+
+def test_fixed_true_means_cargo_check_passes(crate):
+    root = crate("typo")
+    p = ff("fix", root, "--no-llm", "--json", "--write")
+    out = json.loads(p.stdout)
+    assert out["fixed"] is True and p.returncode == 0
+    assert (root / "src/lib.rs.ferrofix.bak").is_file()
+    chk = subprocess.run(["cargo", "check"], cwd=root, capture_output=True, text=True,
+                         env=dict(os.environ, CARGO_TARGET_DIR=str(root.parent / "verify-target")))
+    assert chk.returncode == 0, chk.stderr
+
+
+def test_errors_remaining_exit_1(crate):
+    root = crate("match_arm")
+    p = ff("fix", root, "--no-llm", "--json")
+    out = json.loads(p.stdout)
+    assert p.returncode == 1 and out["fixed"] is False
+    assert out["remaining_errors"][0]["code"] == "E0004"
+
+
+def test_human_output_shows_errors_trace_diff_and_time(crate):
+    p = ff("fix", crate("moved_value"), "--no-llm")
+    assert p.returncode == 0
+    assert "E0382" in p.stderr and "rustc-suggestion" in p.stderr and "fixed: cargo check passes" in p.stderr
+    assert "greeting.clone()" in p.stdout
+
+
+def test_check_json(crate):
+    p = ff("check", crate("typo"), "--json")
+    assert p.returncode == 1
+    [d] = json.loads(p.stdout)
+    assert d["code"] == "E0425" and d["line"] == 6
+
+
+def test_not_a_cargo_project(tmp_path):
+    assert_one_line_error(ff("fix", tmp_path, "--no-llm"), "not a cargo project")
+
+
+def test_no_cargo_on_path(crate):
+    root = crate("clean")
+    p = ff("check", root, env={"PATH": str(Path(sys.executable).parent), "CARGO": ""})
+    assert_one_line_error(p, "cargo not found")
+
+
+def test_broken_cargo_toml(crate):
+    assert_one_line_error(ff("fix", crate("broken_manifest"), "--no-llm"), "Cargo.toml", "unclosed table")
+
+
+def test_non_utf8_source(crate):
+    root = crate("clean")
+    (root / "src" / "lib.rs").write_bytes(b"// caf\xe9\npub fn f() {}\n")
+    before = tree_bytes(root)
+    assert_one_line_error(ff("fix", root, "--no-llm"), "not valid UTF-8")
+    assert tree_bytes(root) == before
+
+
+def test_missing_gguf(crate, tmp_path):
+    assert_one_line_error(ff("fix", crate("typo"), "--model", tmp_path / "nope.gguf"), "model not found")
+
+
+def test_corrupt_gguf(crate, tmp_path):
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(b"GGUF" + b"\x03\x00\x00\x00" + os.urandom(200))
+    assert_one_line_error(ff("fix", crate("match_arm"), "--model", bad), "bad.gguf")
+    notgguf = tmp_path / "plain.gguf"
+    notgguf.write_bytes(b"hello world")
+    assert_one_line_error(ff("models", "import", notgguf), "not a GGUF file")
+
+
+class _Garbage(BaseHTTPRequestHandler):
+    """An OpenAI-compatible endpoint whose model answers garbage."""
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        body = json.dumps({"choices": [{"message": {"role": "assistant", "content": "{\"edits\": [oops"}}],
+                           "usage": {"prompt_tokens": 10, "completion_tokens": 5}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *a):
+        pass
+
+
+def test_model_answering_garbage(crate, isolated_dirs):
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), _Garbage)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        cfg = isolated_dirs / "settings.toml"
+        cfg.write_text(f'[llm]\nbackend = "openai"\nurl = "http://127.0.0.1:{srv.server_port}/v1"\n')
+        root = crate("match_arm")
+        before = tree_bytes(root)
+        p = ff("fix", root, "--write")
+        assert_one_line_error(p, "nothing that parses")
+        assert tree_bytes(root) == before
+    finally:
+        srv.shutdown()
+
+
+def test_unknown_option_is_usage_error(crate):
+    p = ff("fix", crate("clean"), "--bogus")
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+
+
+def test_explain():
+    p = ff("explain", "E0382")
+    assert p.returncode == 0 and "moved" in p.stdout
+    assert_one_line_error(ff("explain", "E9999"), "E9999")
+    assert_one_line_error(ff("explain", "hello"), "not an error code")

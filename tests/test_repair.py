@@ -1,0 +1,96 @@
+"""The compile-and-fix loop with rustc suggestions and a scripted engine (deterministic)."""
+
+import pytest
+
+from ferrofix.cargo import run_check
+from ferrofix.errors import ModelAnswerError
+from ferrofix.llm import ScriptedEngine
+from ferrofix.repair import RepairOptions, repair
+from .conftest import tree_bytes
+
+MATCH_ARM_FIX = """<<<<<<< SEARCH
+        Shape::Square(s) => s * s,
+=======
+        Shape::Square(s) => s * s,
+        Shape::Triangle(b, h) => 0.5 * b * h,
+>>>>>>> REPLACE"""
+
+
+def test_rustc_suggestion_fixes_without_model(crate):
+    root = crate("moved_value")
+    before = tree_bytes(root)
+    res = repair(root, RepairOptions(use_llm=False))
+    assert res.fixed
+    assert tree_bytes(root) == before  # verification happened in the scratch mirror
+    assert "greeting.clone()" in res.files["src/main.rs"].decode()
+    assert res.trace[0].stage == "rustc-suggestion" and res.trace[0].outcome == "accepted"
+    assert "+    let moved = greeting.clone();" in res.diff
+
+
+def test_maybe_incorrect_suggestion_verified(crate):
+    res = repair(crate("typo"), RepairOptions(use_llm=False))
+    assert res.fixed
+    assert "MaybeIncorrect" in res.trace[0].candidate
+
+
+def test_scripted_model_adds_match_arm(crate):
+    root = crate("match_arm")
+    eng = ScriptedEngine([MATCH_ARM_FIX])
+    res = repair(root, RepairOptions(), engine=eng)
+    assert res.fixed, res.trace
+    assert "Shape::Triangle(b, h) => 0.5 * b * h," in res.files["src/lib.rs"].decode()
+    # the rustc suggestion (a `todo!()` arm) was never applied
+    assert "todo!" not in res.files["src/lib.rs"].decode()
+    assert any(a.stage == "model" and a.outcome == "accepted" for a in res.trace)
+    prompt = eng.requests[0][-1]["content"]
+    assert "error[E0004]" in prompt and "pub fn area" in prompt and "|" not in prompt.split("```")[1].split("\n")[0]
+    # the result really compiles
+    (root / "src/lib.rs").write_bytes(res.files["src/lib.rs"])
+    assert run_check(root).errors == []
+
+
+def test_bad_candidates_rejected_and_good_one_accepted(crate):
+    root = crate("match_arm")
+    wrong = "<<<<<<< SEARCH\n        Shape::Square(s) => s * s,\n=======\n        Shape::Square(s) => s * s,\n        _ => todo!(),\n>>>>>>> REPLACE"
+    deleting = "```rust\npub fn area(shape: Shape) -> f64 {\n    0.0\n}\n```"
+    not_compiling = "<<<<<<< SEARCH\n        Shape::Square(s) => s * s,\n=======\n        Shape::Square(s) => s * s,\n        Shape::Triangle(b) => b,\n>>>>>>> REPLACE"
+    eng = ScriptedEngine([wrong, deleting, not_compiling, "no answer", MATCH_ARM_FIX])
+    res = repair(root, RepairOptions(samples=3), engine=eng)
+    assert res.fixed
+    reasons = [a.reason for a in res.trace if a.outcome == "rejected"]
+    assert "adds a stub or placeholder" in reasons
+    assert "only deletes code" in reasons
+    assert any(r.startswith(("the error remains", "adds")) for r in reasons)
+
+
+def test_fixed_only_when_check_passes(crate):
+    root = crate("match_arm")
+    res = repair(root, RepairOptions(samples=0), engine=ScriptedEngine(["I cannot help with that."]))
+    assert not res.fixed and res.files == {} and res.diff == ""
+    assert [d.code for d in res.remaining_errors] == ["E0004"]
+
+
+def test_model_that_keeps_answering_garbage_raises(crate):
+    with pytest.raises(ModelAnswerError, match="nothing that parses"):
+        repair(crate("match_arm"), RepairOptions(samples=4, max_rounds=3), engine=ScriptedEngine(["{not json"]))
+
+
+def test_visibility_change_rejected(crate):
+    root = crate("match_arm")
+    rewrite = ("```rust\nfn area(shape: Shape) -> f64 {\n    match shape {\n        Shape::Circle(r) => 3.14159 * r * r,\n"
+               "        Shape::Square(s) => s * s,\n        Shape::Triangle(b, h) => 0.5 * b * h,\n    }\n}\n```")
+    eng = ScriptedEngine(["no blocks here", rewrite, "nothing"])
+    res = repair(root, RepairOptions(samples=0, max_rounds=1), engine=eng)
+    assert not res.fixed
+    assert any(a.reason == "changes visibility" for a in res.trace)
+
+
+def test_workspace_member_fixed(crate):
+    res = repair(crate("workspace"), RepairOptions(use_llm=False))
+    assert res.fixed
+    assert "let mut n = 21;" in res.files["crates/app/src/main.rs"].decode()
+
+
+def test_clean_crate_is_fixed_trivially(crate):
+    res = repair(crate("clean"), RepairOptions(use_llm=False))
+    assert res.fixed and res.initial_errors == [] and res.diff == ""
