@@ -153,3 +153,37 @@ def test_explain():
     assert p.returncode == 0 and "moved" in p.stdout
     assert_one_line_error(ff("explain", "E9999"), "E9999")
     assert_one_line_error(ff("explain", "hello"), "not an error code")
+
+
+class _Fixer(_Garbage):
+    """An OpenAI-compatible endpoint whose model answers a correct SEARCH/REPLACE fix."""
+
+    def do_POST(self):
+        req = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        assert req["messages"][0]["role"] == "system"
+        answer = ("<<<<<<< SEARCH\n        Shape::Square(s) => s * s,\n=======\n        Shape::Square(s) => s * s,\n"
+                  "        Shape::Triangle(b, h) => 0.5 * b * h,\n>>>>>>> REPLACE")
+        body = json.dumps({"choices": [{"message": {"role": "assistant", "content": answer}}],
+                           "usage": {"prompt_tokens": 100, "completion_tokens": 30}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_openai_backend_fix_and_write(crate, isolated_dirs):
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), _Fixer)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        (isolated_dirs / "settings.toml").write_text(
+            f'[llm]\nbackend = "openai"\nurl = "http://127.0.0.1:{srv.server_port}/v1"\n')
+        root = crate("match_arm")
+        p = ff("fix", root, "--write", "--json")
+        out = json.loads(p.stdout)
+        assert p.returncode == 0 and out["fixed"] and out["tokens"] == 130
+        assert out["written"] == ["src/lib.rs"]
+        assert "Shape::Triangle(b, h)" in (root / "src/lib.rs").read_text()
+        assert "Shape::Triangle" not in (root / "src/lib.rs.ferrofix.bak").read_text().split("match")[1]
+    finally:
+        srv.shutdown()

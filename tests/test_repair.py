@@ -94,3 +94,12 @@ def test_workspace_member_fixed(crate):
 def test_clean_crate_is_fixed_trivially(crate):
     res = repair(crate("clean"), RepairOptions(use_llm=False))
     assert res.fixed and res.initial_errors == [] and res.diff == ""
+
+
+def test_missing_crate_is_not_sent_to_the_model(crate):
+    root = crate("clean")
+    (root / "src/lib.rs").write_text("use nosuchcrate::Thing;\n\npub fn add(a: i32, b: i32) -> i32 {\n    a + b\n}\n")
+    eng = ScriptedEngine(["<<<<<<< SEARCH\nuse nosuchcrate::Thing;\n=======\n>>>>>>> REPLACE"])
+    res = repair(root, RepairOptions(), engine=eng)
+    assert not res.fixed and eng.requests == []
+    assert any("needs the crate `nosuchcrate` in Cargo.toml" in a.reason for a in res.trace)

@@ -55,12 +55,14 @@ def default_target_dir(root: Path) -> Path:
 
 @dataclass(frozen=True, slots=True)
 class Package:
-    """A cargo package of the workspace: name, version, manifest path and target names."""
+    """A cargo package of the workspace: name, version, manifest path, target names, and the crate
+    names its dependencies (normal, dev and build) are known by in code (renames applied, `-` → `_`)."""
 
     name: str
     version: str
     manifest_path: Path
     targets: tuple[str, ...] = ()
+    dependencies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +127,8 @@ def locate_workspace(path: Path, *, timeout_s: float = 60.0) -> Workspace:
     meta = json.loads(proc.stdout)
     packages = tuple(
         Package(p["name"], p["version"], Path(p["manifest_path"]),
-                tuple(t["name"] for t in p.get("targets", ())))
+                tuple(t["name"] for t in p.get("targets", ())),
+                tuple((d.get("rename") or d["name"]).replace("-", "_") for d in p.get("dependencies", ())))
         for p in meta.get("packages", ()))
     return Workspace(Path(meta["workspace_root"]), packages, Path(meta["target_directory"]))
 

@@ -93,12 +93,14 @@ def apply_to_files(files: Mapping[str, bytes], edits: Sequence[TextEdit]) -> dic
 
 # ------------------------------------------------------------------ suggestions
 
-_PLACEHOLDER = re.compile(r"/\*.*?\*/|\btodo!\s*\(|\bunimplemented!\s*\(|expect\(\s*\"REASON\"\s*\)|\.\.\.(?!=)")
+_PLACEHOLDER = re.compile(r"/\*.*?\*/|\btodo!\s*\(|\bunimplemented!\s*\(|\bunreachable!\s*\(|"
+                          r"expect\(\s*\"REASON\"\s*\)|\.\.\.(?!=)")
 
 
 def is_stub(text: str) -> bool:
     """True when `text` holds a placeholder or stub a fix must not introduce: `/* ... */` comments
-    (rustc's `/* value */`, `/* Type */`), `todo!()`, `unimplemented!()`, `expect("REASON")`, `...`."""
+    (rustc's `/* value */`, `/* Type */`), `todo!()`, `unimplemented!()`, `unreachable!()` (a match
+    arm that gives up on a real case), `expect("REASON")`, `...`."""
     return bool(_PLACEHOLDER.search(text))
 
 

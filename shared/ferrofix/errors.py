@@ -38,6 +38,10 @@ class ModelError(FerrofixError):
     """A GGUF model is missing, corrupt or cannot be loaded, or a model backend failed."""
 
 
+class ContextOverflowError(ModelError):
+    """A prompt does not fit the model's context window (`n_ctx` tokens)."""
+
+
 class ModelAnswerError(FerrofixError):
     """A model kept answering something that does not parse or validate."""
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Protocol, Sequence
 
-from .errors import ModelAnswerError, ModelError
+from .errors import ContextOverflowError, ModelAnswerError, ModelError
 
 Message = dict[str, str]  # {"role": "system"|"user"|"assistant", "content": str}
 
@@ -65,7 +65,7 @@ class LlamaCppEngine:
     _instances: dict[tuple[str, int], "LlamaCppEngine"] = {}
     _instances_lock = threading.Lock()
 
-    def __init__(self, model_path: Path, *, n_ctx: int = 4096, n_threads: int | None = None,
+    def __init__(self, model_path: Path, *, n_ctx: int = 8192, n_threads: int | None = None,
                  embedding: bool = False) -> None:
         self.model_path = Path(model_path)
         self.name = self.model_path.stem
@@ -76,7 +76,7 @@ class LlamaCppEngine:
         self._lock = threading.Lock()
 
     @classmethod
-    def shared(cls, model_path: Path, *, n_ctx: int = 4096, n_threads: int | None = None) -> "LlamaCppEngine":
+    def shared(cls, model_path: Path, *, n_ctx: int = 8192, n_threads: int | None = None) -> "LlamaCppEngine":
         """The process-wide engine for this model file and context size."""
         key = (str(Path(model_path).resolve()), n_ctx)
         with cls._instances_lock:
@@ -132,6 +132,8 @@ class LlamaCppEngine:
                     top_k=1 if temperature == 0 else 40, seed=seed if seed is not None else 0,
                     stop=list(stop) if stop else None, **kwargs)
             except ValueError as e:  # prompt longer than n_ctx, among others
+                if "context window" in str(e):
+                    raise ContextOverflowError(f"{self.name}: {e}") from e
                 raise ModelError(f"{self.name}: {e}") from e
             usage = out.get("usage") or {}
             return Completion(out["choices"][0]["message"].get("content") or "",

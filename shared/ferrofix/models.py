@@ -67,7 +67,7 @@ def models_dir() -> Path:
 class ModelInfo:
     """A GGUF model's metadata: name (file stem), path, size in bytes, architecture, parameter count,
     quantization (llama.cpp file type, e.g. "Q4_K_M"), context length in tokens, whether it carries a
-    chat template, sha256 (hex, when computed) and an estimated RAM need in bytes at `n_ctx` 4096."""
+    chat template, sha256 (hex, when computed) and an estimated RAM need in bytes at `n_ctx` 8192."""
 
     name: str
     path: str
@@ -94,7 +94,7 @@ def _field(reader, key: str, default=None):
         return default
 
 
-def read_info(path: Path, *, with_sha256: bool = True, n_ctx: int = 4096) -> ModelInfo:
+def read_info(path: Path, *, with_sha256: bool = True, n_ctx: int = 8192) -> ModelInfo:
     """Read a GGUF file's header. Raises ModelError for a missing, non-GGUF or corrupt file."""
     path = Path(path)
     if not path.is_file():

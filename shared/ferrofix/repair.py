@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -28,7 +29,7 @@ from .context import ItemContext, enclosing_item, has_syntax_error, window
 from .diagnostics import MACHINE_APPLICABLE, Diagnostic
 from .edits import Fix, apply_to_files, is_mostly_deletion, is_stub, non_overlapping, suggestion_fixes, unified_diff
 from .edits import OverlappingEditsError
-from .errors import CheckCancelledError, FerrofixError, ModelAnswerError
+from .errors import CheckCancelledError, ContextOverflowError, FerrofixError, ModelAnswerError
 from .llm import Engine
 from .mirror import Mirror
 from . import modelfix
@@ -40,6 +41,10 @@ BORROWCK_CODES = frozenset("E0381 E0382 E0383 E0384 E0499 E0502 E0503 E0505 E050
 DELETION_OK_CODES = frozenset("E0062 E0124 E0201 E0252 E0254 E0255 E0260 E0263 E0403 E0407 E0408 E0415 "
                               "E0416 E0428 E0430 E0431 E0560 E0061 E0107 E0050 E0046 E0117 E0119 "
                               "E0120 E0184 E0199 E0200 E0204 E0407 E0437 E0438 E0449 E0451".split())
+
+
+#: Items longer than this (lines) are fixed with search/replace only, never rewritten whole.
+MAX_REWRITE_LINES = 80
 
 
 @dataclass(slots=True)
@@ -57,7 +62,7 @@ class RepairOptions:
     timeout_s: float = 300.0
     use_llm: bool = True
     samples: int = 2
-    max_tokens: int = 768
+    max_tokens: int = 512
     max_model_errors: int = 3
     max_unparsable_answers: int = 4
     check: CheckOptions = field(default_factory=CheckOptions)
@@ -152,6 +157,7 @@ class Repairer:
         self.unparsable = 0
         self.parsed_any = False
         self.reveals = 0
+        self.skipped_crates: set[str] = set()
 
     # -- verification ------------------------------------------------------------------------
     def verify(self, stage: str, target: Sequence[Diagnostic], label: str, changes: dict[str, bytes],
@@ -271,7 +277,16 @@ class Repairer:
         # 3. the model
         if self.engine is None:
             return None
-        for e in errors[: self.opt.max_model_errors]:
+        fixable = []
+        for e in errors:
+            crate_name = self.missing_crate(e)
+            if crate_name is None:
+                fixable.append(e)
+            elif crate_name not in self.skipped_crates:
+                self.skipped_crates.add(crate_name)
+                self._record("model", describe(e), "(skipped)", "rejected",
+                             f"needs the crate `{crate_name}` in Cargo.toml; ferrofix does not edit manifests", 0, 0)
+        for e in fixable[: self.opt.max_model_errors]:
             for label, changes, tokens in self._model_candidates(e, budget):
                 res = self.verify("model", [e], label, changes, errors, tokens=tokens)
                 if res is not None:
@@ -281,6 +296,25 @@ class Repairer:
         return None
 
     # -- model candidates -----------------------------------------------------------------------
+    def missing_crate(self, e: Diagnostic) -> str | None:
+        """The crate an unresolved-path error needs when no package declares it (`insta` in "cannot
+        find module or crate `insta`"): a Cargo.toml change, which ferrofix never makes. Else None."""
+        if e.code not in ("E0432", "E0433", "E0463"):
+            return None
+        m = re.search(r"(?:crate|import) `(\w+)`", e.message)
+        if not m:
+            return None
+        name = m.group(1)
+        if name in ("crate", "self", "super", "std", "core", "alloc"):
+            return None
+        declared = {d for p in self.ws.packages for d in p.dependencies} | {p.name.replace("-", "_") for p in self.ws.packages}
+        if name in declared:
+            return None
+        if any(re.search(rb"\b(mod|fn|struct|enum|trait|type|const|static|macro_rules!)\s+" + name.encode() + rb"\b", b)
+               for b in self.state.values()):
+            return None
+        return name
+
     def _model_candidates(self, e: Diagnostic, budget: _Budget) -> Iterator[tuple[str, dict[str, bytes], int]]:
         span = e.primary_span
         if span is None:
@@ -302,14 +336,22 @@ class Repairer:
         plans = [("search_replace", 0.0), ("item", 0.0)]
         plans += [("search_replace" if i % 2 == 0 else "item", 0.8) for i in range(self.opt.samples)]
         seen: set[bytes] = set()
+        item_lines = item.text.count("\n") + 1
         for n, (kind, temp) in enumerate(plans):
-            if kind == "item" and item.kind == "window":
+            if kind == "item" and (item.kind == "window" or item_lines > MAX_REWRITE_LINES):
                 continue
             if budget.exhausted():
                 return
             msgs = modelfix.build_prompt(kind, rel, item, e, error_lines, extra, examples)
             self.progress(f"asking {self.engine.name} ({kind}) about {describe(e)}")
-            c = self.engine.chat(msgs, max_tokens=self.opt.max_tokens, temperature=temp, seed=n)
+            # an item rewrite repeats the item: allow its length plus room for the fix
+            max_tokens = self.opt.max_tokens if kind == "search_replace" else \
+                min(2048, max(self.opt.max_tokens, len(item.text) // 3 + 128))
+            try:
+                c = self.engine.chat(msgs, max_tokens=max_tokens, temperature=temp, seed=n)
+            except ContextOverflowError as ex:
+                self._record("model", describe(e), kind, "rejected", f"prompt too long ({ex})", 0, 0)
+                continue
             tokens = c.prompt_tokens + c.completion_tokens
             self.tokens += tokens
             new_text = None

@@ -9,7 +9,7 @@ has a default; unknown keys are ignored; a value of the wrong type is reported a
     timeout_s = 120
     [llm]
     model = "qwen2.5-coder-1.5b-instruct-q4_k_m"   # a name in the models dir, or a path
-    n_ctx = 4096
+    n_ctx = 8192
     [repair]
     max_rounds = 8
 """
@@ -48,7 +48,7 @@ class LlmSettings:
 
     backend: str = "llama-cpp"
     model: str = ""
-    n_ctx: int = 4096
+    n_ctx: int = 8192
     n_threads: int = 0
     url: str = ""
     api_key: str = ""
@@ -61,7 +61,7 @@ class RepairSettings:
     max_rounds: int = 8
     timeout_s: float = 300.0
     samples: int = 2
-    max_tokens: int = 768
+    max_tokens: int = 512
 
 
 @dataclass(kw_only=True)
