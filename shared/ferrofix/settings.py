@@ -65,12 +65,25 @@ class RepairSettings:
 
 
 @dataclass(kw_only=True)
+class KbSettings:
+    """Knowledge base: `dir` ("" = the user data dir), `qdrant_url` ("" = in-process Qdrant Edge),
+    `embedding_model` (models-dir name or path; "" = the default embedding model), `examples`: records
+    shown to the model per error (0 turns retrieval off)."""
+
+    dir: str = ""
+    qdrant_url: str = ""
+    embedding_model: str = ""
+    examples: int = 2
+
+
+@dataclass(kw_only=True)
 class Settings:
     """All settings; `warnings` lists values that were invalid and replaced by defaults."""
 
     check: CheckSettings = field(default_factory=CheckSettings)
     llm: LlmSettings = field(default_factory=LlmSettings)
     repair: RepairSettings = field(default_factory=RepairSettings)
+    kb: KbSettings = field(default_factory=KbSettings)
     warnings: list[str] = field(default_factory=list)
 
 

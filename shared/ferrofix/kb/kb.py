@@ -1,0 +1,249 @@
+"""The knowledge-base facade: records in SQLite, a Qdrant index derived from them, embeddings, seed,
+learning from accepted fixes, and JSONL exchange."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import platformdirs
+
+from ..errors import FerrofixError, ModelError
+from .embed import Embedder, from_bytes, to_bytes
+from .index import EdgeIndex, ServerIndex
+from .records import Record, RecordError, parse_jsonl_line
+from .store import KBError, Store
+
+_CODE = re.compile(r"\bE\d{4}\b")
+
+
+def default_kb_dir() -> Path:
+    """The knowledge-base directory (platformdirs user data dir / kb; `FERROFIX_KB_DIR` overrides)."""
+    return Path(os.environ.get("FERROFIX_KB_DIR") or Path(platformdirs.user_data_dir("ferrofix")) / "kb")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """A retrieved record and its fused score (RRF; higher is better)."""
+
+    record: Record
+    score: float
+
+    def to_json(self) -> dict:
+        r = self.record
+        return {"id": r.id, "code": r.code, "score": round(self.score, 6), "status": r.status, "source": r.source,
+                "message": r.message, "before": r.before, "after": r.after}
+
+
+class KnowledgeBase:
+    """The knowledge base at `directory` (default `default_kb_dir()`).
+
+    `embedding_model`: a GGUF path, or None to use the models dir's default embedding model when one is
+    set; without one, retrieval is BM25 + error code only, and `notice` says so once.
+    `qdrant_url`: use a Qdrant server instead of the in-process Qdrant Edge index.
+    Raises KBError when the SQLite file cannot be opened (locked, corrupt).
+    """
+
+    def __init__(self, directory: Path | None = None, *, embedding_model: Path | None = None,
+                 qdrant_url: str | None = None, use_embeddings: bool = True):
+        self.dir = Path(directory or default_kb_dir())
+        self.store = Store(self.dir / "kb.sqlite3")
+        self.qdrant_url = qdrant_url
+        self.notice = ""
+        self.embedder: Embedder | None = None
+        if use_embeddings:
+            path = embedding_model
+            if path is None:
+                from .. import models
+                try:
+                    path = models.resolve("", "embedding")
+                except ModelError:
+                    path = None
+            if path is not None and Path(path).is_file():
+                self.embedder = Embedder(Path(path))
+            else:
+                self.notice = ("no embedding model: retrieval uses BM25 and error codes only "
+                               "(`ferrofix models download second-state/All-MiniLM-L6-v2-Embedding-GGUF "
+                               "all-MiniLM-L6-v2-Q8_0.gguf`, then `ferrofix models default NAME --kind embedding`)")
+        self._index = None
+
+    # -- index ---------------------------------------------------------------------------------
+    @property
+    def dim(self) -> int:
+        if self.embedder is None:
+            return 0
+        if not self.embedder.dim:
+            self.embedder.embed(["probe"])
+        return self.embedder.dim
+
+    def index(self):
+        """The search index, opened on first use and synced with the store's change log."""
+        if self._index is None:
+            self._index = ServerIndex(self.qdrant_url, self.dim) if self.qdrant_url else \
+                EdgeIndex(self.dir / "index", self.dim)
+        self.sync()
+        return self._index
+
+    def sync(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Bring the index up to date with the records; returns how many points were written."""
+        idx = self._index
+        seq = self.store.max_seq()
+        synced = idx.synced_seq
+        if synced == seq:
+            return 0
+        if synced < 0 or synced > seq:
+            return self.rebuild_index(progress)
+        changes = self.store.changes_since(synced)
+        upserts = {rid for _, rid, op in changes if op == "upsert"}
+        deletes = {rid for _, rid, op in changes if op == "delete"} - upserts
+        recs = self.store.get_many(upserts)
+        idx.delete(sorted(deletes | (upserts - set(recs))))
+        self._upsert(list(recs.values()))
+        idx.set_synced(seq)
+        return len(recs)
+
+    def rebuild_index(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Rebuild the index from every record (vectors from the store, computed where missing)."""
+        if self._index is None:
+            self._index = ServerIndex(self.qdrant_url, self.dim) if self.qdrant_url else \
+                EdgeIndex(self.dir / "index", self.dim)
+        seq = self.store.max_seq()
+        self._index.reset()
+        total = self.store.count()
+        n = 0
+        batch: list[Record] = []
+        for rec in self.store.iter_all():
+            batch.append(rec)
+            if len(batch) >= 256:
+                self._upsert(batch)
+                n += len(batch)
+                batch = []
+                if progress:
+                    progress(n, total)
+        self._upsert(batch)
+        n += len(batch)
+        self._index.set_synced(seq)
+        return n
+
+    def _upsert(self, recs: Sequence[Record]) -> None:
+        if not recs:
+            return
+        dense: dict[int, list[float]] = {}
+        if self.embedder is not None:
+            stored = self.store.vectors([r.id for r in recs], self.embedder.name)
+            dense = {i: from_bytes(b) for i, b in stored.items()}
+            missing = [r for r in recs if r.id not in dense]
+            if missing:
+                vecs = self.embedder.embed([r.search_text() for r in missing])
+                self.store.put_vectors([(r.id, r.content_hash, to_bytes(v)) for r, v in zip(missing, vecs)],
+                                       self.embedder.name)
+                dense.update({r.id: v for r, v in zip(missing, vecs)})
+        self._index.upsert(recs, dense)
+
+    # -- retrieval -----------------------------------------------------------------------------
+    def search(self, query: str, *, code: str | None = None, limit: int = 5,
+               exclude_codes: Iterable[str] = (), count: bool = True) -> list[SearchHit]:
+        """Hybrid search. The error code (`code`, or the first `EXXXX` in `query`) filters a first pass
+        whose hits come first; an unfiltered pass fills the rest. Approved records rank above pending
+        ones among hits for the code; rejected records are never returned. `exclude_codes` leaves those
+        codes' records out (leave-one-out measurement). Bumps the hits' `retrieved` counts."""
+        if code is None:
+            m = _CODE.search(query)
+            code = m.group(0) if m else None
+        exclude = set(exclude_codes)
+        idx = self.index()
+        dense = self.embedder.embed([query])[0] if self.embedder is not None else None
+        want = limit + 10 * bool(exclude)
+        seen: dict[int, float] = {}
+        ordered: list[int] = []
+        if code and code not in exclude:
+            for h in idx.query(query, dense, code=code, limit=want):
+                seen[h.record_id] = h.score
+                ordered.append(h.record_id)
+        for h in idx.query(query, dense, code=None, limit=want + len(ordered)):
+            if h.record_id not in seen:
+                seen[h.record_id] = h.score
+                ordered.append(h.record_id)
+        recs = self.store.get_many(ordered)
+        hits = [SearchHit(recs[i], seen[i]) for i in ordered
+                if i in recs and recs[i].status != "rejected" and recs[i].code not in exclude]
+        first = [h for h in hits if code and h.record.code == code]
+        rest = [h for h in hits if not (code and h.record.code == code)]
+        first.sort(key=lambda h: h.record.status != "approved")  # stable: keeps fused order within status
+        out = (first + rest)[:limit]
+        if count and out:
+            self.store.bump([h.record.id for h in out], "retrieved")
+        return out
+
+    def examples_for(self, code: str | None, message: str, limit: int = 2,
+                     exclude_codes: Iterable[str] = ()) -> list[Record]:
+        """Records with a fix for an error, for the repair prompt (counts them as offered)."""
+        hits = self.search(f"{code or ''} {message}", code=code, limit=limit + 3, exclude_codes=exclude_codes)
+        recs = [h.record for h in hits if h.record.after.strip() and h.record.before.strip()][:limit]
+        if recs:
+            self.store.bump([r.id for r in recs], "offered")
+        return recs
+
+    # -- learning and curation -----------------------------------------------------------------
+    def record_accepted(self, *, code: str, message: str, before: str, after: str, explanation: str = "",
+                        tags: Sequence[str] = ()) -> tuple[int, bool]:
+        """Record a verified fix the user accepted, as `pending` (a duplicate increments `accepted`)."""
+        rec = Record(code=code or "", message=message, before=before, after=after, explanation=explanation,
+                     tags=list(tags), source="accepted-fix", status="pending", accepted=1)
+        return self.store.add(rec)
+
+    def seed(self, progress: Callable[[str], None] | None = None) -> tuple[int, int, int]:
+        """Seed from the toolchain's error index: (inserted, updated, unchanged)."""
+        from .seed import seed_records
+        return self.store.upsert_seed(seed_records(progress))
+
+    # -- exchange ------------------------------------------------------------------------------
+    def export_jsonl(self, path: Path, *, status: Sequence[str] | None = None) -> int:
+        """Write records (schema docs/kb-format.md) to `path` atomically; returns how many."""
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp")
+        n = 0
+        with open(tmp, "w", encoding="utf-8") as f:
+            for rec in self.store.iter_all(status=status):
+                f.write(json.dumps(rec.to_json(), ensure_ascii=False, sort_keys=True) + "\n")
+                n += 1
+        os.replace(tmp, path)
+        return n
+
+    def import_jsonl(self, path: Path, *, skip_invalid: bool = False, source: str | None = None
+                     ) -> tuple[int, int, list[tuple[int, str]]]:
+        """Import a JSONL file: every line validated; all or nothing unless `skip_invalid`.
+        `source` ("community:<name>") overrides the lines' source. Returns (inserted, merged, errors)."""
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as e:
+            raise KBError(f"{path}: not UTF-8 text (byte {e.start})") from e
+        except OSError as e:
+            raise KBError(f"{path}: {e.strerror}") from e
+        items: list[tuple[int, Record | Exception]] = []
+        for n, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                rec = parse_jsonl_line(line)
+                if source:
+                    rec.source = source
+                    rec.validate()
+                items.append((n, rec))
+            except RecordError as e:
+                items.append((n, e))
+        return self.store.import_records(items, skip_invalid=skip_invalid)
+
+    def close(self) -> None:
+        if self._index is not None:
+            self._index.close()
+            self._index = None
+        if self.embedder is not None:
+            self.embedder.close()
+        self.store.close()
