@@ -97,7 +97,7 @@ def fix(path: Path = typer.Argument(Path("."), help="A crate or workspace direct
     opts = RepairOptions(max_rounds=max_rounds or s.repair.max_rounds, timeout_s=timeout or s.repair.timeout_s,
                          use_llm=not no_llm, samples=s.repair.samples, max_tokens=s.repair.max_tokens,
                          check=_check_options(s))
-    kb = None if no_kb or no_llm or s.kb.examples <= 0 else open_kb(s, quiet=as_json, require_records=True)
+    kb = None if no_kb or no_llm or s.kb.examples <= 0 else open_kb(s, quiet=True, require_records=True)
     examples = None
     if kb is not None:
         from .modelfix import Example
