@@ -2,7 +2,7 @@
 """Fix-rate benchmark: run `ferrofix fix --write --json` on corpus cases and count verified fixes.
 
     python bench/fixrate.py ../shared/bench/explain ../shared/bench/mutants [--no-llm] [--jobs N]
-        [--limit N] [--case-timeout S] [--model NAME] [--report FILE] [--filter SUBSTR]
+        [--limit N] [--every K] [--no-kb] [--case-timeout S] [--model NAME] [--report FILE] [--filter REGEX]
 
 A corpus is a directory of explain-style cases (`<id>/Cargo.toml`, `<id>/expected/`, `<id>/case.json`)
 or of mutant JSON files (built with the corpus's `materialize.py`; needs the Debian packages in its
@@ -92,6 +92,8 @@ def run_case(case: dict, args) -> dict:
             cmd.append("--no-llm")
         if args.model:
             cmd += ["--model", args.model]
+        if args.no_kb:
+            cmd.append("--no-kb")
         t0 = time.monotonic()
         try:
             p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=args.case_timeout + 120)
@@ -183,6 +185,8 @@ def main() -> None:
     ap.add_argument("--model")
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--limit", type=int)
+    ap.add_argument("--every", type=int, default=1, help="take every K-th case (a fixed sample)")
+    ap.add_argument("--no-kb", action="store_true")
     ap.add_argument("--filter")
     ap.add_argument("--case-timeout", type=float, default=180)
     ap.add_argument("--report", type=Path, default=HERE / "reports" / "fixrate-latest.json")
@@ -190,6 +194,7 @@ def main() -> None:
     cases = [c for corpus in args.corpora for c in discover(corpus)]
     if args.filter:
         cases = [c for c in cases if re.search(args.filter, c["id"])]
+    cases = cases[:: args.every]
     if args.limit:
         cases = cases[: args.limit]
     print(f"{len(cases)} cases, jobs {args.jobs}, {'no model' if args.no_llm else 'model ' + (args.model or 'default')}",

@@ -65,7 +65,9 @@ def test_bad_candidates_rejected_and_good_one_accepted(crate):
 
 def test_fixed_only_when_check_passes(crate):
     root = crate("match_arm")
-    res = repair(root, RepairOptions(samples=0), engine=ScriptedEngine(["I cannot help with that."]))
+    wrong = ("<<<<<<< SEARCH\n        Shape::Square(s) => s * s,\n=======\n        Shape::Square(s) => s * s,\n"
+             "        Shape::Triangle(b) => b,\n>>>>>>> REPLACE")
+    res = repair(root, RepairOptions(samples=0), engine=ScriptedEngine([wrong]))
     assert not res.fixed and res.files == {} and res.diff == ""
     assert [d.code for d in res.remaining_errors] == ["E0004"]
 

@@ -203,7 +203,9 @@ class Diagnostic:
         for c in self.children:
             msg = c.message
             reps = [s.suggested_replacement for s in c.spans if s.suggested_replacement is not None]
-            if reps and all(r.strip() for r in reps):
+            # show a suggestion only when it is concrete code: models copy placeholders such as
+            # `todo!()` or `/* value */` into their answers
+            if reps and all(r.strip() and "\n" not in r.strip() and not _STUBBY.search(r) for r in reps):
                 msg += ": " + " / ".join(f"`{r.strip()}`" for r in reps[:3])
             lines.append(f"- {c.level}: {msg}")
         return "\n".join(lines)
@@ -220,6 +222,9 @@ class Diagnostic:
             "column": p.column_start if p else None,
             "rendered": self.rendered,
         }
+
+
+_STUBBY = re.compile(r"todo!|unimplemented!|/\*|\.\.\.|REASON")
 
 
 def dedupe(diags: Iterable[Diagnostic]) -> list[Diagnostic]:

@@ -31,7 +31,7 @@ SR_INSTRUCTIONS = (
     "exactly (without line numbers); REPLACE holds the fixed lines."
 )
 
-SR_EXAMPLE_USER = """File: src/main.rs
+SR_EXAMPLE_USER = """Code to fix, from src/main.rs:
 ```rust
 fn main() {
     let names = vec![String::from("a")];
@@ -95,9 +95,10 @@ def build_prompt(kind: str, file: str, item: ItemContext, diag: Diagnostic, erro
             parts.append(f"error[{ex.code}]: {ex.message}\nBefore:\n```rust\n{ex.before.strip()}\n```\n"
                          f"After:\n```rust\n{ex.after.strip()}\n```")
         parts.append("Now the error to fix.")
-    parts.append(f"File: {file}\n```rust\n{mark_lines(item, error_lines)}\n```")
     if extra_context:
-        parts.append(f"Related code:\n```rust\n{extra_context.strip()}\n```")
+        parts.append(f"Definitions the error refers to (for reference; do not rewrite them):\n```rust\n"
+                     f"{extra_context.strip()}\n```")
+    parts.append(f"Code to fix, from {file}:\n```rust\n{mark_lines(item, error_lines)}\n```")
     parts.append(diag.plain_text())
     parts.append(SR_INSTRUCTIONS if kind == "search_replace" else ITEM_INSTRUCTIONS)
     msgs.append({"role": "user", "content": "\n\n".join(parts)})

@@ -61,10 +61,10 @@ class RepairOptions:
     max_rounds: int = 8
     timeout_s: float = 300.0
     use_llm: bool = True
-    samples: int = 2
+    samples: int = 1
     max_tokens: int = 512
     max_model_errors: int = 3
-    max_unparsable_answers: int = 4
+    max_unparsable_answers: int = 3
     check: CheckOptions = field(default_factory=CheckOptions)
 
 
@@ -243,7 +243,9 @@ class Repairer:
                 if res is None:
                     break
                 errors = res.errors
-            # restore the mirror to the user's files for the next run's warm start
+            if self.unparsable >= 2 and not self.parsed_any:
+                raise ModelAnswerError(f"{self.engine.name} answered {self.unparsable} times with nothing that "
+                                       "parses as an edit; try another model")
             changed = {f: b for f, b in self.state.items() if original.get(f) != b}
             files = changed
             diff = unified_diff(original, changed)
@@ -421,16 +423,22 @@ class Repairer:
                                        "`self`", "&mut self", "borrowed", "mutable", "bound", "trait"))
 
     def _related_lines(self, e: Diagnostic, item, rel: str) -> str:
-        """Source lines of the diagnostic's other spans that lie outside the item (e.g. a definition
-        the error refers to), each with its location."""
-        out = []
+        """Code the diagnostic's other spans point at outside the item (the enum whose variant is
+        missing, the function whose signature is called): the enclosing item when it is short, else
+        the line; each with its location. At most ~1,500 characters."""
+        out: list[str] = []
         for s in list(e.spans) + [cs for c in e.children for cs in c.spans]:
-            if s.suggested_replacement is not None or s.is_internal:
+            if s.suggested_replacement is not None or s.is_internal or s.file_name not in self.state:
                 continue
-            inside = s.file_name == rel and item.byte_start <= s.byte_start < item.byte_end
-            if inside or not s.text:
+            if s.file_name == rel and item.byte_start <= s.byte_start < item.byte_end:
                 continue
-            out.append(f"// {s.file_name}:{s.line_start}\n{s.text[0].text}")
+            data = self.state[s.file_name]
+            other = enclosing_item(data, s.byte_start, s.byte_end, max_lines=30)
+            if other is not None and other.text.count("\n") < 30 and not (
+                    s.file_name == rel and other.byte_start <= item.byte_start < other.byte_end):
+                out.append(f"// {s.file_name}:{other.line_start}\n{other.text}")
+            elif s.text:
+                out.append(f"// {s.file_name}:{s.line_start}\n{s.text[0].text}")
         return "\n".join(dict.fromkeys(out))[:1500]
 
 

@@ -60,7 +60,7 @@ class RepairSettings:
 
     max_rounds: int = 8
     timeout_s: float = 300.0
-    samples: int = 2
+    samples: int = 1
     max_tokens: int = 512
 
 

@@ -1,7 +1,7 @@
 //! A small inventory report with two compile errors a developer might make:
 //! a `match` that misses a variant (E0004) and a vector used after it was moved (E0382).
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum Item {
     Book { title: String, pages: u32 },
     Pen { color: String },
