@@ -24,8 +24,6 @@ def test_chat_answers_with_token_counts(engine):
     c = engine.chat([{"role": "user", "content": "Say hello."}], max_tokens=16)
     assert c.text.strip()
     assert c.prompt_tokens > 0 and 0 < c.completion_tokens <= 16
-    # greedy decoding is deterministic
-    assert engine.chat([{"role": "user", "content": "Say hello."}], max_tokens=16).text == c.text
 
 
 def test_json_schema_constrains_the_answer(engine):
