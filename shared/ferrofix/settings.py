@@ -73,7 +73,7 @@ class KbSettings:
     dir: str = ""
     qdrant_url: str = ""
     embedding_model: str = ""
-    examples: int = 2
+    examples: int = 1
 
 
 @dataclass(kw_only=True)
