@@ -187,3 +187,13 @@ def test_openai_backend_fix_and_write(crate, isolated_dirs):
         assert "Shape::Triangle" not in (root / "src/lib.rs.ferrofix.bak").read_text().split("match")[1]
     finally:
         srv.shutdown()
+
+
+def test_write_records_the_accepted_fix_in_the_kb(crate):
+    root = crate("moved_value")
+    p = ff("fix", root, "--no-llm", "--write", "--json")
+    assert json.loads(p.stdout)["fixed"]
+    st = json.loads(ff("kb", "stats", "--json").stdout)
+    assert st["records"] == 1 and st["by_status"] == {"pending": 1} and st["by_source"] == {"accepted-fix": 1}
+    [hit] = json.loads(ff("kb", "search", "borrow of moved value", "--json").stdout)
+    assert hit["code"] == "E0382" and "greeting.clone()" in hit["after"]

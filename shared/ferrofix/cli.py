@@ -29,7 +29,7 @@ app.add_typer(models_app, name="models")
 kb_app = typer.Typer(no_args_is_help=True, help="The knowledge base of Rust errors and their fixes.")
 app.add_typer(kb_app, name="kb")
 
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
 
