@@ -15,6 +15,7 @@ report; it is not a pass/fail test.
 from __future__ import annotations
 
 import argparse
+import itertools
 import concurrent.futures as cf
 import json
 import os
@@ -185,16 +186,17 @@ def main() -> None:
     ap.add_argument("--model")
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--limit", type=int)
-    ap.add_argument("--every", type=int, default=1, help="take every K-th case (a fixed sample)")
+    ap.add_argument("--every", type=int, default=1, help="take every K-th case of each corpus (a fixed sample)")
     ap.add_argument("--no-kb", action="store_true")
     ap.add_argument("--filter")
     ap.add_argument("--case-timeout", type=float, default=180)
     ap.add_argument("--report", type=Path, default=HERE / "reports" / "fixrate-latest.json")
     args = ap.parse_args()
-    cases = [c for corpus in args.corpora for c in discover(corpus)]
+    per_corpus = [discover(corpus)[:: args.every] for corpus in args.corpora]
+    # interleave the corpora, so that a run cut short still measures each of them
+    cases = [c for group in itertools.zip_longest(*per_corpus) for c in group if c is not None]
     if args.filter:
         cases = [c for c in cases if re.search(args.filter, c["id"])]
-    cases = cases[:: args.every]
     if args.limit:
         cases = cases[: args.limit]
     print(f"{len(cases)} cases, jobs {args.jobs}, {'no model' if args.no_llm else 'model ' + (args.model or 'default')}",

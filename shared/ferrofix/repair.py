@@ -44,7 +44,7 @@ DELETION_OK_CODES = frozenset("E0062 E0124 E0201 E0252 E0254 E0255 E0260 E0263 E
 
 
 #: Items longer than this (lines) are fixed with search/replace only, never rewritten whole.
-MAX_REWRITE_LINES = 80
+MAX_REWRITE_LINES = 50
 
 
 @dataclass(slots=True)
