@@ -2,7 +2,7 @@
 """Fix-rate benchmark: run `ferrofix fix --write --json` on corpus cases and count verified fixes.
 
     python bench/fixrate.py ../shared/bench/explain ../shared/bench/mutants [--no-llm] [--jobs N]
-        [--limit N] [--every K] [--no-kb] [--case-timeout S] [--model NAME] [--report FILE] [--filter REGEX]
+        [--limit N] [--every K] [--no-kb] [--kb DIR [--kb-leave-one-out]] [--case-timeout S] [--model NAME] [--report FILE] [--filter REGEX]
 
 A corpus is a directory of explain-style cases (`<id>/Cargo.toml`, `<id>/expected/`, `<id>/case.json`)
 or of mutant JSON files (built with the corpus's `materialize.py`; needs the Debian packages in its
@@ -86,7 +86,16 @@ def run_case(case: dict, args) -> dict:
     try:
         dest, ref = prepare(case, work)
         before = snapshot(dest)
-        env = dict(os.environ, FERROFIX_CACHE_DIR=str(work / "cache"))
+        # every case gets its own knowledge base: a copy of --kb (or an empty one), so fixes learned from
+        # one case (`fix --write` records them) never leak into another
+        kb_dir = work / "kb"
+        if args.kb:
+            shutil.copytree(args.kb, kb_dir, ignore=shutil.ignore_patterns("index", "*.lock*"))
+            if args.kb_leave_one_out and case["kind"] == "explain":
+                import sqlite3
+                with sqlite3.connect(kb_dir / "kb.sqlite3") as db:
+                    db.executemany("DELETE FROM records WHERE code = ?", [(c,) for c in case["codes"]])
+        env = dict(os.environ, FERROFIX_CACHE_DIR=str(work / "cache"), FERROFIX_KB_DIR=str(kb_dir))
         cmd = [sys.executable, "-m", "ferrofix", "fix", str(dest), "--write", "--json",
                "--timeout", str(args.case_timeout)]
         if args.no_llm:
@@ -188,6 +197,9 @@ def main() -> None:
     ap.add_argument("--limit", type=int)
     ap.add_argument("--every", type=int, default=1, help="take every K-th case of each corpus (a fixed sample)")
     ap.add_argument("--no-kb", action="store_true")
+    ap.add_argument("--kb", type=Path, help="a seeded knowledge-base dir each case gets a copy of")
+    ap.add_argument("--kb-leave-one-out", action="store_true",
+                    help="explain cases: delete the records of the case's own error codes from its copy")
     ap.add_argument("--filter")
     ap.add_argument("--case-timeout", type=float, default=180)
     ap.add_argument("--report", type=Path, default=HERE / "reports" / "fixrate-latest.json")
