@@ -305,3 +305,16 @@ def test_kill_9_during_bulk_import_loses_nothing(tmp_path):
     assert kb.store.count() in (1, 30001)  # all or nothing
     assert kb.store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     kb.close()
+
+
+def test_qdrant_client_backend(tmp_path):
+    pytest.importorskip("qdrant_client", reason="the `kb` extra (qdrant-client) is not installed")
+    kb = KnowledgeBase(tmp_path, use_embeddings=False, qdrant_url=":memory:")
+    kb.store.add(Record(code="E0599", message="no method named `lenght` found", before="v.lenght()", after="v.len()"))
+    kb.store.add(Record(code="E0425", message="cannot find value `countr`", before="countr", after="counter"))
+    rid, _ = kb.store.add(Record(code="E0425", message="cannot find value `totl`", before="totl", after="total"))
+    hits = kb.search("error[E0425]: cannot find value `countr` in this scope", limit=2)
+    assert [h.record.code for h in hits] == ["E0425", "E0425"]
+    kb.store.set_status([rid], "rejected")
+    assert rid not in [h.record.id for h in kb.search("cannot find value", limit=5)]
+    kb.close()

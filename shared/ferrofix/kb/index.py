@@ -159,7 +159,8 @@ class ServerIndex:
         self.bm25 = qe.Bm25()
         self.dim = dim
         self.url = url
-        self.client = QdrantClient(url=url, timeout=10)
+        # ":memory:" is qdrant-client's in-process local mode (same API; used by the tests)
+        self.client = QdrantClient(location=":memory:") if url == ":memory:" else QdrantClient(url=url, timeout=10)
         self.collection = collection or f"ferrofix_kb_{dim}"
         self.private = False
         self._create()
