@@ -14,7 +14,7 @@ import pytest
 
 from ferrofix.kb import KnowledgeBase
 from ferrofix.kb.records import Record, RecordError, normalize_message, parse_jsonl_line
-from ferrofix.kb.store import ImportError_, KBError, Store
+from ferrofix.kb.store import KBImportError, KBError, Store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -137,7 +137,7 @@ def test_import_malformed_is_atomic_with_line_numbers(tmp_path):
     f.write_text("\n".join([good, "{not json", json.dumps({"schema_version": 99, "message": "x"}),
                             json.dumps({"message": "x", "status": "maybe"})]) + "\n")
     kb = KnowledgeBase(tmp_path / "kb", use_embeddings=False)
-    with pytest.raises(ImportError_) as e:
+    with pytest.raises(KBImportError) as e:
         kb.import_jsonl(f)
     assert [n for n, _ in e.value.errors] == [2, 3, 4]
     assert "schema_version 99" in e.value.errors[1][1]
@@ -175,7 +175,6 @@ def test_locked_sqlite_is_a_clear_error(tmp_path):
     blocker = sqlite3.connect(tmp_path / "kb.sqlite3", isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")
     try:
-        store = Store.__new__(Store)
         with pytest.raises(KBError, match="locked"):
             Store(tmp_path / "kb.sqlite3", timeout_s=0.5).add(Record(message="x", before="y"))
     finally:

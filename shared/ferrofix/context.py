@@ -72,16 +72,14 @@ def enclosing_item(data: bytes, byte_start: int, byte_end: int, *, max_lines: in
         node = node.parent
     if found is None:
         return None
-    start = found.start_byte
+    # take in the attributes and doc comments directly above the item (no blank line between)
+    first = found
     prev = found.prev_sibling
     while prev is not None and prev.type in ("attribute_item", "line_comment", "block_comment") \
-            and prev.end_point[0] >= found.start_point[0] - 1 - 0:
-        start = prev.start_byte
-        found_line = prev.start_point[0]
+            and prev.end_point[0] >= first.start_point[0] - 1:
+        first = prev
         prev = prev.prev_sibling
-        if prev is not None and prev.end_point[0] < found_line - 1:
-            break
-    start = _line_start(data, start)
+    start = _line_start(data, first.start_byte)
     end = found.end_byte
     body = found.child_by_field_name("body")
     sig_end = body.start_byte if body is not None else end

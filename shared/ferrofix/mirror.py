@@ -16,10 +16,7 @@ from typing import Mapping
 from .cargo import Cancellation, CheckOptions, CheckResult, _digest, cache_dir, run_check
 from .errors import SourceEncodingError
 
-try:  # POSIX: one process at a time per mirror; others get a private one
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
+from .locks import try_exclusive
 
 SKIP_DIRS = {".git", ".hg", ".svn", "target", "node_modules", ".venv", "__pycache__"}
 
@@ -43,18 +40,11 @@ class Mirror:
     def __init__(self, source: Path, check: CheckOptions | None = None) -> None:
         self.source = Path(source).resolve()
         base = cache_dir() / "mirrors" / f"{self.source.name}-{_digest(self.source)}"
-        self._lock_file = None
+        # one process at a time per mirror; another repairing the same workspace gets a private one
+        self._lock_file = try_exclusive(base / ".lock")
+        if self._lock_file is None:
+            base = base.with_name(base.name + f"-{os.getpid()}")
         self.root = base / "src"
-        if fcntl is not None:
-            base.mkdir(parents=True, exist_ok=True)
-            lf = open(base / ".lock", "w")
-            try:
-                fcntl.flock(lf, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                self._lock_file = lf
-            except OSError:  # another process repairs the same workspace: use a private mirror
-                lf.close()
-                base = base.with_name(base.name + f"-{os.getpid()}")
-                self.root = base / "src"
         self.base = base
         opts = check or CheckOptions()
         self.check_options = CheckOptions(command=opts.command, extra_args=opts.extra_args,
@@ -69,9 +59,9 @@ class Mirror:
         self.close()
 
     def close(self) -> None:
-        if self._lock_file is not None:
+        if self._lock_file not in (None, True):
             self._lock_file.close()
-            self._lock_file = None
+        self._lock_file = None
         if self.base.name.endswith(f"-{os.getpid()}"):
             shutil.rmtree(self.base, ignore_errors=True)
 

@@ -246,10 +246,9 @@ class Repairer:
             if self.unparsable >= 2 and not self.parsed_any:
                 raise ModelAnswerError(f"{self.engine.name} answered {self.unparsable} times with nothing that "
                                        "parses as an edit; try another model")
-            changed = {f: b for f, b in self.state.items() if original.get(f) != b}
-            files = changed
-            diff = unified_diff(original, changed)
-        return RepairResult(not errors and first is not None, initial, errors, files, diff, self.trace,
+            files = {f: b for f, b in self.state.items() if original.get(f) != b}
+            diff = unified_diff(original, files)
+        return RepairResult(not errors, initial, errors, files, diff, self.trace,
                             int((time.monotonic() - t0) * 1000), self.tokens, self.ws.root)
 
     def _round(self, errors: list[Diagnostic], budget: _Budget) -> CheckResult | None:

@@ -24,10 +24,7 @@ from typing import Sequence
 from ..errors import FerrofixError
 from .records import Record
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover
-    fcntl = None  # type: ignore[assignment]
+from ..locks import try_exclusive
 
 DENSE = "dense"
 SPARSE = "bm25"
@@ -49,20 +46,12 @@ class EdgeIndex:
         import qdrant_edge as qe
         self.qe = qe
         self.dim = dim
-        self._lock_file = None
-        self.private = False
         directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
         self.dir = directory / f"shard-{dim}"
-        if fcntl is not None:
-            lf = open(directory / f".lock-{dim}", "w")
-            try:
-                fcntl.flock(lf, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                self._lock_file = lf
-            except OSError:
-                lf.close()
-                self.dir = Path(tempfile.mkdtemp(prefix="ferrofix-kb-index-"))
-                self.private = True
+        self._lock_file = try_exclusive(directory / f".lock-{dim}")
+        self.private = self._lock_file is None
+        if self.private:  # another process holds the shared shard
+            self.dir = Path(tempfile.mkdtemp(prefix="ferrofix-kb-index-"))
         self.state_file = self.dir.with_name(self.dir.name + ".state.json") if not self.private else self.dir / "state.json"
         self.bm25 = qe.Bm25()
         self.shard = self._open()
@@ -139,7 +128,7 @@ class EdgeIndex:
         try:
             self.shard.close()
         finally:
-            if self._lock_file is not None:
+            if self._lock_file not in (None, True):
                 self._lock_file.close()
             if self.private:
                 shutil.rmtree(self.dir, ignore_errors=True)

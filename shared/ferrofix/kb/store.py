@@ -68,7 +68,7 @@ class KBError(FerrofixError):
     """The knowledge base cannot be opened or written (locked, corrupt, unwritable); nothing was lost."""
 
 
-class ImportError_(KBError):
+class KBImportError(KBError):
     """An import had invalid lines; `errors` lists (line number, message). Nothing was imported."""
 
     def __init__(self, errors: list[tuple[int, str]]):
@@ -390,14 +390,14 @@ class Store:
                        batch: int = 0) -> tuple[int, int, list[tuple[int, str]]]:
         """Import parsed JSONL lines `(line number, Record or the error it raised)`.
 
-        All or nothing: with any invalid line and not `skip_invalid`, ImportError_ is raised and nothing
+        All or nothing: with any invalid line and not `skip_invalid`, KBImportError is raised and nothing
         is written. Duplicates (same content hash) add their counts to the existing record. One
         transaction for the whole file, so a crash leaves either all or none of it. Returns (inserted,
         merged duplicates, skipped errors)."""
         items = list(lines)
         errors = [(n, str(r)) for n, r in items if isinstance(r, Exception)]
         if errors and not skip_invalid:
-            raise ImportError_(errors)
+            raise KBImportError(errors)
         ins = dup = 0
         with self.tx() as c:
             for _, rec in items:
