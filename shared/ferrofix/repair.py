@@ -243,9 +243,6 @@ class Repairer:
                 if res is None:
                     break
                 errors = res.errors
-            if self.unparsable >= 2 and not self.parsed_any:
-                raise ModelAnswerError(f"{self.engine.name} answered {self.unparsable} times with nothing that "
-                                       "parses as an edit; try another model")
             files = {f: b for f, b in self.state.items() if original.get(f) != b}
             diff = unified_diff(original, files)
         return RepairResult(not errors, initial, errors, files, diff, self.trace,
