@@ -83,11 +83,14 @@ class KnowledgeBase:
 
     def index(self):
         """The search index, opened on first use and synced with the store's change log."""
+        self._open_index()
+        self.sync()
+        return self._index
+
+    def _open_index(self) -> None:
         if self._index is None:
             self._index = ServerIndex(self.qdrant_url, self.dim) if self.qdrant_url else \
                 EdgeIndex(self.dir / "index", self.dim)
-        self.sync()
-        return self._index
 
     def sync(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Bring the index up to date with the records; returns how many points were written."""
@@ -109,9 +112,7 @@ class KnowledgeBase:
 
     def rebuild_index(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Rebuild the index from every record (vectors from the store, computed where missing)."""
-        if self._index is None:
-            self._index = ServerIndex(self.qdrant_url, self.dim) if self.qdrant_url else \
-                EdgeIndex(self.dir / "index", self.dim)
+        self._open_index()
         seq = self.store.max_seq()
         self._index.reset()
         total = self.store.count()
