@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import math
 import concurrent.futures as cf
 import json
 import os
@@ -154,37 +155,63 @@ def pct(n, d):
     return f"{100 * n / d:5.1f}%" if d else "  n/a"
 
 
+def _stage(r: dict) -> str:
+    st = r.get("stages", [])
+    if "model-kb" in st:
+        return "kb-guided model"
+    if "model" in st:
+        return "model alone"
+    return "rustc suggestion" if st else "none"
+
+
+def _times(rs: list[dict]) -> tuple[float | None, float | None]:
+    times = sorted(r["seconds"] for r in rs if "seconds" in r)
+    if not times:
+        return None, None
+    return round(statistics.median(times), 2), round(times[max(0, math.ceil(0.9 * len(times)) - 1)], 2)
+
+
 def report(results: list[dict]) -> dict:
+    """Print per corpus and per error code: fixed %, exact %, median and p90 s to a verified fix,
+    model tokens, and the stage that fixed each case; returns the same figures as a dict."""
     by_kind = defaultdict(list)
     for r in results:
         by_kind[r["kind"]].append(r)
     summary = {}
     for kind, rs in sorted(by_kind.items()):
         fixed = [r for r in rs if r["fixed"]]
-        times = sorted(r["seconds"] for r in fixed if "seconds" in r)
+        median, p90 = _times(fixed)
+        stages = defaultdict(int)
+        for r in fixed:
+            stages[_stage(r)] += 1
+        codes: dict[str, list[dict]] = defaultdict(list)
+        for r in rs:
+            codes[(r["codes"] or ["(none)"])[0]].append(r)
+        per_code = {}
+        for c, crs in sorted(codes.items()):
+            cf_ = [r for r in crs if r["fixed"]]
+            m, p = _times(cf_)
+            per_code[c] = {"cases": len(crs), "fixed": len(cf_), "exact": sum(1 for r in cf_ if r.get("exact")),
+                           "median_s": m, "p90_s": p, "tokens": sum(r.get("tokens", 0) for r in crs)}
         summary[kind] = {
             "cases": len(rs), "fixed": len(fixed), "fixed_pct": round(100 * len(fixed) / len(rs), 1),
             "exact": sum(1 for r in fixed if r.get("exact")),
+            "exact_pct": round(100 * sum(1 for r in fixed if r.get("exact")) / len(rs), 1),
             "false_claims": sum(1 for r in rs if r.get("false_claim")),
             "errors": sum(1 for r in rs if r.get("error")),
-            "median_s": round(statistics.median(times), 2) if times else None,
-            "p90_s": round(times[int(0.9 * (len(times) - 1))], 2) if times else None,
+            "median_s": median, "p90_s": p90,
             "tokens": sum(r.get("tokens", 0) for r in rs),
+            "by_stage": dict(stages), "per_code": per_code,
         }
         s = summary[kind]
-        print(f"{kind:8} {s['fixed']:3}/{s['cases']:3} fixed {pct(s['fixed'], s['cases'])}  exact {s['exact']}  "
-              f"median {s['median_s']} s  p90 {s['p90_s']} s  false claims {s['false_claims']}  "
-              f"errors {s['errors']}  tokens {s['tokens']}")
-        stages = defaultdict(int)
-        for r in fixed:
-            stages["model" if "model" in r.get("stages", []) else "rustc" if r.get("stages") else "none"] += 1
+        print(f"{kind:8} {s['fixed']:3}/{s['cases']:3} fixed {pct(s['fixed'], s['cases'])}  "
+              f"exact {pct(s['exact'], s['cases'])}  median {s['median_s']} s  p90 {s['p90_s']} s  "
+              f"false claims {s['false_claims']}  errors {s['errors']}  tokens {s['tokens']}")
         print(f"         by stage: {dict(stages)}")
-        codes = defaultdict(lambda: [0, 0])
-        for r in rs:
-            for c in r["codes"][:1]:
-                codes[c][1] += 1
-                codes[c][0] += r["fixed"]
-        print("         per code: " + ", ".join(f"{c} {f}/{n}" for c, (f, n) in sorted(codes.items())))
+        print(f"         {'code':8} {'fixed':>9} {'exact':>6} {'median':>7} {'p90':>7} {'tokens':>8}")
+        for c, pc in per_code.items():
+            print(f"         {c:8} {pc['fixed']:3}/{pc['cases']:<3} {pct(pc['fixed'], pc['cases'])} "
+                  f"{pct(pc['exact'], pc['cases'])} {pc['median_s'] or '-':>7} {pc['p90_s'] or '-':>7} {pc['tokens']:>8}")
     return summary
 
 

@@ -41,7 +41,7 @@ def test_scripted_model_adds_match_arm(crate):
     assert "Shape::Triangle(b, h) => 0.5 * b * h," in res.files["src/lib.rs"].decode()
     # the rustc suggestion (a `todo!()` arm) was never applied
     assert "todo!" not in res.files["src/lib.rs"].decode()
-    assert any(a.stage == "model" and a.outcome == "accepted" for a in res.trace)
+    assert any(a.stage.startswith("model") and a.outcome == "accepted" for a in res.trace)
     prompt = eng.requests[0][-1]["content"]
     assert "error[E0004]" in prompt and "pub fn area" in prompt and "|" not in prompt.split("```")[1].split("\n")[0]
     # the result really compiles

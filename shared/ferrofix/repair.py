@@ -285,8 +285,8 @@ class Repairer:
                 self._record("model", describe(e), "(skipped)", "rejected",
                              f"needs the crate `{crate_name}` in Cargo.toml; ferrofix does not edit manifests", 0, 0)
         for e in fixable[: self.opt.max_model_errors]:
-            for label, changes, tokens in self._model_candidates(e, budget):
-                res = self.verify("model", [e], label, changes, errors, tokens=tokens)
+            for stage, label, changes, tokens in self._model_candidates(e, budget):
+                res = self.verify(stage, [e], label, changes, errors, tokens=tokens)
                 if res is not None:
                     return res
                 if budget.exhausted():
@@ -313,7 +313,9 @@ class Repairer:
             return None
         return name
 
-    def _model_candidates(self, e: Diagnostic, budget: _Budget) -> Iterator[tuple[str, dict[str, bytes], int]]:
+    def _model_candidates(self, e: Diagnostic, budget: _Budget) -> Iterator[tuple[str, str, dict[str, bytes], int]]:
+        """Model candidates for one error as (stage, label, changes, tokens): the stage is "model-kb"
+        when knowledge-base examples were in the prompt, else "model"."""
         span = e.primary_span
         if span is None:
             return
@@ -330,6 +332,7 @@ class Repairer:
         error_lines = {s.line_start for s in e.spans if s.file_name == rel and s.is_primary} or {span.line_start}
         extra = self._related_lines(e, item, rel)
         examples = list(self.examples(e)) if self.examples else []
+        stage = "model-kb" if examples else "model"
         text = data.decode("utf-8")
         plans = [("search_replace", 0.0), ("item", 0.0)]
         plans += [("search_replace" if i % 2 == 0 else "item", 0.8) for i in range(self.opt.samples)]
@@ -379,7 +382,7 @@ class Repairer:
             if why:
                 self._record("model", describe(e), label, "rejected", why, 0, tokens)
                 continue
-            yield label, {rel: new}, tokens
+            yield stage, label, {rel: new}, tokens
 
     def _unparsable(self, answer: str, reason: str, label: str, e: Diagnostic, tokens: int) -> None:
         self._record("model", describe(e), label, "rejected", reason, 0, tokens)
