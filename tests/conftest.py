@@ -63,3 +63,66 @@ def minilm() -> Path:
 def tree_bytes(root: Path) -> dict[str, bytes]:
     """Every file under root (relative path → bytes), for byte-identical comparisons."""
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+class ScriptedOpenAI:
+    """A real HTTP server speaking the OpenAI chat-completions API whose "model" answers with
+    `answer(request_json) -> str`, after `delay_s` (released early by `close()`). A test double for
+    the model behind `llm.backend = "openai"`; `requests` holds every request body."""
+
+    def __init__(self, answer, delay_s: float = 0.0):
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.requests: list[dict] = []
+        self.release = threading.Event()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                req = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                outer.requests.append(req)
+                if delay_s:
+                    outer.release.wait(delay_s)
+                body = json.dumps({"choices": [{"message": {"role": "assistant", "content": answer(req)}}],
+                                   "usage": {"prompt_tokens": 100, "completion_tokens": 30}}).encode()
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except OSError:
+                    pass
+
+            def log_message(self, *a):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}/v1"
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def openai_server():
+    """`openai_server(answer, delay_s=0)` starts a ScriptedOpenAI; all are closed after the test."""
+    made: list[ScriptedOpenAI] = []
+
+    def make(answer, delay_s: float = 0.0) -> ScriptedOpenAI:
+        made.append(ScriptedOpenAI(answer, delay_s))
+        return made[-1]
+    yield make
+    for s in made:
+        s.close()
+
+
+#: A correct SEARCH/REPLACE answer for tests/fixtures/match_arm (E0004, missing `Shape::Triangle`).
+MATCH_ARM_FIX = ("<<<<<<< SEARCH\n        Shape::Square(s) => s * s,\n=======\n        Shape::Square(s) => s * s,\n"
+                 "        Shape::Triangle(b, h) => 0.5 * b * h,\n>>>>>>> REPLACE")

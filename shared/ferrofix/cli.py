@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 
 from . import models as model_store
+from . import service
 from .cargo import CheckOptions, locate_workspace, run_check
 from .errors import FerrofixError
 from .settings import Settings, load as load_settings
@@ -41,9 +42,7 @@ def _settings() -> Settings:
 
 
 def _check_options(s: Settings, timeout: float | None = None) -> CheckOptions:
-    c = s.check
-    return CheckOptions(tuple(c.command), tuple(c.extra_args), tuple(c.features), c.all_targets,
-                        timeout or c.timeout_s)
+    return service.check_options(s, timeout)
 
 
 @app.command()
@@ -64,16 +63,7 @@ def check(path: Path = typer.Argument(Path("."), help="A crate or workspace dire
     raise typer.Exit(0 if not res.errors else 1)
 
 
-def make_engine(s: Settings, model: str | None):
-    """The engine the settings and `--model` ask for (llama-cpp in process, or an OpenAI endpoint)."""
-    from .llm import LlamaCppEngine, OpenAIEngine
-    if s.llm.backend == "openai":
-        if not s.llm.url:
-            raise FerrofixError("settings: llm.backend is \"openai\" but llm.url is empty")
-        return OpenAIEngine(s.llm.url, model or s.llm.model or "default", api_key=s.llm.api_key or None)
-    path = model_store.resolve(model or s.llm.model)
-    eng = LlamaCppEngine.shared(path, n_ctx=s.llm.n_ctx, n_threads=s.llm.n_threads or None)
-    return eng
+make_engine = service.make_engine
 
 
 @app.command()
@@ -87,24 +77,16 @@ def fix(path: Path = typer.Argument(Path("."), help="A crate or workspace direct
         no_kb: bool = typer.Option(False, "--no-kb", help="Do not retrieve knowledge-base examples."),
         ) -> None:
     """Compile, fix, and verify: print the verified diff (or write it with --write)."""
-    from .repair import RepairOptions, repair
+    from .repair import repair
     s = _settings()
     ws = locate_workspace(path)
     engine = None if no_llm else make_engine(s, model)
     if engine is not None and hasattr(engine, "load"):
         with err.status(f"loading {engine.name}…"):
             engine.load()
-    opts = RepairOptions(max_rounds=max_rounds or s.repair.max_rounds, timeout_s=timeout or s.repair.timeout_s,
-                         use_llm=not no_llm, samples=s.repair.samples, max_tokens=s.repair.max_tokens,
-                         check=_check_options(s))
+    opts = service.repair_options(s, use_llm=not no_llm, max_rounds=max_rounds, timeout_s=timeout)
     kb = None if no_kb or no_llm or s.kb.examples <= 0 else open_kb(s, quiet=True, require_records=True)
-    examples = None
-    if kb is not None:
-        from .modelfix import Example
-
-        def examples(d):
-            return [Example(r.code, r.message, r.before, r.after)
-                    for r in kb.examples_for(d.code, d.message, limit=s.kb.examples)]
+    examples = service.kb_examples(kb, s) if kb is not None else None
     with err.status("fixing…") as status:
         result = repair(ws.root, opts, engine=engine, progress=lambda m: status.update(m[:100]), examples=examples)
     written: list[str] = []
@@ -123,17 +105,10 @@ def fix(path: Path = typer.Argument(Path("."), help="A crate or workspace direct
 
 def open_kb(s: Settings, *, quiet: bool = False, require_records: bool = False):
     """The knowledge base the settings name, or None when `require_records` and it is empty."""
-    from pathlib import Path as _P
-
-    from .kb import KnowledgeBase
-    emb = None
-    if s.kb.embedding_model:
-        emb = model_store.resolve(s.kb.embedding_model, "embedding")
-    kb = KnowledgeBase(_P(s.kb.dir) if s.kb.dir else None, embedding_model=emb, qdrant_url=s.kb.qdrant_url or None)
-    if require_records and kb.store.count() == 0:
+    kb = service.open_kb(s, require_records=require_records)
+    if kb is None:
         if not quiet:
             err.print("knowledge base is empty (run `ferrofix kb seed`); fixing without examples")
-        kb.close()
         return None
     if kb.notice and not quiet:
         err.print(f"[dim]{kb.notice}[/]")

@@ -195,3 +195,18 @@ def is_mostly_deletion(before: str, after: str) -> bool:
         if tag in ("insert", "replace"):
             inserted += j2 - j1
     return deleted >= 4 and inserted <= max(2, deleted // 8)
+
+
+def line_edit(file: str, old: bytes, new: bytes) -> TextEdit:
+    """One `TextEdit` turning `old` into `new`: the lines between their common leading and trailing
+    lines are replaced. Offsets are bytes of `old`, always at line starts (so UTF-8 safe)."""
+    a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    i = 0
+    while i < min(len(a), len(b)) and a[i] == b[i]:
+        i += 1
+    j = 0
+    while j < min(len(a), len(b)) - i and a[-1 - j] == b[-1 - j]:
+        j += 1
+    start = sum(len(x) for x in a[:i])
+    end = len(old) - sum(len(x) for x in a[len(a) - j:])
+    return TextEdit(file, start, end, b"".join(b[i:len(b) - j]).decode("utf-8"))

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Protocol, Sequence
 
-from .errors import ContextOverflowError, ModelAnswerError, ModelError
+from .errors import CheckCancelledError, ContextOverflowError, ModelAnswerError, ModelError
 
 Message = dict[str, str]  # {"role": "system"|"user"|"assistant", "content": str}
 
@@ -45,8 +45,11 @@ class Engine(Protocol):
 
     def chat(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.0,
              seed: int | None = None, stop: Sequence[str] | None = None,
-             json_schema: dict[str, Any] | None = None) -> Completion:
-        """Answer a chat. Raises ModelError when the backend fails (load error, HTTP error)."""
+             json_schema: dict[str, Any] | None = None,
+             should_stop: Callable[[], bool] | None = None) -> Completion:
+        """Answer a chat. `should_stop()` is polled while the answer is produced (per token or every
+        50 ms); when it returns True the call ends with CheckCancelledError. Raises ModelError when the
+        backend fails (load error, HTTP error)."""
         ...
 
 
@@ -119,18 +122,29 @@ class LlamaCppEngine:
 
     def chat(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.0,
              seed: int | None = None, stop: Sequence[str] | None = None,
-             json_schema: dict[str, Any] | None = None) -> Completion:
+             json_schema: dict[str, Any] | None = None,
+             should_stop: Callable[[], bool] | None = None) -> Completion:
         with self._lock:
             llm = self.load()
             t0 = time.monotonic()
             kwargs: dict[str, Any] = {}
             if json_schema is not None:
                 kwargs["response_format"] = {"type": "json_object", "schema": json_schema}
+            if should_stop is not None:
+                from llama_cpp import LogitsProcessorList
+
+                def check(_ids, scores):
+                    if should_stop():
+                        raise _Stopped()
+                    return scores
+                kwargs["logits_processor"] = LogitsProcessorList([check])
             try:
                 out = llm.create_chat_completion(
                     messages=list(messages), max_tokens=max_tokens, temperature=temperature,
                     top_k=1 if temperature == 0 else 40, seed=seed if seed is not None else 0,
                     stop=list(stop) if stop else None, **kwargs)
+            except _Stopped:
+                raise CheckCancelledError(f"{self.name}: stopped") from None
             except ValueError as e:  # prompt longer than n_ctx, among others
                 if "context window" in str(e):
                     raise ContextOverflowError(f"{self.name}: {e}") from e
@@ -158,7 +172,8 @@ class OpenAIEngine:
 
     def chat(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.0,
              seed: int | None = None, stop: Sequence[str] | None = None,
-             json_schema: dict[str, Any] | None = None) -> Completion:
+             json_schema: dict[str, Any] | None = None,
+             should_stop: Callable[[], bool] | None = None) -> Completion:
         body: dict[str, Any] = {"model": self.model, "messages": list(messages), "max_tokens": max_tokens,
                                 "temperature": temperature}
         if seed is not None:
@@ -173,8 +188,7 @@ class OpenAIEngine:
                                               **({"Authorization": f"Bearer {self.api_key}"} if self.api_key else {})})
         t0 = time.monotonic()
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout_s) as resp:
-                out = json.loads(resp.read().decode("utf-8"))
+            out = self._post(req, should_stop)
         except urllib.error.HTTPError as e:
             raise ModelError(f"{self.base_url}: HTTP {e.code} {e.reason}") from e
         except (urllib.error.URLError, OSError) as e:
@@ -190,6 +204,31 @@ class OpenAIEngine:
                           int((time.monotonic() - t0) * 1000))
 
 
+    def _post(self, req: urllib.request.Request, should_stop: Callable[[], bool] | None) -> Any:
+        """POST in a daemon thread so that `should_stop` can end the wait (the request is abandoned)."""
+        box: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                with urllib.request.urlopen(req, timeout=self.timeout_s) as resp:
+                    box["out"] = json.loads(resp.read().decode("utf-8"))
+            except BaseException as e:  # handed to the caller
+                box["err"] = e
+        t = threading.Thread(target=run, daemon=True, name="ferrofix-openai")
+        t.start()
+        while t.is_alive():
+            t.join(0.05)
+            if should_stop is not None and should_stop() and t.is_alive():
+                raise CheckCancelledError(f"{self.name}: stopped")
+        if "err" in box:
+            raise box["err"]
+        return box["out"]
+
+
+class _Stopped(Exception):
+    """Raised inside llama.cpp's sampling loop to end a generation early."""
+
+
 class ScriptedEngine:
     """A deterministic test double: answers come from `answers` in order (cycling the last one), or
     from `fn(messages) -> str`. Records every request in `requests`."""
@@ -202,7 +241,10 @@ class ScriptedEngine:
 
     def chat(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.0,
              seed: int | None = None, stop: Sequence[str] | None = None,
-             json_schema: dict[str, Any] | None = None) -> Completion:
+             json_schema: dict[str, Any] | None = None,
+             should_stop: Callable[[], bool] | None = None) -> Completion:
+        if should_stop is not None and should_stop():
+            raise CheckCancelledError(f"{self.name}: stopped")
         self.requests.append(list(messages))
         if callable(self._answers):
             text = self._answers(messages)

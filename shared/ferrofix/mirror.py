@@ -65,15 +65,17 @@ class Mirror:
         if self.base.name.endswith(f"-{os.getpid()}"):
             shutil.rmtree(self.base, ignore_errors=True)
 
-    def sync(self) -> dict[str, bytes]:
+    def sync(self, overrides: Mapping[str, bytes] | None = None) -> dict[str, bytes]:
         """Make the mirror equal to the workspace (all files but VCS and build dirs) and return the
-        `.rs` sources. Raises SourceEncodingError for a `.rs` file that is not UTF-8."""
+        `.rs` sources. `overrides` (workspace-relative path → bytes) replace files' contents on disk,
+        for an editor's unsaved buffers. Raises SourceEncodingError for a `.rs` file that is not UTF-8."""
+        overrides = overrides or {}
         self.root.mkdir(parents=True, exist_ok=True)
         seen: set[str] = set()
         sources: dict[str, bytes] = {}
         for rel, src in _walk(self.source):
             seen.add(rel)
-            data = src.read_bytes()
+            data = overrides[rel] if rel in overrides else src.read_bytes()
             if rel.endswith(".rs"):
                 try:
                     data.decode("utf-8")

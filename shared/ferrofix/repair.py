@@ -55,7 +55,9 @@ class RepairOptions:
     `timeout_s`: wall-clock budget in seconds for the whole repair (checks and model);
     `use_llm`: run the model stage; `samples`: extra sampled model answers per error after the greedy
     ones; `max_tokens`: per model answer; `max_model_errors`: errors per round handed to the model;
-    `check`: how to run cargo.
+    `check`: how to run cargo; `focus`: when set, only the errors it selects in the first check are
+    worked on (an editor's "fix this error"), and the run stops once they are gone;
+    `overrides`: workspace-relative path → bytes replacing files on disk (unsaved editor buffers).
     """
 
     max_rounds: int = 8
@@ -66,6 +68,8 @@ class RepairOptions:
     max_model_errors: int = 3
     max_unparsable_answers: int = 3
     check: CheckOptions = field(default_factory=CheckOptions)
+    focus: Callable[[Diagnostic], bool] | None = None
+    overrides: dict[str, bytes] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -87,7 +91,9 @@ class Attempt:
 class RepairResult:
     """What `repair` found: whether the workspace now checks without errors, the errors before and
     after, the verified new contents of changed files (workspace-relative path → bytes), the unified
-    diff, the trace, model tokens used, and the wall time in ms."""
+    diff, the trace, model tokens used, and the wall time in ms. With `RepairOptions.focus`, `targets`
+    are the errors it selected and `target_fixed` says whether they are all gone (for a run without a
+    focus, `target_fixed` equals `fixed`)."""
 
     fixed: bool
     initial_errors: list[Diagnostic]
@@ -98,6 +104,8 @@ class RepairResult:
     elapsed_ms: int
     tokens: int = 0
     workspace: Path | None = None
+    target_fixed: bool = False
+    targets: list[Diagnostic] = field(default_factory=list)
 
     def to_json(self) -> dict:
         """The `--json` object: fixed, initial_errors, remaining_errors, diff, stages, elapsed_ms, tokens."""
@@ -230,14 +238,16 @@ class Repairer:
         with Mirror(self.ws.root, self.opt.check) as mirror:
             self.mirror = mirror
             self.progress("copying the workspace to a scratch mirror")
-            original = mirror.sync()
+            original = mirror.sync(self.opt.overrides)
             self.state: dict[str, bytes] = dict(original)
             self.progress("checking")
             first = self.last = mirror.check(self.cancel)
             initial = first.errors
+            targets = [e for e in initial if self.opt.focus(e)] if self.opt.focus else list(initial)
+            self.target_ids = {_eid(e) for e in targets}
             errors = list(initial)
             rounds = 0
-            while errors and rounds < self.opt.max_rounds and not budget.exhausted():
+            while self._work(errors) and rounds < self.opt.max_rounds and not budget.exhausted():
                 rounds += 1
                 res = self._round(errors, budget)
                 if res is None:
@@ -246,12 +256,20 @@ class Repairer:
             files = {f: b for f, b in self.state.items() if original.get(f) != b}
             diff = unified_diff(original, files)
         return RepairResult(not errors, initial, errors, files, diff, self.trace,
-                            int((time.monotonic() - t0) * 1000), self.tokens, self.ws.root)
+                            int((time.monotonic() - t0) * 1000), self.tokens, self.ws.root,
+                            target_fixed=not self._work(errors), targets=targets)
+
+    def _work(self, errors: list[Diagnostic]) -> list[Diagnostic]:
+        """The errors this run works on: all, or those sharing an identity with a focused one."""
+        if self.opt.focus is None:
+            return errors
+        return [e for e in errors if _eid(e) in self.target_ids]
 
     def _round(self, errors: list[Diagnostic], budget: _Budget) -> CheckResult | None:
         root = self.ws.root
+        work = self._work(errors)
         # 1. all MachineApplicable suggestions together
-        ma = [(e, f) for e in errors for f in suggestion_fixes(e, root, (MACHINE_APPLICABLE,))]
+        ma = [(e, f) for e in work for f in suggestion_fixes(e, root, (MACHINE_APPLICABLE,))]
         if len(ma) > 1:
             kept = non_overlapping(f for _, f in ma)
             targets = [e for e, f in ma if f in kept]
@@ -262,7 +280,7 @@ class Repairer:
                 if res is not None:
                     return res
         # 2. each suggestion alone
-        for e in errors:
+        for e in work:
             for fix in suggestion_fixes(e, root)[:6]:
                 if budget.exhausted():
                     return None
@@ -276,7 +294,7 @@ class Repairer:
         if self.engine is None:
             return None
         fixable = []
-        for e in errors:
+        for e in work:
             crate_name = self.missing_crate(e)
             if crate_name is None:
                 fixable.append(e)
@@ -349,7 +367,8 @@ class Repairer:
             max_tokens = self.opt.max_tokens if kind == "search_replace" else \
                 min(2048, max(self.opt.max_tokens, len(item.text) // 3 + 128))
             try:
-                c = self.engine.chat(msgs, max_tokens=max_tokens, temperature=temp, seed=n)
+                c = self.engine.chat(msgs, max_tokens=max_tokens, temperature=temp, seed=n,
+                                     should_stop=(lambda: self.cancel.cancelled) if self.cancel else None)
             except ContextOverflowError as ex:
                 self._record("model", describe(e), kind, "rejected", f"prompt too long ({ex})", 0, 0)
                 continue

@@ -16,6 +16,7 @@ has a default; unknown keys are ignored; a value of the wrong type is reported a
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
 import tomllib
@@ -31,13 +32,17 @@ from .errors import SettingsError
 @dataclass(kw_only=True)
 class CheckSettings:
     """`command`: cargo subcommand (["check"] or ["clippy"]); `extra_args`; `features`; `all_targets`;
-    `timeout_s`: seconds before a check is killed."""
+    `timeout_s`: seconds before a check is killed; `on_save`: the language server checks on save and on
+    external changes (off when rust-analyzer runs the checks); `debounce_ms`: saves within this many
+    milliseconds make one check."""
 
     command: list[str] = field(default_factory=lambda: ["check"])
     extra_args: list[str] = field(default_factory=list)
     features: list[str] = field(default_factory=list)
     all_targets: bool = True
     timeout_s: float = 300.0
+    on_save: bool = True
+    debounce_ms: int = 50
 
 
 @dataclass(kw_only=True)
@@ -108,10 +113,12 @@ def _fits(value: Any, default: Any) -> bool:
     return isinstance(value, type(default))
 
 
-def from_dict(data: dict[str, Any]) -> Settings:
-    """Settings from a nested dict (TOML tables or LSP initializationOptions; camelCase accepted).
-    Unknown keys are ignored; invalid values keep the default and add a line to `warnings`."""
-    s = Settings()
+def from_dict(data: dict[str, Any], base: Settings | None = None) -> Settings:
+    """Settings from a nested dict (TOML tables or LSP initializationOptions; camelCase accepted),
+    applied over `base` (a copy; defaults when None). Unknown keys are ignored; invalid values keep
+    the previous value and add a line to `warnings`."""
+    s = copy.deepcopy(base) if base is not None else Settings()
+    s.warnings = []
     for section_key, table in (data or {}).items():
         name = _snake(section_key)
         section = getattr(s, name, None)
@@ -122,7 +129,10 @@ def from_dict(data: dict[str, Any]) -> Settings:
             if not any(f.name == fname for f in dataclasses.fields(section)):
                 continue
             default = getattr(section, fname)
-            if _fits(v, default):
+            if isinstance(default, (int, float)) and not isinstance(default, bool) and isinstance(v, (int, float)) \
+                    and not isinstance(v, bool) and v < 0:
+                s.warnings.append(f"{name}.{fname}: invalid value {v!r} (negative), using {default!r}")
+            elif _fits(v, default):
                 setattr(section, fname, float(v) if isinstance(default, float) else v)
             else:
                 s.warnings.append(f"{name}.{fname}: invalid value {v!r}, using {default!r}")

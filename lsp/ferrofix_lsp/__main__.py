@@ -1,0 +1,35 @@
+"""`python -m ferrofix_lsp [--tcp PORT] [--host HOST] [--log-level LEVEL]`: the language server over
+stdio (the default) or TCP. Logs go to stderr; stdout carries the protocol only — file descriptor 1
+is pointed at stderr, so that nothing a library prints can corrupt the stream."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="ferrofix-lsp", description="ferrofix language server")
+    ap.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default)")
+    ap.add_argument("--tcp", type=int, metavar="PORT", help="listen on a TCP port instead (debugging)")
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--log-level", default=os.environ.get("FERROFIX_LOG", "INFO"))
+    args = ap.parse_args(argv)
+    logging.basicConfig(stream=sys.stderr, level=args.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if logging.getLogger().level > logging.DEBUG:
+        logging.getLogger("pygls").setLevel(logging.WARNING)
+    from .server import server
+    if args.tcp:
+        server.start_tcp(args.host, args.tcp)
+        return
+    protocol_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb", buffering=0)
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    sys.stdout = sys.stderr
+    server.start_io(sys.stdin.buffer, protocol_out)
+
+
+if __name__ == "__main__":
+    main()

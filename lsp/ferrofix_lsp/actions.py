@@ -1,0 +1,65 @@
+"""Code actions for the diagnostics in a `textDocument/codeAction` context: the rustc quick fixes
+computed when the check was published, "Fix with local AI" (an edit filled in by `codeAction/resolve`,
+or a command for clients that cannot resolve edits) and "Explain EXXXX". A dictionary lookup: no
+cargo, no model, no disk I/O in this request."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+
+from .aifix import ERROR_CODE
+
+if TYPE_CHECKING:
+    from .state import FerrofixServer
+
+CMD_FIX = "ferrofix.fixWithAI"
+CMD_RECORD = "ferrofix.recordAccepted"
+CMD_EXPLAIN = "ferrofix.explain"
+CMD_CHECK = "ferrofix.checkWorkspace"
+AI_FIX = "ai-fix"
+
+
+def client_resolves_edits(ls: "FerrofixServer") -> bool:
+    """True when the client can fill an action's `edit` through `codeAction/resolve`."""
+    td = ls.client_capabilities.text_document
+    ca = td.code_action if td else None
+    rs = ca.resolve_support if ca else None
+    return bool(rs and "edit" in rs.properties)
+
+
+def _code(d: types.Diagnostic) -> str | None:
+    return d.code if isinstance(d.code, str) else (str(d.code) if d.code is not None else None)
+
+
+def code_actions(ls: "FerrofixServer", params: types.CodeActionParams) -> list[types.CodeAction]:
+    """The actions for `params.context.diagnostics`, quick fixes first."""
+    uri = params.text_document.uri
+    resolve = client_resolves_edits(ls)
+    fixes: list[types.CodeAction] = []
+    ai: list[types.CodeAction] = []
+    explain: dict[str, types.CodeAction] = {}
+    for d in params.context.diagnostics:
+        entry = ls.store.find(uri, d)
+        if entry is not None:
+            fixes.extend(entry.actions)
+        code = _code(d)
+        if d.severity in (None, types.DiagnosticSeverity.Error):
+            title = f"Fix with local AI ({code})" if code else "Fix with local AI"
+            raw: Any = ls.protocol._converter.unstructure(d)
+            if resolve:
+                ai.append(types.CodeAction(title, kind=types.CodeActionKind.QuickFix, diagnostics=[d],
+                                           data={"kind": AI_FIX, "uri": uri, "diagnostic": raw}))
+            else:
+                ai.append(types.CodeAction(title, kind=types.CodeActionKind.QuickFix, diagnostics=[d],
+                                           command=types.Command(title=title, command=CMD_FIX, arguments=[uri, raw])))
+        if code and ERROR_CODE.match(code) and code not in explain:
+            explain[code] = types.CodeAction(
+                f"Explain {code}", kind=types.CodeActionKind.Empty, diagnostics=[d],
+                command=types.Command(title=f"Explain {code}", command=CMD_EXPLAIN, arguments=[code, d.message]))
+    actions = fixes + ai + list(explain.values())
+    only = params.context.only
+    if only:
+        actions = [a for a in actions if a.kind and any(a.kind == k or a.kind.startswith(f"{k}.") for k in only)]
+    return actions

@@ -1,0 +1,153 @@
+"""Registers the language server's features: each handler converts params, calls the state object or
+a module named after what it does, and converts the result."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from lsprotocol import types
+
+from ferrofix.errors import CheckCancelledError
+
+from . import actions, convert
+from .aifix import ERROR_CODE, hover_markdown
+from .state import FerrofixServer
+
+server = FerrofixServer()
+
+
+@server.feature(types.INITIALIZE)
+def initialize(ls: FerrofixServer, params: types.InitializeParams) -> None:
+    ls.load_settings(params.initialization_options)
+
+
+@server.feature(types.INITIALIZED)
+async def initialized(ls: FerrofixServer, params: types.InitializedParams) -> None:
+    await ls.pull_configuration()
+    folders = ls.folders()
+    await ls.watcher.start(folders)
+    for folder in folders:
+        await ls.discover(folder)
+
+
+@server.feature(types.SHUTDOWN)
+def shutdown(ls: FerrofixServer, params: None) -> None:
+    ls.checks.cancel_all()
+    ls.watcher.stop()
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+async def did_change_configuration(ls: FerrofixServer, params: types.DidChangeConfigurationParams) -> None:
+    ws = ls.client_capabilities.workspace
+    if ws and ws.configuration:
+        await ls.pull_configuration()
+    else:
+        ls.apply_configuration(None, params.settings)
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+async def did_change_folders(ls: FerrofixServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
+    for f in params.event.removed:
+        if (path := convert.path_of(f.uri)) is not None:
+            ls.forget_folder(path.resolve())
+    for f in params.event.added:
+        if (path := convert.path_of(f.uri)) is not None:
+            ls.watcher.add(path.resolve())
+            await ls.discover(path.resolve())
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
+async def did_save(ls: FerrofixServer, params: types.DidSaveTextDocumentParams) -> None:
+    if (path := convert.path_of(params.text_document.uri)) is not None:
+        await ls.on_file_changed(path, f"saved {path.name}")
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+async def did_change_watched_files(ls: FerrofixServer, params: types.DidChangeWatchedFilesParams) -> None:
+    for change in params.changes:
+        if (path := convert.path_of(change.uri)) is not None:
+            await ls.on_file_changed(path, "changed on disk", external=True)
+
+
+@server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
+    code_action_kinds=[types.CodeActionKind.QuickFix], resolve_provider=True))
+def code_action(ls: FerrofixServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    return actions.code_actions(ls, params)
+
+
+@server.feature(types.CODE_ACTION_RESOLVE)
+async def code_action_resolve(ls: FerrofixServer, action: types.CodeAction) -> types.CodeAction:
+    data = action.data if isinstance(action.data, dict) else {}
+    if data.get("kind") != actions.AI_FIX:
+        return action
+    diag = ls.protocol._converter.structure(data["diagnostic"], types.Diagnostic)
+    try:
+        result = await ls.run_ai_fix(data["uri"], diag)
+    except CheckCancelledError:
+        ls.log("AI fix cancelled", types.MessageType.Info)
+        return action
+    if result.edit is None:
+        ls.problem(result.message)
+        return action
+    action.edit = result.edit
+    action.command = types.Command(title="Record the accepted fix", command=actions.CMD_RECORD, arguments=[result.record])
+    return action
+
+
+@server.command(actions.CMD_FIX)
+async def fix_with_ai(ls: FerrofixServer, *args: Any) -> dict:
+    """For clients without `codeAction/resolve`: fix, apply through `workspace/applyEdit`, record."""
+    uri, raw = args[0], args[1]
+    try:
+        result = await ls.run_ai_fix(uri, ls.protocol._converter.structure(raw, types.Diagnostic))
+    except CheckCancelledError:
+        return {"applied": False, "message": "cancelled"}
+    if result.edit is None:
+        ls.problem(result.message)
+        return {"applied": False, "message": result.message}
+    applied = await ls.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(result.edit, label="ferrofix AI fix"))
+    if applied.applied and result.record:
+        await ls.record_accepted(result.record)
+    return {"applied": bool(applied.applied), "message": result.message}
+
+
+@server.command(actions.CMD_RECORD)
+async def record_accepted(ls: FerrofixServer, *args: Any) -> dict:
+    record = args[0] if args and isinstance(args[0], dict) else {}
+    return await ls.record_accepted(record)
+
+
+@server.command(actions.CMD_EXPLAIN)
+async def explain(ls: FerrofixServer, *args: Any) -> dict:
+    code = str(args[0]) if args else ""
+    if not ERROR_CODE.match(code):
+        ls.problem(f"not an error code: {code!r}")
+        return {"uri": None}
+    try:
+        uri = await ls.explain_page(code, str(args[1]) if len(args) > 1 else "")
+    except Exception as e:  # rustc missing or an unknown code: a message, not a crash
+        ls.problem(f"cannot explain {code}: {e}")
+        return {"uri": None}
+    w = ls.client_capabilities.window
+    if w and w.show_document and w.show_document.support:
+        await ls.window_show_document_async(types.ShowDocumentParams(uri, take_focus=True))
+    else:
+        ls.window_show_message(types.ShowMessageParams(types.MessageType.Info, f"{code}: see {uri}"))
+    return {"uri": uri}
+
+
+@server.command(actions.CMD_CHECK)
+async def check_workspace(ls: FerrofixServer, *args: Any) -> None:
+    for folder in ls.folders():
+        await ls.discover(folder)
+
+
+@server.feature(types.TEXT_DOCUMENT_HOVER)
+async def hover(ls: FerrofixServer, params: types.HoverParams) -> types.Hover | None:
+    for e in ls.store.at(params.text_document.uri, params.position):
+        code = e.lsp.code if isinstance(e.lsp.code, str) else None
+        if code and ERROR_CODE.match(code):
+            md = await asyncio.to_thread(hover_markdown, e.lsp.message, code)
+            return types.Hover(types.MarkupContent(types.MarkupKind.Markdown, md), range=e.lsp.range)
+    return None

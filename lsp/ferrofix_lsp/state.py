@@ -1,0 +1,338 @@
+"""The ferrofix language server's state: settings, workspaces, checks, published diagnostics, progress.
+
+Handlers convert params, call `ferrofix` (through `checks`, `aifix`, `convert`) and convert the
+result. Blocking work (cargo, the model, the knowledge base) runs in worker threads; the event loop
+only schedules. Nothing but the protocol goes to stdout (see `__main__`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol, lsp_method
+
+from ferrofix import __version__
+from ferrofix import settings as settings_mod
+from ferrofix.cargo import Cancellation, cache_dir
+from ferrofix.errors import CheckCancelledError, FerrofixError, NotACargoProjectError, SettingsError
+from ferrofix.settings import Settings
+
+from . import aifix, convert
+from .checks import CheckScheduler, DiagnosticStore
+from .watch import Watcher
+from .workspaces import WorkspaceMap, is_ignored
+
+log = logging.getLogger("ferrofix_lsp")
+
+CHECKED_NAMES = ("Cargo.toml", "Cargo.lock")
+
+
+class FerrofixProtocol(LanguageServerProtocol):
+    """pygls' protocol, announcing UTF-16 positions whatever the client offers (all our conversions
+    count UTF-16 code units, the LSP default)."""
+
+    @lsp_method(types.INITIALIZE)
+    def lsp_initialize(self, params: types.InitializeParams):
+        if params.capabilities.general is not None:
+            params.capabilities.general.position_encodings = None
+        return (yield from super().lsp_initialize(params))
+
+
+class FerrofixServer(LanguageServer):
+    """Server state: settings (TOML file, then initializationOptions, then `workspace/configuration`
+    per folder), the cargo workspace map, the check scheduler, what was published, the KB handle."""
+
+    def __init__(self) -> None:
+        super().__init__("ferrofix", __version__, protocol_cls=FerrofixProtocol,
+                         text_document_sync_kind=types.TextDocumentSyncKind.Incremental, max_workers=4)
+        self.file_settings = Settings()
+        self.settings = Settings()
+        self.folder_settings: dict[Path, Settings] = {}
+        self.init_options: dict[str, Any] = {}
+        self.workspaces = WorkspaceMap()
+        self.store = DiagnosticStore()
+        self.checks = CheckScheduler(self)
+        self.watcher = Watcher(self)
+        self._warned: set[str] = set()
+        self._kb = None
+        self._kb_failed = False
+
+    # -- settings ------------------------------------------------------------------------------
+    def load_settings(self, init_options: Any) -> None:
+        """Settings file, then `initializationOptions` (the `ferrofix` section or the object itself)."""
+        try:
+            self.file_settings = settings_mod.load()
+        except SettingsError as e:
+            self.warn_once(str(e))
+            self.file_settings = Settings()
+        self.warn_all(self.file_settings.warnings)
+        self.init_options = _section(init_options)
+        self.settings = settings_mod.from_dict(self.init_options, base=self.file_settings)
+        self.warn_all(self.settings.warnings)
+
+    def apply_configuration(self, folder: Path | None, config: Any) -> None:
+        """Client configuration (the `ferrofix` section) for one folder, or for all when None."""
+        base = settings_mod.from_dict(self.init_options, base=self.file_settings)
+        s = settings_mod.from_dict(_section(config), base=base) if isinstance(_section(config), dict) else base
+        self.warn_all(s.warnings)
+        if folder is None:
+            self.settings = s
+        else:
+            self.folder_settings[folder] = s
+
+    async def pull_configuration(self) -> None:
+        """Ask the client for the `ferrofix` section (`workspace/configuration`), globally and per
+        folder; clients without that request keep the initialization options."""
+        ws = self.client_capabilities.workspace
+        if not (ws and ws.configuration):
+            return
+        folders = self.folders()
+        items = [types.ConfigurationItem(section="ferrofix")] + [
+            types.ConfigurationItem(scope_uri=convert.uri_of(f), section="ferrofix") for f in folders]
+        try:
+            results = await asyncio.wait_for(self.workspace_configuration_async(types.ConfigurationParams(items)), 10)
+        except Exception as e:
+            log.info("workspace/configuration failed: %s", e)
+            return
+        for folder, config in zip([None, *folders], results or []):
+            self.apply_configuration(folder, config)
+
+    def settings_for(self, root: Path) -> Settings:
+        """The settings of the editor folder containing `root` (the global ones when none does)."""
+        best = None
+        for folder in self.folder_settings:
+            if root == folder or folder in root.parents:
+                if best is None or len(folder.parts) > len(best.parts):
+                    best = folder
+        return self.folder_settings[best] if best is not None else self.settings
+
+    def warn_all(self, warnings: list[str]) -> None:
+        for w in warnings:
+            self.warn_once(f"settings: {w}")
+
+    def warn_once(self, message: str) -> None:
+        """Show `message` through `window/showMessage` the first time only."""
+        if message not in self._warned:
+            self._warned.add(message)
+            self.window_show_message(types.ShowMessageParams(types.MessageType.Warning, f"ferrofix: {message}"))
+            log.warning(message)
+
+    # -- messages, progress ---------------------------------------------------------------------
+    def log(self, message: str, kind: types.MessageType = types.MessageType.Log) -> None:
+        """A line for the client's log (`window/logMessage`) and stderr."""
+        log.info(message)
+        self.window_log_message(types.LogMessageParams(kind, message))
+
+    def problem(self, message: str) -> None:
+        """Something the user should see (`window/showMessage`, Warning)."""
+        log.warning(message)
+        self.window_show_message(types.ShowMessageParams(types.MessageType.Warning, f"ferrofix: {message}"))
+
+    def publish(self, uri: str, diagnostics: list[types.Diagnostic]) -> None:
+        """`textDocument/publishDiagnostics` with the document's version when it is open."""
+        doc = self.workspace.text_documents.get(uri)
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+            uri=uri, diagnostics=diagnostics, version=doc.version if doc is not None else None))
+
+    def _supports_progress(self) -> bool:
+        w = self.client_capabilities.window
+        return bool(w and w.work_done_progress)
+
+    @contextlib.asynccontextmanager
+    async def progress(self, title: str, message: str, cancel: Cancellation):
+        """Work-done progress (`$/progress`) around a block, cancellable by the client (which sets
+        `cancel`). Yields `report(message)`, callable from any thread. A no-op for clients without
+        `window.workDoneProgress`."""
+        loop = asyncio.get_running_loop()
+        token: str | None = None
+        if self._supports_progress():
+            token = f"ferrofix-{uuid.uuid4()}"
+            try:
+                await asyncio.wait_for(self.work_done_progress.create_async(token), 10)
+            except Exception as e:  # the client refused or did not answer: carry on without
+                log.info("no progress token: %s", e)
+                token = None
+        if token is not None:
+            self.work_done_progress.begin(token, types.WorkDoneProgressBegin(title, message=message, cancellable=True))
+            fut = self.work_done_progress.tokens.get(token)
+            if fut is not None:
+                fut.add_done_callback(lambda f: cancel.cancel() if f.cancelled() else None)
+
+        def report(msg: str) -> None:
+            if token is not None:
+                loop.call_soon_threadsafe(self.work_done_progress.report, token,
+                                          types.WorkDoneProgressReport(message=msg[:120]))
+        try:
+            yield report
+        finally:
+            if token is not None:
+                self.work_done_progress.end(token, types.WorkDoneProgressEnd())
+                self.work_done_progress.tokens.pop(token, None)
+
+    # -- workspaces ---------------------------------------------------------------------------
+    def folders(self) -> list[Path]:
+        out = []
+        for f in self.workspace.folders.values():
+            p = convert.path_of(f.uri)
+            if p is not None:
+                out.append(p.resolve())
+        if not out and self.workspace.root_path:
+            out.append(Path(self.workspace.root_path).resolve())
+        return out
+
+    async def discover(self, folder: Path, check: bool = True) -> list[Path]:
+        """Find the cargo workspaces in an editor folder and (when checks are on) check each."""
+        try:
+            roots = await asyncio.to_thread(self.workspaces.roots_in, folder)
+        except FerrofixError as e:
+            self.problem(str(e))
+            return []
+        if not roots:
+            self.problem(f"no Cargo.toml in {folder}; nothing to check there")
+        for root in roots:
+            if check and self.settings_for(root).check.on_save:
+                self.checks.request(root, "workspace opened")
+        return roots
+
+    def forget_folder(self, folder: Path) -> None:
+        """An editor folder was removed: stop watching it and clear its workspaces' diagnostics."""
+        self.watcher.remove(folder)
+        self.folder_settings.pop(folder, None)
+        for root in [r for r in self.store.by_root if r == folder or folder in r.parents]:
+            for uri in sorted(self.store.replace(root, {})):
+                self.publish(uri, [])
+            del self.store.by_root[root]
+
+    async def record_accepted(self, record: dict) -> dict:
+        """Record an accepted AI fix in the knowledge base as `pending` (`ferrofix.recordAccepted`)."""
+        def add() -> dict:
+            kb = self.kb()
+            if kb is None:
+                return {"recorded": False, "message": "knowledge base unavailable"}
+            rid, new = kb.record_accepted(code=str(record.get("code", "")), message=str(record.get("message", "")),
+                                          before=str(record.get("before", "")), after=str(record.get("after", "")),
+                                          tags=[f"file:{record['file']}"] if record.get("file") else [])
+            return {"recorded": True, "id": rid, "new": new}
+        try:
+            result = await asyncio.to_thread(add)
+        except FerrofixError as e:
+            result = {"recorded": False, "message": str(e)}
+        self.log(f"accepted fix recorded: {result}", types.MessageType.Info)
+        return result
+
+    async def on_file_changed(self, path: Path, reason: str, external: bool = False) -> None:
+        """A saved or externally changed file: check its cargo workspace (debounced)."""
+        if not (path.suffix == ".rs" or path.name in CHECKED_NAMES):
+            return
+        if path.name in CHECKED_NAMES:
+            self.workspaces.invalidate()
+        try:
+            root = await asyncio.to_thread(self.workspaces.root_for, path)
+        except NotACargoProjectError:
+            return
+        except FerrofixError as e:
+            self.problem(str(e))
+            return
+        with contextlib.suppress(ValueError):
+            if is_ignored(path.resolve().relative_to(root)):
+                return
+        s = self.settings_for(root)
+        if not s.check.on_save:
+            return
+        if external:
+            try:
+                mtime = path.stat().st_mtime_ns
+            except OSError:
+                mtime = None  # deleted
+            if mtime is not None:
+                if mtime <= self.checks.requested_ns.get(root, 0):
+                    return  # a check that sees this change is already asked for (our own save)
+                if path.name == "Cargo.lock" and (self.checks.checking(root)
+                                                  or mtime <= self.checks.finished_ns.get(root, 0)):
+                    return  # cargo itself wrote the lock file during our check
+            self.checks.request(root, reason, delay_ms=max(s.check.debounce_ms, 200))
+        else:
+            self.checks.request(root, reason)
+
+    def overrides(self, root: Path) -> dict[str, bytes]:
+        """Unsaved editor buffers under `root` whose text differs from disk (relative path → bytes)."""
+        out = {}
+        for uri, doc in list(self.workspace.text_documents.items()):
+            p = convert.path_of(uri)
+            if p is None or p.suffix != ".rs":
+                continue
+            try:
+                rel = p.resolve().relative_to(root).as_posix()
+                data = doc.source.encode("utf-8")
+                if p.read_bytes() != data:
+                    out[rel] = data
+            except (ValueError, OSError):
+                continue
+        return out
+
+    def kb(self):
+        """The knowledge base (opened once, lazily, in the caller's thread); None when it cannot be
+        opened (said once)."""
+        if self._kb is None and not self._kb_failed:
+            from ferrofix import service
+            try:
+                self._kb = service.open_kb(self.settings)
+            except FerrofixError as e:
+                self._kb_failed = True
+                log.warning("knowledge base unavailable: %s", e)
+        return self._kb
+
+    async def explain_page(self, code: str, message: str = "") -> str:
+        """Write the explanation of `code` to a markdown file under the cache dir; returns its URI."""
+        def build() -> str:
+            text = aifix.explain_markdown(code, self.kb(), message)
+            path = cache_dir() / "explanations" / f"{code}.md"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            return convert.uri_of(path)
+        return await asyncio.to_thread(build)
+
+    async def run_ai_fix(self, uri: str, diag: types.Diagnostic) -> aifix.AiFix:
+        """Run "Fix with local AI" for one diagnostic with progress; cancellable by the request's
+        cancellation or the progress' cancel button. Raises CheckCancelledError when cancelled."""
+        path = convert.path_of(uri)
+        if path is None:
+            return aifix.AiFix(None, "only files on disk can be fixed")
+        try:
+            root = await asyncio.to_thread(self.workspaces.root_for, path)
+        except FerrofixError as e:
+            return aifix.AiFix(None, str(e))
+        s = self.settings_for(root)
+        target = aifix.Target.from_lsp(path, diag)
+        cancel = Cancellation()
+        label = f"{target.code or 'error'} at {path.name}:{target.line + 1}"
+        try:
+            async with self.progress("ferrofix: fixing with local AI", label, cancel) as report:
+                kb = await asyncio.to_thread(self.kb) if s.kb.examples > 0 else None
+                result = await asyncio.to_thread(aifix.fix_with_ai, root, target, s, self.overrides(root),
+                                                 report, cancel, kb)
+        except asyncio.CancelledError:
+            cancel.cancel()
+            raise
+        except FerrofixError as e:
+            if isinstance(e, CheckCancelledError):
+                raise
+            return aifix.AiFix(None, f"no fix: {e}")
+        self.log(f"AI fix for {label}: {result.message}", types.MessageType.Info)
+        return result
+
+
+def _section(options: Any) -> dict:
+    if isinstance(options, dict):
+        inner = options.get("ferrofix")
+        if isinstance(inner, dict):
+            return inner
+        return options
+    return {}

@@ -1,0 +1,291 @@
+"""The language server end to end: pytest-lsp drives `python -m ferrofix_lsp` over stdio, real cargo on
+fixture crates. Waits are for notifications (diagnostics, progress, messages), never fixed sleeps."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from lsprotocol import types
+
+from lsp_client import apply_workspace_edit, capabilities, start, stop
+
+BROKEN = """// A greeting with multibyte text: «héllo wörld» 🦀
+fn main() {
+    let greeting = String::from("héllo 🦀");
+    let moved = greeting;
+    println!("{} {}", greeting, moved);
+}
+"""
+CLEAN = BROKEN.replace("let moved = greeting;", "let moved = greeting.clone();")
+
+
+@pytest.fixture
+async def moved(crate):
+    """A server on the moved_value crate (clean at first), after its first check finished."""
+    root = crate("moved_value")
+    main = root / "src/main.rs"
+    main.write_text(CLEAN)
+    client = await start([root])
+    await client.until(lambda: client.checks(finished=True) >= 1)
+    yield client, root, main
+    await stop(client)
+
+
+async def test_save_publishes_the_error_with_its_exact_range_then_clears_it(moved):
+    client, root, main = moved
+    client.save(main, BROKEN)
+    diags = await client.until(lambda: client.diagnostics(main))
+    errors = [d for d in diags if d.code == "E0382"]
+    assert len(errors) == 1
+    d = errors[0]
+    # line 5 `    println!("{} {}", greeting, moved);`: `greeting` at UTF-16 columns 22..30
+    assert d.range == types.Range(types.Position(4, 22), types.Position(4, 30))
+    assert d.severity == types.DiagnosticSeverity.Error and d.source == "ferrofix"
+    assert d.code_description.href == "https://doc.rust-lang.org/error_codes/E0382.html"
+    assert d.message.startswith("borrow of moved value: `greeting`")
+    assert any("moved here" in r.message for r in d.related_information)
+    client.save(main, CLEAN)
+    await client.until(lambda: client.diagnostics(main) == [])
+
+
+async def test_three_quick_saves_run_at_most_two_checks_and_the_last_wins(moved):
+    client, root, main = moved
+    before = client.checks()
+    client.save(main, BROKEN)
+    client.save(main, BROKEN.replace("greeting, moved", "greting, moved"))
+    last = BROKEN.replace("let moved = greeting;", "let moved: u8 = greeting;")
+    client.save(main, last)
+    await client.until(lambda: client.checks(finished=True) >= before + 1 and client.diagnostics(main))
+    await client.until(lambda: client.checks(finished=True) == client.checks())
+    assert client.checks() - before <= 2
+    codes = {d.code for d in client.diagnostics(main)}
+    assert codes == {"E0308"}, codes  # only the last version's error
+
+
+async def test_a_file_changed_outside_the_editor_gets_diagnostics(moved):
+    client, root, main = moved
+    main.write_text(BROKEN)  # no didSave: a branch switch, a code generator
+    diags = await client.until(lambda: client.diagnostics(main))
+    assert [d.code for d in diags if d.severity == types.DiagnosticSeverity.Error] == ["E0382"]
+
+
+async def test_watched_files_through_the_client(crate):
+    root = crate("moved_value")
+    main = root / "src/main.rs"
+    client = await start([root], caps=capabilities(watch=True))
+    try:
+        await client.until(lambda: getattr(client.lc, "registrations", None))
+        assert client.lc.registrations[0].method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES
+        await client.until(lambda: client.diagnostics(main))
+        main.write_text(CLEAN)
+        client.lc.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(
+            [types.FileEvent(main.resolve().as_uri(), types.FileChangeType.Changed)]))
+        await client.until(lambda: client.diagnostics(main) == [])
+    finally:
+        await stop(client)
+
+
+async def test_rustc_quick_fix_makes_the_error_go_away(crate):
+    root = crate("moved_value")
+    main = root / "src/main.rs"
+    client = await start([root])
+    try:
+        diags = await client.until(lambda: client.diagnostics(main))
+        err = next(d for d in diags if d.code == "E0382")
+        actions = await client.lc.text_document_code_action_async(types.CodeActionParams(
+            types.TextDocumentIdentifier(main.resolve().as_uri()), err.range,
+            types.CodeActionContext([err])))
+        titles = [a.title for a in actions]
+        assert "Fix with local AI (E0382)" in titles and "Explain E0382" in titles
+        fix = next(a for a in actions if a.edit is not None)
+        assert fix.kind == "quickfix" and fix.title.endswith("`.clone()`")
+        apply_workspace_edit(fix.edit)
+        assert "greeting.clone()" in main.read_text()
+        client.save(main)
+        await client.until(lambda: client.diagnostics(main) == [])
+    finally:
+        await stop(client)
+
+
+async def test_a_workspace_checks_once_and_publishes_files_of_every_package(crate):
+    root = crate("workspace")
+    client = await start([root])
+    try:
+        await client.until(lambda: client.checks(finished=True) >= 1)
+        assert client.checks() == 1
+        assert any(uri.endswith(".rs") and p.diagnostics for uri, p in client.published.items())
+    finally:
+        await stop(client)
+
+
+async def test_folder_without_cargo_toml_and_invalid_settings_give_messages(tmp_path):
+    (tmp_path / "notes.txt").write_text("no crate here")
+    client = await start([tmp_path], init_options={"check": {"debounceMs": "soon", "bogusKey": 1},
+                                                   "repair": {"timeoutS": -5}})
+    try:
+        await client.until(lambda: len(client.messages()) >= 3)
+        text = "\n".join(client.messages())
+        assert "no Cargo.toml" in text and "check.debounce_ms" in text and "repair.timeout_s" in text
+        assert "bogus" not in text
+        # still serving requests
+        res = await client.lc.text_document_code_action_async(types.CodeActionParams(
+            types.TextDocumentIdentifier((tmp_path / "x.rs").as_uri()),
+            types.Range(types.Position(0, 0), types.Position(0, 0)), types.CodeActionContext([])))
+        assert list(res) == []
+    finally:
+        await stop(client)
+
+
+async def test_check_over_its_time_limit_is_a_message_not_a_crash(crate):
+    root = crate("moved_value")
+    client = await start([root], init_options={"check": {"timeoutS": 0.01}})
+    try:
+        await client.until(lambda: any("longer than" in m for m in client.messages()))
+        # the server is still alive and answers
+        res = await client.lc.text_document_hover_async(types.HoverParams(
+            types.TextDocumentIdentifier((root / "src/main.rs").resolve().as_uri()), types.Position(0, 0)))
+        assert res is None
+    finally:
+        await stop(client)
+
+
+# -- Fix with local AI ------------------------------------------------------------------------------
+
+def ai_options(url: str, **extra) -> dict:
+    return {"llm": {"backend": "openai", "url": url}, "kb": {"examples": 0}, **extra}
+
+
+async def ai_action(client, path, code):
+    diags = await client.until(lambda: client.diagnostics(path))
+    err = next(d for d in diags if d.code == code)
+    actions = await client.lc.text_document_code_action_async(types.CodeActionParams(
+        types.TextDocumentIdentifier(path.resolve().as_uri()), err.range, types.CodeActionContext([err])))
+    return next(a for a in actions if a.title.startswith("Fix with local AI"))
+
+
+async def test_fix_with_local_ai_returns_a_verified_edit_and_learns(crate, openai_server, isolated_dirs):
+    from conftest import MATCH_ARM_FIX
+    model = openai_server(lambda req: MATCH_ARM_FIX)
+    root = crate("match_arm")
+    lib = root / "src/lib.rs"
+    client = await start([root], init_options=ai_options(model.url))
+    try:
+        action = await ai_action(client, lib, "E0004")
+        assert action.edit is None and action.data  # filled in lazily
+        resolved = await client.lc.code_action_resolve_async(action)
+        assert resolved.edit is not None and len(model.requests) >= 1
+        assert any(r and r[0].title.startswith("ferrofix: fixing") for r in client.lc.progress_reports.values())
+        assert lib.read_text().count("Triangle") == 1  # the server never writes the user's files
+        apply_workspace_edit(resolved.edit)
+        assert "Shape::Triangle(b, h) => 0.5 * b * h," in lib.read_text()
+        client.save(lib)
+        await client.until(lambda: client.diagnostics(lib) == [])
+        # accepting runs the attached command, which records the fix as pending
+        assert resolved.command.command == "ferrofix.recordAccepted"
+        out = await client.lc.workspace_execute_command_async(types.ExecuteCommandParams(
+            resolved.command.command, resolved.command.arguments))
+        assert out["recorded"] is True
+        from ferrofix.kb.store import Store
+        recs = Store(isolated_dirs / "kb" / "kb.sqlite3").list(status="pending")
+        assert any(r.code == "E0004" and "Triangle" in r.after and r.source == "accepted-fix" for r in recs)
+    finally:
+        await stop(client)
+
+
+async def test_fix_with_local_ai_without_a_fix_says_why(crate, openai_server):
+    model = openai_server(lambda req: "I am not sure what to do here.")
+    root = crate("match_arm")
+    lib = root / "src/lib.rs"
+    client = await start([root], init_options=ai_options(model.url))
+    try:
+        action = await ai_action(client, lib, "E0004")
+        resolved = await client.lc.code_action_resolve_async(action)
+        assert resolved.edit is None
+        await client.until(lambda: any("nothing that parses" in m or "no verified fix" in m for m in client.messages()))
+    finally:
+        await stop(client)
+
+
+async def test_cancelling_fix_with_local_ai_stops_the_work(crate, openai_server):
+    import asyncio
+    import time
+    model = openai_server(lambda req: "no idea", delay_s=120)
+    root = crate("match_arm")
+    lib = root / "src/lib.rs"
+    client = await start([root], init_options=ai_options(model.url))
+    try:
+        action = await ai_action(client, lib, "E0004")
+        t0 = time.monotonic()
+        pending = asyncio.ensure_future(client.lc.code_action_resolve_async(action))
+        token = await client.until(lambda: next((t for t, r in client.lc.progress_reports.items()
+                                                 if r and r[0].title.startswith("ferrofix: fixing")), None))
+        await client.until(lambda: model.requests)  # the model is answering
+        client.lc.window_work_done_progress_cancel(types.WorkDoneProgressCancelParams(token))
+        resolved = await asyncio.wait_for(pending, 60)
+        assert resolved.edit is None and time.monotonic() - t0 < 60
+        await client.until(lambda: any("cancelled" in m.message for m in client.lc.log_messages))
+        assert len(model.requests) == 1
+        assert any(isinstance(r, types.WorkDoneProgressEnd) for r in client.lc.progress_reports[token])
+    finally:
+        await stop(client)
+
+
+async def test_with_on_save_off_it_runs_no_check_but_fixes_rust_analyzer_diagnostics(crate, openai_server):
+    model = openai_server(lambda req: "unused")
+    root = crate("moved_value")
+    main = root / "src/main.rs"
+    client = await start([root], init_options=ai_options(model.url, check={"onSave": False}))
+    try:
+        client.save(main)
+        # rust-analyzer's diagnostic (flycheck runs rustc): source "rustc", not one of ours
+        ra = types.Diagnostic(types.Range(types.Position(4, 22), types.Position(4, 30)),
+                              "borrow of moved value: `greeting`\nvalue borrowed here after move",
+                              severity=types.DiagnosticSeverity.Error, code="E0382", source="rustc")
+        actions = await client.lc.text_document_code_action_async(types.CodeActionParams(
+            types.TextDocumentIdentifier(main.resolve().as_uri()), ra.range, types.CodeActionContext([ra])))
+        titles = [a.title for a in actions]
+        assert titles == ["Fix with local AI (E0382)", "Explain E0382"]
+        resolved = await client.lc.code_action_resolve_async(actions[0])
+        assert resolved.edit is not None
+        apply_workspace_edit(resolved.edit)
+        assert "greeting.clone()" in main.read_text()
+        assert client.checks() == 0 and client.published == {}
+    finally:
+        await stop(client)
+
+
+async def test_explain_shows_rustc_explanation_as_markdown(crate):
+    root = crate("clean")
+    client = await start([root])
+    try:
+        out = await client.lc.workspace_execute_command_async(types.ExecuteCommandParams(
+            "ferrofix.explain", ["E0382", "borrow of moved value"]))
+        assert out["uri"].endswith("E0382.md")
+        shown = await client.until(lambda: client.lc.shown_documents)
+        text = open(shown[0].uri.removeprefix("file://"), encoding="utf-8").read()
+        assert text.startswith("# E0382") and "moved" in text and "doc.rust-lang.org/error_codes/E0382" in text
+    finally:
+        await stop(client)
+
+
+@pytest.mark.model
+async def test_fix_with_local_ai_on_the_real_small_model(crate, smollm):
+    """SmolLM2-135M in process through llama.cpp: a verified edit or a clear no-fix message."""
+    root = crate("match_arm")
+    lib = root / "src/lib.rs"
+    client = await start([root], init_options={"llm": {"model": str(smollm), "nCtx": 4096},
+                                               "repair": {"maxRounds": 1, "samples": 0}, "kb": {"examples": 0}})
+    try:
+        action = await ai_action(client, lib, "E0004")
+        resolved = await client.lc.code_action_resolve_async(action)
+        if resolved.edit is None:
+            await client.until(lambda: any("no verified fix" in m or "no fix" in m for m in client.messages()))
+        else:
+            apply_workspace_edit(resolved.edit)
+            client.save(lib)
+            await client.until(lambda: client.diagnostics(lib) == [])
+    finally:
+        await stop(client)
