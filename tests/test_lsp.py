@@ -289,3 +289,139 @@ async def test_fix_with_local_ai_on_the_real_small_model(crate, smollm):
             await client.until(lambda: client.diagnostics(lib) == [])
     finally:
         await stop(client)
+
+
+# -- a real editor -----------------------------------------------------------------------------------
+
+def test_neovim_end_to_end(crate, tmp_path):
+    """Headless Neovim (Debian `neovim`, 0.7) opens the crate, saves E0382 into it, gets the diagnostic,
+    applies the compiler's quick fix from the WorkspaceEdit, saves, and the error goes."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+    nvim = shutil.which("nvim")
+    if nvim is None:
+        pytest.skip("Neovim is not installed (apt-get install neovim; .ci/run installs it)")
+    root = crate("moved_value")
+    (root / "src/main.rs").write_text(CLEAN)
+    out = tmp_path / "nvim-report.json"
+    script = Path(__file__).parent / "nvim" / "e2e.lua"
+    env = dict(os.environ, FF_ROOT=str(root), FF_OUT=str(out), FF_PYTHON=sys.executable)
+    p = subprocess.run([nvim, "--headless", "--clean", "-u", str(script)], env=env, capture_output=True,
+                       text=True, timeout=420, stdin=subprocess.DEVNULL)
+    assert out.is_file(), f"nvim wrote no report: {p.stderr[-2000:]}"
+    report = json.loads(out.read_text())
+    assert report["ok"], report
+    assert report["diagnostic"]["code"] == "E0382" and report["diagnostic"]["lnum"] == 4
+    assert "Fix with local AI (E0382)" in report["titles"]
+    assert report["fixed_line"] == "    let moved = greeting.clone();"
+
+
+# -- robustness ---------------------------------------------------------------------------------------
+
+def _descendants(pid: int) -> list[tuple[int, str]]:
+    """(pid, command name) of every process below `pid`, from /proc."""
+    import os
+    parent: dict[int, int] = {}
+    names: dict[int, str] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = open(f"/proc/{entry}/stat").read()
+            except OSError:
+                continue
+            name = stat[stat.index("(") + 1: stat.rindex(")")]
+            parent[int(entry)] = int(stat[stat.rindex(")") + 2:].split()[1])
+            names[int(entry)] = name
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        for child, pp in parent.items():
+            if pp == p:
+                out.append((child, names[child]))
+                todo.append(child)
+    return out
+
+
+async def test_cargo_killed_mid_check_is_a_message_not_a_crash(crate):
+    import os
+    import signal
+    root = crate("slow_build")
+    client = await start([root])
+    server_pid = client.lc._server.pid
+    try:
+        await client.until(lambda: client.checks() >= 1)
+        cargo = await client.until(lambda: [p for p, n in _descendants(server_pid) if n == "cargo"])
+        pgid = os.getpgid(cargo[0])
+        os.kill(cargo[0], signal.SIGKILL)
+        await client.until(lambda: any("killed" in m for m in client.messages()))
+        os.killpg(pgid, signal.SIGKILL)  # the orphaned build script
+        res = await client.lc.text_document_hover_async(types.HoverParams(
+            types.TextDocumentIdentifier((root / "src/main.rs").resolve().as_uri()), types.Position(0, 0)))
+        assert res is None  # still serving
+    finally:
+        await stop(client)
+
+
+async def test_a_failing_request_does_not_take_the_server_down(crate):
+    from pygls.exceptions import JsonRpcException
+    root = crate("moved_value")
+    main = root / "src/main.rs"
+    client = await start([root])
+    try:
+        bad = types.CodeAction("Fix with local AI", data={"kind": "ai-fix", "uri": 42, "diagnostic": {"nope": 1}})
+        with pytest.raises(JsonRpcException):
+            await client.lc.code_action_resolve_async(bad)
+        await client.until(lambda: client.diagnostics(main))  # checks still run and publish
+    finally:
+        await stop(client)
+
+
+async def test_multi_root_folders_added_and_removed(crate):
+    a, b = crate("moved_value"), crate("typo")
+    client = await start([a])
+    try:
+        await client.until(lambda: client.diagnostics(a / "src/main.rs"))
+        client.lc.workspace_did_change_workspace_folders(types.DidChangeWorkspaceFoldersParams(
+            types.WorkspaceFoldersChangeEvent(added=[types.WorkspaceFolder(b.resolve().as_uri(), "typo")], removed=[])))
+        diags = await client.until(lambda: client.diagnostics(b / "src/lib.rs"))
+        assert any(d.code == "E0425" for d in diags)
+        client.lc.workspace_did_change_workspace_folders(types.DidChangeWorkspaceFoldersParams(
+            types.WorkspaceFoldersChangeEvent(added=[], removed=[types.WorkspaceFolder(a.resolve().as_uri(), "a")])))
+        await client.until(lambda: client.diagnostics(a / "src/main.rs") == [])
+    finally:
+        await stop(client)
+
+
+async def test_settings_from_workspace_configuration_and_their_changes(crate):
+    root = crate("moved_value")
+    main = root / "src/main.rs"
+    client = await start([root], configuration={"ferrofix": {"check": {"onSave": False}}})
+    try:
+        client.save(main)
+        client.lc.set_configuration({"check": {"onSave": True, "debounceMs": 10}}, section="ferrofix")
+        client.lc.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+        await client.until(lambda: any("configuration" in m.message for m in client.lc.log_messages))
+        assert client.checks() == 0  # onSave was off
+        client.save(main)
+        await client.until(lambda: client.diagnostics(main))
+    finally:
+        await stop(client)
+
+
+async def test_open_documents_get_their_version_and_lints_their_tags(crate):
+    root = crate("moved_value")
+    main = root / "src/main.rs"
+    main.write_text(CLEAN.replace("fn main() {", "fn main() {\n    let unused = 1;"))
+    client = await start([root])
+    try:
+        client.open(main, version=7)
+        client.save(main)
+        await client.until(lambda: client.published.get(main.resolve().as_uri()) and
+                           client.published[main.resolve().as_uri()].version == 7)
+        d = next(d for d in client.diagnostics(main) if d.code == "unused_variables")
+        assert list(d.tags) == [types.DiagnosticTag.Unnecessary] and d.severity == types.DiagnosticSeverity.Warning
+    finally:
+        await stop(client)

@@ -44,6 +44,7 @@ async def did_change_configuration(ls: FerrofixServer, params: types.DidChangeCo
         await ls.pull_configuration()
     else:
         ls.apply_configuration(None, params.settings)
+    ls.log("configuration updated", types.MessageType.Info)
 
 
 @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
