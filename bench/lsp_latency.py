@@ -153,66 +153,71 @@ async def main_async(args) -> dict:
         init_opts["llm"] = {"model": args.model}
         init_opts["repair"] = {"maxRounds": 1, "timeoutS": 120, "samples": 0}
     await client.start_io(sys.executable, "-m", "ferrofix_lsp", env=env)
-    await client.initialize_async(types.InitializeParams(
-        capabilities=types.ClientCapabilities(window=types.WindowClientCapabilities(work_done_progress=True),
-                                              text_document=types.TextDocumentClientCapabilities(
-                                                  code_action=types.CodeActionClientCapabilities(
-                                                      data_support=True,
-                                                      resolve_support=types.ClientCodeActionResolveOptions(["edit"]))),
-                                              # the client "watches files" (and sends nothing): no
-                                              # watchdog check racing the raw one
-                                              workspace=types.WorkspaceClientCapabilities(
-                                                  configuration=True,
-                                                  did_change_watched_files=types.DidChangeWatchedFilesClientCapabilities(
-                                                      dynamic_registration=True))),
-        root_uri=root.as_uri(), workspace_folders=[types.WorkspaceFolder(root.as_uri(), "ws")],
-        initialization_options=init_opts))
-    client.initialized(types.InitializedParams())
-    pid = client._server.pid
-    raw_target = work / "raw-target"
-    # warm both: the server's first check (workspace opened) and a raw one
-    t0 = time.monotonic()
-    await wait_for(lambda: checks_done[0] >= 1)
-    print(f"server's first check of the workspace: {time.monotonic() - t0:.1f} s")
-    raw_check(root, raw_target)
+    try:
+        await client.initialize_async(types.InitializeParams(
+            capabilities=types.ClientCapabilities(window=types.WindowClientCapabilities(work_done_progress=True),
+                                                  text_document=types.TextDocumentClientCapabilities(
+                                                      code_action=types.CodeActionClientCapabilities(
+                                                          data_support=True,
+                                                          resolve_support=types.ClientCodeActionResolveOptions(["edit"]))),
+                                                  # the client "watches files" (and sends nothing): no
+                                                  # watchdog check racing the raw one
+                                                  workspace=types.WorkspaceClientCapabilities(
+                                                      configuration=True,
+                                                      did_change_watched_files=types.DidChangeWatchedFilesClientCapabilities(
+                                                          dynamic_registration=True))),
+            root_uri=root.as_uri(), workspace_folders=[types.WorkspaceFolder(root.as_uri(), "ws")],
+            initialization_options=init_opts))
+        client.initialized(types.InitializedParams())
+        pid = client._server.pid
+        raw_target = work / "raw-target"
+        # warm both: the server's first check (workspace opened) and a raw one
+        t0 = time.monotonic()
+        await wait_for(lambda: checks_done[0] >= 1)
+        print(f"server's first check of the workspace: {time.monotonic() - t0:.1f} s")
+        raw_check(root, raw_target)
 
-    lsp_s, raw_s = [], []
-    for i in range(args.rounds):
-        broken = i % 2 == 0
-        target_file.write_text(original + INJECTED if broken else original)
-        raw_s.append(raw_check(root, raw_target))
+        lsp_s, raw_s = [], []
+        for i in range(args.rounds):
+            broken = i % 2 == 0
+            target_file.write_text(original + INJECTED if broken else original)
+            raw_s.append(raw_check(root, raw_target))
+            t0 = time.monotonic()
+            client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri)))
+            await wait_for(lambda: published.get(uri + "#t", 0) > t0 and has_error() == broken)
+            lsp_s.append(published[uri + "#t"] - t0)  # type: ignore[operator]
+            print(f"  round {i + 1}: {'error' if broken else 'clean'}  server {lsp_s[-1] * 1000:7.0f} ms   "
+                  f"raw cargo check {raw_s[-1] * 1000:7.0f} ms")
+        idle = rss_kb(pid)
+
+        # (b) code actions on the published error
+        target_file.write_text(original + INJECTED)
         t0 = time.monotonic()
         client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri)))
-        await wait_for(lambda: published.get(uri + "#t", 0) > t0 and has_error() == broken)
-        lsp_s.append(published[uri + "#t"] - t0)  # type: ignore[operator]
-        print(f"  round {i + 1}: {'error' if broken else 'clean'}  server {lsp_s[-1] * 1000:7.0f} ms   "
-              f"raw cargo check {raw_s[-1] * 1000:7.0f} ms")
-    idle = rss_kb(pid)
-
-    # (b) code actions on the published error
-    target_file.write_text(original + INJECTED)
-    t0 = time.monotonic()
-    client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri)))
-    await wait_for(lambda: published.get(uri + "#t", 0) > t0 and has_error())
-    err = next(d for d in published[uri].diagnostics if d.severity == types.DiagnosticSeverity.Error)
-    action_ms = []
-    for _ in range(args.actions):
-        t = time.monotonic()
-        acts = await client.text_document_code_action_async(types.CodeActionParams(
-            types.TextDocumentIdentifier(uri), err.range, types.CodeActionContext([err])))
-        action_ms.append((time.monotonic() - t) * 1000)
-    loaded = None
-    if args.model:
-        ai = next(a for a in acts if a.title.startswith("Fix with local AI"))
-        t = time.monotonic()
-        await client.code_action_resolve_async(ai)
-        loaded = rss_kb(pid) | {"ai_fix_s": round(time.monotonic() - t, 1)}
-    target_file.write_text(original)
-    await client.shutdown_async(None)
-    client.exit(None)
-    await client.stop()
+        await wait_for(lambda: published.get(uri + "#t", 0) > t0 and has_error())
+        err = next(d for d in published[uri].diagnostics if d.severity == types.DiagnosticSeverity.Error)
+        action_ms = []
+        for _ in range(args.actions):
+            t = time.monotonic()
+            acts = await client.text_document_code_action_async(types.CodeActionParams(
+                types.TextDocumentIdentifier(uri), err.range, types.CodeActionContext([err])))
+            action_ms.append((time.monotonic() - t) * 1000)
+        loaded = None
+        if args.model:
+            ai = next(a for a in acts if a.title.startswith("Fix with local AI"))
+            t = time.monotonic()
+            await client.code_action_resolve_async(ai)
+            loaded = rss_kb(pid) | {"ai_fix_s": round(time.monotonic() - t, 1)}
+        target_file.write_text(original)
+        await client.shutdown_async(None)
+        client.exit(None)
+        await client.stop()
+    finally:  # never leave a server behind, even when a wait timed out
+        if client._server is not None and client._server.returncode is None:
+            client._server.kill()
+        if target_file.parent.is_dir():
+            target_file.write_text(original)
     shutil.rmtree(work, ignore_errors=True)
-
     med_lsp, med_raw = statistics.median(lsp_s), statistics.median(raw_s)
     result = {
         "workspace_lines": lines, "packages": len(CRATES), "rounds": args.rounds,
