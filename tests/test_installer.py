@@ -58,6 +58,8 @@ def test_install_sh_into_a_temporary_home(tmp_path):
         assert f"--install-extension {vsix}" in code_log.read_text()
     else:
         assert "node/npm not found" in p.stderr
+    entry = home / ".local" / "share" / "applications" / "ferrofix-desktop.desktop"
+    assert f"Exec={venv}/bin/python -m ferrofix_desktop" in entry.read_text()
     # idempotent: a second run reuses everything and succeeds
     p2 = subprocess.run(["bash", str(ROOT / "installer" / "install.sh"), "--no-model", "--no-vscode",
                          "--venv", str(venv)], env=env, capture_output=True, text=True, timeout=900)

@@ -36,8 +36,12 @@ def normalize_message(message: str) -> str:
 
 def unified(before: str, after: str, name: str = "src/main.rs") -> str:
     """Unified diff of two snippets (`a/NAME` → `b/NAME`)."""
-    return "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
-                                        f"a/{name}", f"b/{name}"))
+    def lines(s: str) -> list[str]:  # a last line without its newline still ends the diff line
+        out = s.splitlines(keepends=True)
+        if out and not out[-1].endswith("\n"):
+            out[-1] += "\n"
+        return out
+    return "".join(difflib.unified_diff(lines(before), lines(after), f"a/{name}", f"b/{name}"))
 
 
 def _now() -> float:

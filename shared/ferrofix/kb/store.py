@@ -86,6 +86,9 @@ def _row_to_record(row: sqlite3.Row) -> Record:
                   created=row["created"], updated=row["updated"], content_hash=row["content_hash"])
 
 
+_SORTABLE = frozenset("id code message status source retrieved offered accepted created updated".split())
+
+
 class Store:
     """The SQLite file at `path` (created with its directory when missing).
 
@@ -174,10 +177,15 @@ class Store:
     def list(self, *, status: str | None = None, source: str | None = None, code: str | None = None,
              text: str | None = None, limit: int = 100, offset: int = 0, pending_first: bool = False,
              order: str = "updated DESC") -> list[Record]:
-        """Records matching the filters (substring `text` over message and snippets), newest first."""
+        """Records matching the filters (substring `text` over message and snippets), `limit` from
+        `offset`, in `order` ("COLUMN ASC|DESC" for id, code, message, status, source, retrieved, offered,
+        accepted, created, updated; anything else means newest first); `pending_first` puts pending
+        records before the rest."""
         where, args = self._where(status, source, code, text)
-        allowed = {"updated DESC", "updated ASC", "code ASC", "id ASC", "accepted DESC"}
-        order = order if order in allowed else "updated DESC"
+        col, _, direction = order.partition(" ")
+        if col not in _SORTABLE or direction not in ("ASC", "DESC"):
+            order = "updated DESC"
+        order += ", id DESC"
         if pending_first:
             order = f"(status = 'pending') DESC, {order}"
         rows = self._query(f"SELECT * FROM records {where} ORDER BY {order} LIMIT ? OFFSET ?",

@@ -1,0 +1,236 @@
+"""Local models: the GGUF files in the models directory with their header metadata; import (copy or
+link, sha256 with progress), download from Hugging Face (progress, pause/resume, cancel, sha256), set
+as default for fixes or embeddings, delete, and "Try it" (a small Rust error sent to the model, the
+answer shown with tokens per second)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+                               QMessageBox, QPlainTextEdit, QProgressBar, QPushButton, QTableView, QVBoxLayout,
+                               QWidget)
+
+from ferrofix import models as store
+from ferrofix.errors import ModelError
+
+from . import workers
+from .qtmodels import ModelTableModel
+
+TRY_PROMPT = [
+    {"role": "system", "content": "You are an expert Rust programmer. Answer briefly."},
+    {"role": "user", "content": "error[E0382]: borrow of moved value: `v`\n\n```rust\nfn main() {\n"
+                                "    let v = vec![1, 2, 3];\n    let w = v;\n    println!(\"{:?} {:?}\", v, w);\n}\n```\n"
+                                "Fix the error. Answer with the fixed code only."},
+]
+
+
+def load_models(task: workers.Task) -> tuple[list, dict[str, str], list[str]]:
+    """(ModelInfo list, defaults {kind: name}, problems) for the models directory (sha256 cached)."""
+    infos, problems = [], []
+    paths = store.list_models()
+    for i, p in enumerate(paths):
+        task.check()
+        try:
+            infos.append(store.read_info(p))
+        except ModelError as e:
+            problems.append(str(e))
+        task.progress(i + 1, len(paths), p.name)
+    defaults = {k: v for k in ("fix", "embedding") if (v := store.get_default(k))}
+    return infos, defaults, problems
+
+
+class ModelsView(QWidget):
+    """The models table and its actions; `status(message)` reports to the window."""
+
+    def __init__(self, status: Callable[[str], None], parent=None) -> None:
+        super().__init__(parent)
+        self.status = status
+        self.model = ModelTableModel(self)
+        self.download_task: workers.Task | None = None
+        lay = QVBoxLayout(self)
+        self.dir_label = QLabel(f"Models directory: {store.models_dir()}")
+        self.dir_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        lay.addWidget(self.dir_label)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        lay.addWidget(self.table, 2)
+        buttons = QHBoxLayout()
+        for text, slot in (("Import GGUF…", self.import_dialog), ("Set default for fixes", lambda: self.set_default("fix")),
+                           ("Set default for embeddings", lambda: self.set_default("embedding")),
+                           ("Delete", self.delete), ("Try it", self.try_it), ("Refresh", self.refresh)):
+            b = QPushButton(text)
+            b.clicked.connect(slot)
+            buttons.addWidget(b)
+        lay.addLayout(buttons)
+        form = QFormLayout()
+        self.repo = QLineEdit()
+        self.repo.setPlaceholderText("Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF")
+        self.file = QLineEdit()
+        self.file.setPlaceholderText("qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")
+        self.sha = QLineEdit()
+        self.sha.setPlaceholderText("sha256 (optional)")
+        form.addRow("Hugging Face repo", self.repo)
+        form.addRow("File", self.file)
+        form.addRow("sha256", self.sha)
+        lay.addLayout(form)
+        drow = QHBoxLayout()
+        self.download_button = QPushButton("Download")
+        self.download_button.clicked.connect(self.download)
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setEnabled(False)
+        self.pause_button.clicked.connect(self.pause)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel_download)
+        self.progress = QProgressBar()
+        for w in (self.download_button, self.pause_button, self.cancel_button):
+            drow.addWidget(w)
+        drow.addWidget(self.progress, 1)
+        lay.addLayout(drow)
+        self.output = QPlainTextEdit()
+        self.output.setReadOnly(True)
+        self.output.setMaximumHeight(160)
+        lay.addWidget(self.output)
+
+    def selected(self):
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.models[rows[0].row()] if rows else None
+
+    def refresh(self) -> workers.Task:
+        def done(result) -> None:
+            infos, defaults, problems = result
+            self.model.set_models(infos, defaults)
+            self.table.resizeColumnsToContents()
+            self.status(f"{len(infos)} model(s) in {store.models_dir()}")
+            for p in problems:
+                self.output.appendPlainText(p)
+        return workers.run(load_models, name="models", on_done=done,
+                           on_progress=lambda d, t, m: self.status(f"reading {m} ({d}/{t})"),
+                           on_error=lambda m: self.status(f"cannot list models: {m}"))
+
+    def import_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import a GGUF model", "", "GGUF (*.gguf)")
+        if path:
+            link = QMessageBox.question(self, "Import", "Link the file instead of copying it?") == \
+                QMessageBox.StandardButton.Yes
+            self.import_file(Path(path), link=link)
+
+    def import_file(self, path: Path, *, link: bool = False) -> workers.Task:
+        """Copy or link a GGUF into the models directory (header validated, sha256 with progress)."""
+        self.progress.setValue(0)
+
+        def done(info) -> None:
+            self.output.appendPlainText(f"imported {info.name}: {info.architecture}, {info.quantization}, "
+                                        f"context {info.context_length}, sha256 {info.sha256[:16]}…")
+            self.refresh()
+
+        def fail(msg: str) -> None:
+            self.status(f"import failed: {msg}")
+            self.output.appendPlainText(f"import failed: {msg}")
+        return workers.run(lambda t: store.import_model(path, link=link, progress=lambda d, n: t.progress(d, n, "sha256")),
+                           name="import-model", on_done=done, on_error=fail,
+                           on_progress=lambda d, t, m: self._progress(d, t))
+
+    def _progress(self, done: int, total: int) -> None:
+        # QProgressBar takes ints: scale byte counts to permille
+        self.progress.setMaximum(1000)
+        self.progress.setValue(int(1000 * done / total) if total else 0)
+
+    def set_default(self, kind: str) -> None:
+        m = self.selected()
+        if m is None:
+            return
+        store.set_default(m.name, kind)
+        self.status(f"{m.name} is the default model for {'fixes' if kind == 'fix' else 'embeddings'}")
+        self.refresh()
+
+    def delete(self) -> None:
+        m = self.selected()
+        if m is None:
+            return
+        if QMessageBox.question(self, "Delete model", f"Delete {m.name} ({m.size / 2**20:.0f} MiB) from disk?") != \
+                QMessageBox.StandardButton.Yes:
+            return
+        workers.run(lambda t: store.remove_model(m.name), name="delete-model",
+                    on_done=lambda p: (self.status(f"deleted {p}"), self.refresh()),
+                    on_error=lambda msg: QMessageBox.warning(self, "Delete", msg))
+
+    # -- download ---------------------------------------------------------------------------------
+    def download(self) -> workers.Task | None:
+        repo, file = self.repo.text().strip(), self.file.text().strip()
+        if not repo or not file:
+            self.status("enter a Hugging Face repo and a file name")
+            return None
+        url = store.hf_url(repo, file)
+        dest = store.models_dir() / Path(file).name
+        sha = self.sha.text().strip() or None
+        self._paused = False
+
+        def work(task: workers.Task) -> Path:
+            return store.download(url, dest, sha256=sha, progress=lambda d, n: task.progress(d, n, "download"),
+                                  cancel=task.cancelled)
+
+        def finished(_p) -> None:
+            self._download_buttons(False)
+            self.output.appendPlainText(f"downloaded {dest.name}")
+            self.refresh()
+
+        def failed(msg: str) -> None:
+            self._download_buttons(False)
+            if self._paused:
+                self.status(f"paused: {dest.name} (Download resumes it)")
+                return
+            if "cancelled" in msg and not self._paused:
+                Path(str(dest) + ".part").unlink(missing_ok=True)
+                self.status("download cancelled")
+                return
+            self.status(f"download failed: {msg}")
+            self.output.appendPlainText(f"download failed: {msg}")
+        self._download_buttons(True)
+        self.download_task = workers.run(work, name="download", on_done=finished, on_error=failed,
+                                         on_progress=lambda d, t, m: self._progress(d, t))
+        return self.download_task
+
+    def _download_buttons(self, running: bool) -> None:
+        self.download_button.setEnabled(not running)
+        self.pause_button.setEnabled(running)
+        self.cancel_button.setEnabled(running)
+
+    def pause(self) -> None:
+        """Stop the download keeping the partial file; Download resumes it (HTTP Range)."""
+        self._paused = True
+        if self.download_task:
+            self.download_task.cancel()
+
+    def cancel_download(self) -> None:
+        self._paused = False
+        if self.download_task:
+            self.download_task.cancel()
+
+    # -- try it -----------------------------------------------------------------------------------
+    def try_it(self) -> workers.Task | None:
+        m = self.selected()
+        if m is None:
+            self.status("select a model to try")
+            return None
+        self.output.setPlainText(f"asking {m.name} about E0382 (loading the model first)…")
+
+        def work(task: workers.Task) -> str:
+            from ferrofix.llm import LlamaCppEngine
+            eng = LlamaCppEngine.shared(Path(m.path), n_ctx=2048)
+            t0 = time.monotonic()
+            eng.load()
+            load_s = time.monotonic() - t0
+            c = eng.chat(TRY_PROMPT, max_tokens=160, should_stop=task.cancelled)
+            tps = c.completion_tokens / (c.elapsed_ms / 1000) if c.elapsed_ms else 0.0
+            return (f"{c.text.strip()}\n\n— {c.completion_tokens} tokens in {c.elapsed_ms / 1000:.1f} s "
+                    f"({tps:.1f} tokens/s; {c.prompt_tokens} prompt tokens; model loaded in {load_s:.1f} s)")
+        return workers.run(work, name="try-it", on_done=self.output.setPlainText,
+                           on_error=lambda msg: self.output.setPlainText(f"the model could not answer: {msg}"))

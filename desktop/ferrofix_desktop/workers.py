@@ -1,0 +1,106 @@
+"""Background work for the UI: every I/O, check, download and model run happens in a `Task` on the
+global QThreadPool and reports through Qt signals (delivered on the UI thread); long tasks can be
+cancelled, and closing the window waits for running tasks after cancelling them."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+log = logging.getLogger(__name__)
+
+
+class Cancelled(Exception):
+    """Raised inside a task's function when its `cancelled()` check is true."""
+
+
+class TaskSignals(QObject):
+    """`progress(done, total, message)`, `finished(result)`, `failed(message)`, `cancelled()`."""
+
+    progress = Signal(int, int, str)
+    finished = Signal(object)
+    failed = Signal(str)
+    cancelled = Signal()
+
+
+class Task(QRunnable):
+    """Runs `fn(ctx)` in the thread pool; `ctx.progress(done, total, message)` reports, `ctx.cancelled()`
+    says whether to stop (or `ctx.check()` raises Cancelled). Exceptions become `failed(message)` with the
+    exception's text (FerrofixError messages are written for people)."""
+
+    running: set["Task"] = set()
+    _lock = threading.Lock()
+
+    def __init__(self, fn: Callable[["Task"], Any], name: str = "task") -> None:
+        super().__init__()
+        self.fn = fn
+        self.name = name
+        self.signals = TaskSignals()
+        self._cancel = threading.Event()
+        self.setAutoDelete(False)
+
+    def progress(self, done: int, total: int, message: str = "") -> None:
+        self.signals.progress.emit(int(done), int(total), message)
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def check(self) -> None:
+        if self._cancel.is_set():
+            raise Cancelled()
+
+    def run(self) -> None:
+        try:
+            result = self.fn(self)
+        except Cancelled:
+            self.signals.cancelled.emit()
+        except Exception as e:  # reported to the UI, never raised into Qt
+            log.debug("task %s failed: %s", self.name, traceback.format_exc())
+            self.signals.failed.emit(str(e) or type(e).__name__)
+        else:
+            if self._cancel.is_set():
+                self.signals.cancelled.emit()
+            else:
+                self.signals.finished.emit(result)
+        finally:
+            with Task._lock:
+                Task.running.discard(self)
+
+    def start(self) -> "Task":
+        with Task._lock:
+            Task.running.add(self)
+        QThreadPool.globalInstance().start(self)
+        return self
+
+
+def run(fn: Callable[[Task], Any], *, name: str = "task", on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[str], None] | None = None,
+        on_progress: Callable[[int, int, str], None] | None = None,
+        on_cancel: Callable[[], None] | None = None) -> Task:
+    """Start `fn` in the pool and connect the callbacks (they run on the UI thread)."""
+    t = Task(fn, name)
+    if on_done:
+        t.signals.finished.connect(on_done)
+    if on_error:
+        t.signals.failed.connect(on_error)
+    if on_progress:
+        t.signals.progress.connect(on_progress)
+    if on_cancel:
+        t.signals.cancelled.connect(on_cancel)
+    return t.start()
+
+
+def stop_all(timeout_ms: int = 10000) -> bool:
+    """Cancel every running task and wait for the pool (window close). True when all ended."""
+    with Task._lock:
+        tasks = list(Task.running)
+    for t in tasks:
+        t.cancel()
+    return QThreadPool.globalInstance().waitForDone(timeout_ms)
