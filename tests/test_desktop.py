@@ -227,3 +227,13 @@ def test_filters_and_geometry_are_remembered(qtbot, kb, tmp_path):
     assert w2.kb_view.code_filter.text() == "E0308" and w2.size() == size
     qtbot.waitUntil(lambda: w2.kb_view.model.total == 10, timeout=WAIT_MS)
     w2.close()
+
+
+def test_download_without_network_says_so(qtbot, window, monkeypatch):
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens there
+    mv = window.models_view
+    mv.repo.setText("Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF")
+    mv.file.setText("qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")
+    mv.download()
+    qtbot.waitUntil(lambda: "download failed" in mv.output.toPlainText(), timeout=WAIT_MS)
+    assert "offline?" in mv.output.toPlainText() and mv.download_button.isEnabled()
