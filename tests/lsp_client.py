@@ -141,6 +141,13 @@ async def start(folders: list[Path], *, init_options: dict | None = None, caps: 
         client.registrations = getattr(client, "registrations", []) + list(params.registrations)
         event.set()
 
+    @lc.feature(types.WORKSPACE_APPLY_EDIT)
+    def apply_edit(client: LanguageClient, params: types.ApplyWorkspaceEditParams):
+        apply_workspace_edit(params.edit)  # as an editor does, here straight to disk
+        client.applied_edits = getattr(client, "applied_edits", []) + [params]
+        event.set()
+        return types.ApplyWorkspaceEditResult(applied=True)
+
     await lc.start_io(sys.executable, "-m", "ferrofix_lsp", env=dict(os.environ))
     await lc.initialize_session(types.InitializeParams(
         capabilities=caps or capabilities(),
