@@ -8,7 +8,7 @@ from ferrofix.cargo import run_check
 from ferrofix.errors import ModelAnswerError, ModelError
 from ferrofix.llm import LlamaCppEngine, chat_json
 from ferrofix.repair import RepairOptions, repair
-from .conftest import tree_bytes
+from conftest import tree_bytes
 
 pytestmark = pytest.mark.model
 
@@ -61,3 +61,29 @@ def test_repair_end_to_end_with_real_model(engine, crate):
         assert run_check(root).errors == []
     else:
         assert res.files == {} and [d.code for d in res.remaining_errors] == ["E0004"]
+
+
+def test_prompt_prefix_state_is_kept_for_the_next_process(smollm, isolated_dirs):
+    """The first answer's KV-cache state is saved; a new engine (as a new process would) loads it and
+    answers; a damaged state file is ignored and replaced. (The answers may differ in wording: reading
+    a prompt in two batches instead of one changes the floating-point sums, as in any prefix cache.)"""
+    msgs = [{"role": "system", "content": "You fix Rust compile errors. " * 10},
+            {"role": "user", "content": "error[E0308]: mismatched types. Fix `let x: u32 = \"a\";`"}]
+    first = LlamaCppEngine(smollm, n_ctx=2048, n_threads=2)
+    a = first.chat(msgs, max_tokens=24)
+    state = first._state_path()
+    first.close()
+    assert state.is_file() and state.stat().st_size > 100_000
+    second = LlamaCppEngine(smollm, n_ctx=2048, n_threads=2)
+    second.load()
+    assert second._llm.n_tokens == a.prompt_tokens + a.completion_tokens - 1  # restored (the last token is never evaluated)
+    b = second.chat(msgs, max_tokens=24)
+    assert b.text.strip() and b.prompt_tokens == a.prompt_tokens
+    second.close()
+    state.write_bytes(b"damaged")
+    third = LlamaCppEngine(smollm, n_ctx=2048, n_threads=2)
+    third.load()
+    assert third._llm.n_tokens == 0  # ignored
+    assert third.chat(msgs, max_tokens=24).text == a.text  # cold, as the first
+    third.close()
+    assert state.is_file() and state.stat().st_size > 100_000  # rewritten after the answer

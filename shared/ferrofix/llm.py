@@ -106,7 +106,70 @@ class LlamaCppEngine:
                               n_threads_batch=self.n_threads, embedding=self.embedding, verbose=False)
         except Exception as e:  # llama.cpp reports corrupt files as ValueError/RuntimeError
             raise ModelError(f"{self.model_path}: cannot load model ({e})") from e
+        if not self.embedding:
+            self._restore_prefix(self._llm)
         return self._llm
+
+    # -- the prompt-prefix state: a new process skips re-reading the shared start of every prompt --------
+    def _state_path(self) -> Path:
+        import hashlib
+
+        import llama_cpp
+
+        from .cargo import cache_dir
+        st = self.model_path.stat()
+        key = f"{self.model_path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{self.n_ctx}|{llama_cpp.__version__}"
+        return cache_dir() / "llm-states" / f"{self.model_path.stem}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz"
+
+    def _restore_prefix(self, llm) -> None:
+        """Load the KV-cache state the last process saved after its first answer. llama-cpp-python then
+        re-reads only the part of the next prompt after the longest common prefix (the system prompt and
+        the worked example are the same in every repair prompt: ~300 tokens, ~7 s at 45 tokens/s).
+        A missing, stale or unreadable state is ignored (and deleted)."""
+        import ctypes
+
+        import llama_cpp
+        import numpy as np
+        path = self._state_path()
+        try:
+            with np.load(path) as z:
+                ids, n, data = z["input_ids"], int(z["n_tokens"]), z["state"].tobytes()
+            if ids.shape != llm.input_ids.shape or not 0 < n <= self.n_ctx:
+                raise ValueError("state of another shape")
+            buf = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
+            if llama_cpp.llama_state_set_data(llm._ctx.ctx, buf, len(data)) != len(data):
+                raise ValueError("llama.cpp refused the state")
+            llm.input_ids = ids.copy()
+            llm.n_tokens = n
+        except FileNotFoundError:
+            return
+        except Exception:  # a state from another build or a damaged file: start cold
+            path.unlink(missing_ok=True)
+            llm.reset()
+        self._saved_prefix = False
+
+    def _save_prefix(self, llm) -> None:
+        """After this process's first answer, keep its KV-cache state for the next process (bytes of the
+        state: ~28 KB per token for a 1.5B model; written atomically, at most once per process)."""
+        import ctypes
+
+        import llama_cpp
+        import numpy as np
+        if getattr(self, "_saved_prefix", False):
+            return
+        self._saved_prefix = True
+        try:
+            size = llama_cpp.llama_state_get_size(llm._ctx.ctx)
+            buf = (ctypes.c_uint8 * int(size))()
+            n = llama_cpp.llama_state_get_data(llm._ctx.ctx, buf, size)
+            path = self._state_path()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(path.name + f".{os.getpid()}.tmp.npz")
+            np.savez(tmp, input_ids=llm.input_ids, n_tokens=np.int64(llm.n_tokens),
+                     state=np.frombuffer(bytes(buf)[: int(n)], dtype=np.uint8))
+            os.replace(tmp, path)
+        except Exception:  # a cache: never fail an answer over it
+            pass
 
     def close(self) -> None:
         """Free the model's memory."""
@@ -149,6 +212,7 @@ class LlamaCppEngine:
                 if "context window" in str(e):
                     raise ContextOverflowError(f"{self.name}: {e}") from e
                 raise ModelError(f"{self.name}: {e}") from e
+            self._save_prefix(llm)
             usage = out.get("usage") or {}
             return Completion(out["choices"][0]["message"].get("content") or "",
                               usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0),
