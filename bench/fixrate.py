@@ -96,7 +96,10 @@ def run_case(case: dict, args) -> dict:
                 import sqlite3
                 with sqlite3.connect(kb_dir / "kb.sqlite3") as db:
                     db.executemany("DELETE FROM records WHERE code = ?", [(c,) for c in case["codes"]])
-        env = dict(os.environ, FERROFIX_CACHE_DIR=str(work / "cache"), FERROFIX_KB_DIR=str(kb_dir))
+        # the model's prompt-prefix state is shared between cases, as between a user's runs (it holds the
+        # fixed start of every repair prompt; what differs is re-read)
+        env = dict(os.environ, FERROFIX_CACHE_DIR=str(work / "cache"), FERROFIX_KB_DIR=str(kb_dir),
+                   FERROFIX_LLM_STATE_DIR=str(args.state_dir))
         cmd = [sys.executable, "-m", "ferrofix", "fix", str(dest), "--write", "--json",
                "--timeout", str(args.case_timeout)]
         if args.no_llm:
@@ -231,6 +234,7 @@ def main() -> None:
     ap.add_argument("--case-timeout", type=float, default=180)
     ap.add_argument("--report", type=Path, default=HERE / "reports" / "fixrate-latest.json")
     args = ap.parse_args()
+    args.state_dir = Path(tempfile.mkdtemp(prefix="ffbench-llm-states-"))
     per_corpus = [discover(corpus)[:: args.every] for corpus in args.corpora]
     # interleave the corpora, so that a run cut short still measures each of them
     cases = [c for group in itertools.zip_longest(*per_corpus) for c in group if c is not None]

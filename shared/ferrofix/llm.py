@@ -119,10 +119,12 @@ class LlamaCppEngine:
         from .cargo import cache_dir
         st = self.model_path.stat()
         key = f"{self.model_path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{self.n_ctx}|{llama_cpp.__version__}"
-        return cache_dir() / "llm-states" / f"{self.model_path.stem}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz"
+        base = Path(os.environ.get("FERROFIX_LLM_STATE_DIR") or cache_dir() / "llm-states")
+        return base / f"{self.model_path.stem}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz"
 
     def _restore_prefix(self, llm) -> None:
-        """Load the KV-cache state the last process saved after its first answer. llama-cpp-python then
+        """Load the KV-cache state the last process saved after its first answer (under the cache dir's
+        `llm-states/`, or `FERROFIX_LLM_STATE_DIR`). llama-cpp-python then
         re-reads only the part of the next prompt after the longest common prefix (the system prompt and
         the worked example are the same in every repair prompt: ~300 tokens, ~7 s at 45 tokens/s).
         A missing, stale or unreadable state is ignored (and deleted)."""
