@@ -237,3 +237,15 @@ def test_download_without_network_says_so(qtbot, window, monkeypatch):
     mv.download()
     qtbot.waitUntil(lambda: "download failed" in mv.output.toPlainText(), timeout=WAIT_MS)
     assert "offline?" in mv.output.toPlainText() and mv.download_button.isEnabled()
+
+
+@pytest.mark.model
+def test_try_it_shows_the_answer_and_tokens_per_second(qtbot, window, smollm):
+    mv = window.models_view
+    mv.import_file(smollm, link=True)
+    qtbot.waitUntil(lambda: mv.model.rowCount() == 1, timeout=WAIT_MS)
+    mv.table.selectRow(0)
+    mv.try_it()
+    qtbot.waitUntil(lambda: "tokens/s" in mv.output.toPlainText() or "could not" in mv.output.toPlainText(),
+                    timeout=WAIT_MS)
+    assert "tokens/s" in mv.output.toPlainText()
