@@ -13,10 +13,8 @@ latency; not a pass/fail test.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time

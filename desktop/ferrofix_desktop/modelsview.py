@@ -100,10 +100,12 @@ class ModelsView(QWidget):
         lay.addWidget(self.output)
 
     def selected(self):
+        """The selected ModelInfo, or None."""
         rows = self.table.selectionModel().selectedRows()
         return self.model.models[rows[0].row()] if rows else None
 
     def refresh(self) -> workers.Task:
+        """Re-read the models directory in a worker."""
         def done(result) -> None:
             infos, defaults, problems = result
             self.model.set_models(infos, defaults)
@@ -116,6 +118,7 @@ class ModelsView(QWidget):
                            on_error=lambda m: self.status(f"cannot list models: {m}"))
 
     def import_dialog(self) -> None:
+        """Pick a GGUF file and import it (copy or link)."""
         path, _ = QFileDialog.getOpenFileName(self, "Import a GGUF model", "", "GGUF (*.gguf)")
         if path:
             link = QMessageBox.question(self, "Import", "Link the file instead of copying it?") == \
@@ -144,6 +147,7 @@ class ModelsView(QWidget):
         self.progress.setValue(int(1000 * done / total) if total else 0)
 
     def set_default(self, kind: str) -> None:
+        """Make the selected model the default for `kind` ("fix" or "embedding")."""
         m = self.selected()
         if m is None:
             return
@@ -152,6 +156,7 @@ class ModelsView(QWidget):
         self.refresh()
 
     def delete(self) -> None:
+        """Delete the selected model file after confirmation."""
         m = self.selected()
         if m is None:
             return
@@ -164,6 +169,7 @@ class ModelsView(QWidget):
 
     # -- download ---------------------------------------------------------------------------------
     def download(self) -> workers.Task | None:
+        """Download repo/file from Hugging Face into the models directory (resumes a paused download)."""
         repo, file = self.repo.text().strip(), self.file.text().strip()
         if not repo or not file:
             self.status("enter a Hugging Face repo and a file name")
@@ -210,12 +216,14 @@ class ModelsView(QWidget):
             self.download_task.cancel()
 
     def cancel_download(self) -> None:
+        """Stop the download and delete the partial file."""
         self._paused = False
         if self.download_task:
             self.download_task.cancel()
 
     # -- try it -----------------------------------------------------------------------------------
     def try_it(self) -> workers.Task | None:
+        """Ask the selected model about a small E0382 and show the answer with tokens per second."""
         m = self.selected()
         if m is None:
             self.status("select a model to try")

@@ -160,6 +160,7 @@ class RecordTableModel(QAbstractTableModel):
         workers.run(load, name="records", on_done=done, on_error=self.failed.emit)
 
     def record(self, row: int) -> Record | None:
+        """The record at `row`, or None."""
         return self.rows[row] if 0 <= row < len(self.rows) else None
 
 
@@ -177,6 +178,7 @@ class ModelTableModel(QAbstractTableModel):
         self.defaults: dict[str, str] = {}
 
     def set_models(self, models: list[ModelInfo], defaults: dict[str, str]) -> None:
+        """Replace the rows: ModelInfo list and the defaults `{kind: name}`."""
         self.beginResetModel()
         self.models, self.defaults = list(models), dict(defaults)
         self.endResetModel()

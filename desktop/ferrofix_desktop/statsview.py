@@ -32,10 +32,12 @@ class StatisticsView(QWidget):
         lay.addWidget(self.view, 1)
 
     def refresh(self) -> workers.Task:
+        """Reload the statistics in a worker."""
         return workers.run(lambda t: self.kb_provider().store.stats(), name="stats", on_done=self.show_stats,
                            on_error=lambda m: self.summary.setText(f"cannot read the knowledge base: {m}"))
 
     def show_stats(self, s: dict) -> None:
+        """Show `store.stats()` output: the summary line and the top-codes chart."""
         self.stats = s
         by_status = s.get("by_status", {})
         offered, accepted = s.get("offered", 0), s.get("accepted", 0)

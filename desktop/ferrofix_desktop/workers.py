@@ -44,15 +44,19 @@ class Task(QRunnable):
         self.setAutoDelete(False)
 
     def progress(self, done: int, total: int, message: str = "") -> None:
+        """Report progress (emitted to the UI thread)."""
         self.signals.progress.emit(int(done), int(total), message)
 
     def cancel(self) -> None:
+        """Ask the task to stop (it checks `cancelled()`)."""
         self._cancel.set()
 
     def cancelled(self) -> bool:
+        """True once `cancel()` was called."""
         return self._cancel.is_set()
 
     def check(self) -> None:
+        """Raise Cancelled when the task was cancelled."""
         if self._cancel.is_set():
             raise Cancelled()
 
@@ -74,6 +78,7 @@ class Task(QRunnable):
                 Task.running.discard(self)
 
     def start(self) -> "Task":
+        """Start the task in the global thread pool; returns it."""
         with Task._lock:
             Task.running.add(self)
         QThreadPool.globalInstance().start(self)

@@ -11,6 +11,7 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Parse the arguments, set up logging to stderr, and serve over stdio or TCP."""
     ap = argparse.ArgumentParser(prog="ferrofix-lsp", description="ferrofix language server")
     ap.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default)")
     ap.add_argument("--tcp", type=int, metavar="PORT", help="listen on a TCP port instead (debugging)")

@@ -37,6 +37,7 @@ class Target:
 
     @classmethod
     def from_lsp(cls, path: Path, d: types.Diagnostic) -> "Target":
+        """The target for an editor's diagnostic in the file at `path`."""
         code = d.code if isinstance(d.code, str) else (str(d.code) if d.code is not None else None)
         return cls(path, d.range.start.line, code, d.message.splitlines()[0] if d.message else "")
 

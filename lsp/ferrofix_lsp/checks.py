@@ -64,6 +64,7 @@ class DiagnosticStore:
         return set(old) - set(entries)
 
     def next_id(self) -> str:
+        """A new diagnostic id (unique in this server process)."""
         return str(next(self._ids))
 
     def find(self, uri: str, d: types.Diagnostic) -> Entry | None:

@@ -43,6 +43,7 @@ def path_of(uri: str) -> Path | None:
 
 
 def lsp_range(r: Range) -> types.Range:
+    """A core `Range` (UTF-16) as an lsprotocol Range."""
     return types.Range(types.Position(r.start.line, r.start.character),
                        types.Position(r.end.line, r.end.character))
 

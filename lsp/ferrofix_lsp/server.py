@@ -19,11 +19,13 @@ server = FerrofixServer()
 
 @server.feature(types.INITIALIZE)
 def initialize(ls: FerrofixServer, params: types.InitializeParams) -> None:
+    """Read the settings file and `initializationOptions`."""
     ls.load_settings(params.initialization_options)
 
 
 @server.feature(types.INITIALIZED)
 async def initialized(ls: FerrofixServer, params: types.InitializedParams) -> None:
+    """Pull the client's configuration, start watching files, find the cargo workspaces and check them."""
     await ls.pull_configuration()
     folders = ls.folders()
     await ls.watcher.start(folders)
@@ -33,12 +35,14 @@ async def initialized(ls: FerrofixServer, params: types.InitializedParams) -> No
 
 @server.feature(types.SHUTDOWN)
 def shutdown(ls: FerrofixServer, params: None) -> None:
+    """Cancel checks and stop the file watchers."""
     ls.checks.cancel_all()
     ls.watcher.stop()
 
 
 @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
 async def did_change_configuration(ls: FerrofixServer, params: types.DidChangeConfigurationParams) -> None:
+    """Re-read the `ferrofix` configuration (pulled, or pushed in the notification)."""
     ws = ls.client_capabilities.workspace
     if ws and ws.configuration:
         await ls.pull_configuration()
@@ -49,6 +53,7 @@ async def did_change_configuration(ls: FerrofixServer, params: types.DidChangeCo
 
 @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
 async def did_change_folders(ls: FerrofixServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
+    """Forget removed folders (their diagnostics are cleared); discover and check added ones."""
     for f in params.event.removed:
         if (path := convert.path_of(f.uri)) is not None:
             ls.forget_folder(path.resolve())
@@ -60,12 +65,14 @@ async def did_change_folders(ls: FerrofixServer, params: types.DidChangeWorkspac
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
 async def did_save(ls: FerrofixServer, params: types.DidSaveTextDocumentParams) -> None:
+    """A saved `.rs`, `Cargo.toml` or `Cargo.lock`: check its cargo workspace (debounced)."""
     if (path := convert.path_of(params.text_document.uri)) is not None:
         await ls.on_file_changed(path, f"saved {path.name}")
 
 
 @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 async def did_change_watched_files(ls: FerrofixServer, params: types.DidChangeWatchedFilesParams) -> None:
+    """Files changed outside the editor: check their workspaces (debounced)."""
     for change in params.changes:
         if (path := convert.path_of(change.uri)) is not None:
             await ls.on_file_changed(path, "changed on disk", external=True)
@@ -74,11 +81,13 @@ async def did_change_watched_files(ls: FerrofixServer, params: types.DidChangeWa
 @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
     code_action_kinds=[types.CodeActionKind.QuickFix], resolve_provider=True))
 def code_action(ls: FerrofixServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    """Quick fixes, Fix with local AI and Explain for the context's diagnostics (a lookup)."""
     return actions.code_actions(ls, params)
 
 
 @server.feature(types.CODE_ACTION_RESOLVE)
 async def code_action_resolve(ls: FerrofixServer, action: types.CodeAction) -> types.CodeAction:
+    """Fill in a Fix-with-local-AI action: a verified WorkspaceEdit, or a message why there is none."""
     data = action.data if isinstance(action.data, dict) else {}
     if data.get("kind") != actions.AI_FIX:
         return action
@@ -115,12 +124,14 @@ async def fix_with_ai(ls: FerrofixServer, *args: Any) -> dict:
 
 @server.command(actions.CMD_RECORD)
 async def record_accepted(ls: FerrofixServer, *args: Any) -> dict:
+    """`ferrofix.recordAccepted(record)`: store an accepted fix as pending. Returns `{recorded, id, new}`."""
     record = args[0] if args and isinstance(args[0], dict) else {}
     return await ls.record_accepted(record)
 
 
 @server.command(actions.CMD_EXPLAIN)
 async def explain(ls: FerrofixServer, *args: Any) -> dict:
+    """`ferrofix.explain(code, message)`: write the explanation page and show it. Returns `{uri}`."""
     code = str(args[0]) if args else ""
     if not ERROR_CODE.match(code):
         ls.problem(f"not an error code: {code!r}")
@@ -140,12 +151,14 @@ async def explain(ls: FerrofixServer, *args: Any) -> dict:
 
 @server.command(actions.CMD_CHECK)
 async def check_workspace(ls: FerrofixServer, *args: Any) -> None:
+    """`ferrofix.checkWorkspace`: check every cargo workspace of every folder now."""
     for folder in ls.folders():
         await ls.discover(folder)
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
 async def hover(ls: FerrofixServer, params: types.HoverParams) -> types.Hover | None:
+    """The explanation's first paragraph for an error under the cursor, or None."""
     for e in ls.store.at(params.text_document.uri, params.position):
         code = e.lsp.code if isinstance(e.lsp.code, str) else None
         if code and ERROR_CODE.match(code):

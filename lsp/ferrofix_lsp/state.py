@@ -115,6 +115,7 @@ class FerrofixServer(LanguageServer):
         return self.folder_settings[best] if best is not None else self.settings
 
     def warn_all(self, warnings: list[str]) -> None:
+        """Show each settings warning once."""
         for w in warnings:
             self.warn_once(f"settings: {w}")
 
@@ -193,6 +194,7 @@ class FerrofixServer(LanguageServer):
 
     # -- workspaces ---------------------------------------------------------------------------
     def folders(self) -> list[Path]:
+        """The editor's workspace folders as resolved paths (the root path for clients without folders)."""
         out = []
         for f in self.workspace.folders.values():
             p = convert.path_of(f.uri)

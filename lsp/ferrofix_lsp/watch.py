@@ -53,6 +53,7 @@ class Watcher:
         self.loop: asyncio.AbstractEventLoop | None = None
 
     def client_can_watch(self) -> bool:
+        """True when the client registers file watchers dynamically."""
         ws = self.ls.client_capabilities.workspace
         d = ws.did_change_watched_files if ws else None
         return bool(d and d.dynamic_registration)
@@ -84,11 +85,13 @@ class Watcher:
         self.watches[folder] = self.observer.schedule(_Handler(self, folder), str(folder), recursive=True)
 
     def remove(self, folder: Path) -> None:
+        """Stop watching `folder`."""
         w = self.watches.pop(folder, None)
         if w is not None and self.observer is not None:
             self.observer.unschedule(w)
 
     def stop(self) -> None:
+        """Stop every watchdog observer."""
         if self.observer is not None:
             self.observer.stop()
             self.observer = None

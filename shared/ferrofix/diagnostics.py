@@ -10,7 +10,7 @@ LSP positions are 0-based lines and UTF-16 code units (LSP 3.17 `Position`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 

@@ -14,7 +14,6 @@ to date from the store's change log before each query — never the only copy of
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass

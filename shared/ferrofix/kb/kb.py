@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 import platformdirs
 
-from ..errors import FerrofixError, ModelError
+from ..errors import ModelError
 from .embed import Embedder, from_bytes, to_bytes
 from .index import EdgeIndex, ServerIndex
 from .records import Record, RecordError, parse_jsonl_line

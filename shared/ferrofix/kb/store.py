@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 from ..errors import FerrofixError
-from .records import SCHEMA_VERSION, STATUSES, Record, RecordError
+from .records import STATUSES, Record, RecordError
 
 COLUMNS = ("code", "message", "message_norm", "before", "after", "diff", "explanation", "tags", "source",
            "status", "retrieved", "offered", "accepted", "created", "updated", "content_hash", "seed_key",
