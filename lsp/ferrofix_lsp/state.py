@@ -239,7 +239,7 @@ class FerrofixServer(LanguageServer):
             return {"recorded": True, "id": rid, "new": new}
         try:
             result = await asyncio.to_thread(add)
-        except FerrofixError as e:
+        except (FerrofixError, ValueError) as e:  # KB errors; RecordError for a malformed record
             result = {"recorded": False, "message": str(e)}
         self.log(f"accepted fix recorded: {result}", types.MessageType.Info)
         return result
