@@ -105,3 +105,33 @@ def test_missing_crate_is_not_sent_to_the_model(crate):
     res = repair(root, RepairOptions(), engine=eng)
     assert not res.fixed and eng.requests == []
     assert any("needs the crate `nosuchcrate` in Cargo.toml" in a.reason for a in res.trace)
+
+
+LOOP_FIX = """<<<<<<< SEARCH
+    let found = while true {
+=======
+    let found = loop {
+>>>>>>> REPLACE"""
+
+
+def test_a_deleting_suggestion_waits_for_the_model(crate):
+    """rustc's "use `break` on its own without a value" compiles but drops the value; the model's
+    `loop` keeps it, so the model goes first and the deletion is only the fallback."""
+    res = repair(crate("break_value"), RepairOptions(), engine=ScriptedEngine([LOOP_FIX]))
+    assert res.fixed, res.trace
+    assert "let found = loop {" in res.files["src/main.rs"].decode()
+    assert "break i;" in res.files["src/main.rs"].decode()
+
+
+def test_the_deleting_suggestion_is_the_fallback(crate):
+    wrong = "<<<<<<< SEARCH\n    let nothing = here;\n=======\n    let x = 1;\n>>>>>>> REPLACE"
+    res = repair(crate("break_value"), RepairOptions(samples=0, max_rounds=1), engine=ScriptedEngine([wrong]))
+    accepted = [a for a in res.trace if a.outcome == "accepted"]
+    assert accepted and accepted[0].stage == "rustc-suggestion" and "after the model" in accepted[0].candidate
+
+
+def test_labels_copied_from_the_prompt_are_stripped():
+    from ferrofix import modelfix
+    label = "can only break with a value inside `loop` or breakable block"
+    blocks = [(f"    break 2 * i; // note`: {label}", f"    break; // note`: {label}")]
+    assert modelfix.strip_copied_labels(blocks, [label, None]) == [("    break 2 * i; // note", "    break; // note")]

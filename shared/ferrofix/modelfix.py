@@ -127,6 +127,26 @@ def parse_code_block(answer: str) -> str | None:
 _LINENO = re.compile(r"^\s*\d+\s*(\||:)\s?")
 
 
+def strip_copied_labels(blocks: Sequence[tuple[str, str]], labels: Sequence[str]) -> list[tuple[str, str]]:
+    """Blocks with our prompt's span labels removed where the model copied them onto code lines: the
+    error is written as ``- at FILE:LINE `SOURCE`: LABEL``, and small models answer with
+    ``SOURCE`: LABEL`` as if it were the line (seen with Qwen2.5-Coder-1.5B on E0571)."""
+    suffixes = [f"`: {lab}" for lab in labels if lab]
+    if not suffixes:
+        return list(blocks)
+
+    def strip(text: str) -> str:
+        out = []
+        for line in text.split("\n"):
+            for suf in suffixes:
+                if line.endswith(suf):
+                    line = line[: -len(suf)].rstrip()
+                    break
+            out.append(line)
+        return "\n".join(out)
+    return [(strip(a), strip(b)) for a, b in blocks]
+
+
 def clean_line(line: str) -> str:
     """Remove what models copy from prompts but is not code: our error marker, line-number prefixes and
     rustc's `|` gutters."""

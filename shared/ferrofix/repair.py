@@ -27,7 +27,8 @@ from typing import Callable, Iterator, Sequence
 from .cargo import Cancellation, CheckOptions, CheckResult, Workspace, locate_workspace
 from .context import ItemContext, enclosing_item, has_syntax_error, window
 from .diagnostics import MACHINE_APPLICABLE, Diagnostic
-from .edits import Fix, apply_to_files, is_mostly_deletion, is_stub, non_overlapping, suggestion_fixes, unified_diff
+from .edits import (Fix, apply_to_files, is_deletion_only, is_mostly_deletion, is_stub, non_overlapping,
+                    suggestion_fixes, tokens, unified_diff)
 from .edits import OverlappingEditsError
 from .errors import CheckCancelledError, ContextOverflowError, FerrofixError, ModelAnswerError
 from .llm import Engine
@@ -42,6 +43,9 @@ DELETION_OK_CODES = frozenset("E0062 E0124 E0201 E0252 E0254 E0255 E0260 E0263 E
                               "E0416 E0428 E0430 E0431 E0560 E0061 E0107 E0050 E0046 E0117 E0119 "
                               "E0120 E0184 E0199 E0200 E0204 E0407 E0437 E0438 E0449 E0451".split())
 
+
+_VALUE_TOKEN = re.compile(r"^([A-Za-z_]\w*|\d[\w.]*|\".*|'.*)$")
+_KEYWORDS = frozenset("mut ref dyn move pub unsafe async await const static let in as where impl".split())
 
 #: Items longer than this (lines) are fixed with search/replace only, never rewritten whole.
 MAX_REWRITE_LINES = 50
@@ -279,7 +283,10 @@ class Repairer:
                                   f"{len(kept)} MachineApplicable suggestions", changes, errors)
                 if res is not None:
                     return res
-        # 2. each suggestion alone
+        # 2. each suggestion alone; one that only deletes code (rustc's "use `break` on its own without a
+        # value", "remove this argument") waits until the model has had its turn, unless deleting is what
+        # the error is about: a fix that keeps the code's intent is better when one can be found
+        deferred: list[tuple[Diagnostic, Fix, dict[str, bytes]]] = []
         for e in work:
             for fix in suggestion_fixes(e, root)[:6]:
                 if budget.exhausted():
@@ -287,10 +294,50 @@ class Repairer:
                 changes = self._fix_changes([fix])
                 if changes is None:
                     continue
+                if self.engine is not None and self._deletes_intent(e, changes):
+                    deferred.append((e, fix, changes))
+                    continue
                 res = self.verify("rustc-suggestion", [e], f"{fix.applicability}: {fix.title}", changes, errors)
                 if res is not None:
                     return res
-        # 3. the model
+        garbage: ModelAnswerError | None = None
+        try:
+            res = self._model_stage(work, errors, budget)
+        except ModelAnswerError as ex:  # a model answering nothing usable: the deletions still stand
+            if not deferred:
+                raise
+            garbage, res = ex, None
+        if res is not None:
+            return res
+        for e, fix, changes in deferred:
+            budget.exhausted()  # raises when cancelled; a compiling deletion is still worth its check after the budget
+            res = self.verify("rustc-suggestion", [e], f"{fix.applicability}: {fix.title} (deletion, after the model)",
+                              changes, errors)
+            if res is not None:
+                return res
+        if garbage is not None:
+            raise garbage
+        return None
+
+    def _deletes_intent(self, e: Diagnostic, changes: dict[str, bytes]) -> bool:
+        """True when `changes` only delete code, and what they delete includes a name or a literal (a value
+        the author wrote: `break i` → `break`), for an error that is not about something unused or
+        duplicate. Deleting only punctuation or keywords (`&`, `;`, `mut`) does not count."""
+        if e.code in DELETION_OK_CODES or "unused" in e.message or not e.is_error:
+            return False
+        for f, new in changes.items():
+            old_mid, new_mid = changed_region(self.state[f].decode("utf-8"), new.decode("utf-8"))
+            if not is_deletion_only(old_mid, new_mid):
+                return False
+            a, b = tokens(old_mid), tokens(new_mid)
+            gone = [t for tag, i1, i2, _j1, _j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+                    if tag == "delete" for t in a[i1:i2]]
+            if not any(_VALUE_TOKEN.match(t) and t not in _KEYWORDS for t in gone):
+                return False
+        return True
+
+    def _model_stage(self, work: list[Diagnostic], errors: list[Diagnostic], budget: _Budget) -> CheckResult | None:
+        """Stage 3: model candidates for up to `max_model_errors` errors; the first verified one wins."""
         if self.engine is None:
             return None
         fixable = []
@@ -376,7 +423,8 @@ class Repairer:
             self.tokens += tokens
             new_text = None
             if kind == "search_replace":
-                blocks = modelfix.parse_search_replace(c.text)
+                blocks = modelfix.strip_copied_labels(modelfix.parse_search_replace(c.text),
+                                                      [sp.label or "" for sp in e.spans])
                 if blocks:
                     new_text = modelfix.apply_search_replace(text, blocks, span.line_start)
                     reason = "SEARCH text not found in the file"
