@@ -5,7 +5,6 @@ in a worker task; the table reloads when it finishes."""
 from __future__ import annotations
 
 import dataclasses
-import json
 import tempfile
 from pathlib import Path
 from typing import Any, Callable
@@ -17,7 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
                                QPlainTextEdit, QProgressDialog, QPushButton, QSplitter, QTableView, QToolBar,
                                QVBoxLayout, QWidget)
 
-from ferrofix.kb.records import Record, RecordError, parse_jsonl_line
+from ferrofix.kb.records import Record, RecordError
 
 from . import workers
 from .highlight import RustHighlighter
@@ -400,25 +399,8 @@ class KnowledgeBaseView(QWidget):
         self.last_import_report = ""
 
         def work(task: workers.Task):
-            data = path.read_bytes()
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError as e:
-                raise ValueError(f"{path.name}: not UTF-8 text (byte {e.start})") from e
-            lines = text.splitlines()
-            items: list[tuple[int, Any]] = []
-            for n, line in enumerate(lines, 1):
-                task.check()
-                if line.strip():
-                    try:
-                        items.append((n, parse_jsonl_line(line)))
-                    except RecordError as e:
-                        items.append((n, e))
-                if n % 200 == 0:
-                    task.progress(n, len(lines), f"line {n} of {len(lines)}")
-            task.check()
-            task.progress(len(lines), len(lines), "writing")
-            return self.kb_provider().store.import_records(items, skip_invalid=skip_invalid)
+            return self.kb_provider().import_jsonl(path, skip_invalid=skip_invalid, check=task.check,
+                                                   progress=lambda n, total: task.progress(n, total, f"line {n} of {total}"))
 
         def done(result) -> None:
             dlg.reset()
@@ -471,19 +453,8 @@ class KnowledgeBaseView(QWidget):
         dlg.setMinimumDuration(300)
 
         def work(task: workers.Task) -> int:
-            kb = self.kb_provider()
-            total = sum(kb.store.count(status=s) for s in statuses) if statuses else kb.store.count()
-            tmp = path.with_name(path.name + ".tmp")
-            n = 0
-            with open(tmp, "w", encoding="utf-8") as f:
-                for rec in kb.store.iter_all(status=statuses):
-                    task.check()
-                    f.write(json.dumps(rec.to_json(), ensure_ascii=False, sort_keys=True) + "\n")
-                    n += 1
-                    if n % 200 == 0:
-                        task.progress(n, total, f"{n} of {total}")
-            tmp.replace(path)
-            return n
+            return self.kb_provider().export_jsonl(path, status=statuses, check=task.check,
+                                                   progress=lambda n, total: task.progress(n, total, f"{n} of {total}"))
 
         def done(n: int) -> None:
             dlg.reset()

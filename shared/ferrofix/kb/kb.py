@@ -203,22 +203,38 @@ class KnowledgeBase:
         return self.store.upsert_seed(seed_records(progress))
 
     # -- exchange ------------------------------------------------------------------------------
-    def export_jsonl(self, path: Path, *, status: Sequence[str] | None = None) -> int:
-        """Write records (schema docs/kb-format.md) to `path` atomically; returns how many."""
+    def export_jsonl(self, path: Path, *, status: Sequence[str] | None = None,
+                     progress: Callable[[int, int], None] | None = None,
+                     check: Callable[[], None] | None = None) -> int:
+        """Write records (schema docs/kb-format.md) to `path` atomically; returns how many. `progress(done,
+        total)` is called every 200 records; `check()` before each record may raise to stop (the partial
+        file is removed and `path` left as it was)."""
         path = Path(path)
         tmp = path.with_name(path.name + ".tmp")
+        total = (sum(self.store.count(status=s) for s in status) if status else self.store.count()) if progress else 0
         n = 0
-        with open(tmp, "w", encoding="utf-8") as f:
-            for rec in self.store.iter_all(status=status):
-                f.write(json.dumps(rec.to_json(), ensure_ascii=False, sort_keys=True) + "\n")
-                n += 1
+        try:
+            with open(tmp, "w", encoding="utf-8") as f:
+                for rec in self.store.iter_all(status=status):
+                    if check:
+                        check()
+                    f.write(json.dumps(rec.to_json(), ensure_ascii=False, sort_keys=True) + "\n")
+                    n += 1
+                    if progress and n % 200 == 0:
+                        progress(n, total)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         os.replace(tmp, path)
         return n
 
-    def import_jsonl(self, path: Path, *, skip_invalid: bool = False, source: str | None = None
-                     ) -> tuple[int, int, list[tuple[int, str]]]:
+    def import_jsonl(self, path: Path, *, skip_invalid: bool = False, source: str | None = None,
+                     progress: Callable[[int, int], None] | None = None,
+                     check: Callable[[], None] | None = None) -> tuple[int, int, list[tuple[int, str]]]:
         """Import a JSONL file: every line validated; all or nothing unless `skip_invalid`.
-        `source` ("community:<name>") overrides the lines' source. Returns (inserted, merged, errors)."""
+        `source` ("community:<name>") overrides the lines' source. `progress(line, lines)` is called every
+        200 lines; `check()` before each line may raise to stop (nothing is written: the records go in one
+        transaction after the last line). Returns (inserted, merged, errors)."""
         path = Path(path)
         try:
             text = path.read_text(encoding="utf-8")
@@ -227,7 +243,12 @@ class KnowledgeBase:
         except OSError as e:
             raise KBError(f"{path}: {e.strerror}") from e
         items: list[tuple[int, Record | Exception]] = []
-        for n, line in enumerate(text.splitlines(), 1):
+        lines = text.splitlines()
+        for n, line in enumerate(lines, 1):
+            if check:
+                check()
+            if progress and n % 200 == 0:
+                progress(n, len(lines))
             if not line.strip():
                 continue
             try:
