@@ -40,7 +40,29 @@ def _when(ts: float) -> str:
     return datetime.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else ""
 
 
-class RecordTableModel(QAbstractTableModel):
+class _Table(QAbstractTableModel):
+    """A flat table over `self.items()` with `COLUMNS` = [(key, header)]: row and column counts and the
+    horizontal headers, shared by the models below."""
+
+    COLUMNS: list[tuple[str, str]] = []
+
+    def items(self) -> list:
+        raise NotImplementedError
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.items())
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
+                and 0 <= section < len(self.COLUMNS):
+            return self.COLUMNS[section][1]
+        return None
+
+
+class RecordTableModel(_Table):
     """Records of the knowledge base, loaded `PAGE` rows at a time in worker tasks.
 
     Columns: code, message, status, source, uses / accepts (retrieved / accepted), updated. `refresh()`
@@ -65,17 +87,8 @@ class RecordTableModel(QAbstractTableModel):
         self._search_mode = False
 
     # -- Qt model API --------------------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
-                and 0 <= section < len(self.COLUMNS):
-            return self.COLUMNS[section][1]
-        return None
+    def items(self) -> list[Record]:
+        return self.rows
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not (0 <= index.row() < len(self.rows)):
@@ -164,7 +177,7 @@ class RecordTableModel(QAbstractTableModel):
         return self.rows[row] if 0 <= row < len(self.rows) else None
 
 
-class ModelTableModel(QAbstractTableModel):
+class ModelTableModel(_Table):
     """GGUF files in the models directory with their header metadata and default roles (plain data,
     set with `set_models`)."""
 
@@ -183,17 +196,8 @@ class ModelTableModel(QAbstractTableModel):
         self.models, self.defaults = list(models), dict(defaults)
         self.endResetModel()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.models)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
-                and 0 <= section < len(self.COLUMNS):
-            return self.COLUMNS[section][1]
-        return None
+    def items(self) -> list[ModelInfo]:
+        return self.models
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not (0 <= index.row() < len(self.models)):
