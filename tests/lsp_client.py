@@ -80,6 +80,18 @@ class Client:
                     n += 1
         return n
 
+    async def code_actions(self, path: Path, diagnostics: list[types.Diagnostic],
+                           rng: types.Range | None = None) -> list:
+        """`textDocument/codeAction` for `diagnostics` in `path` (over the first one's range by default)."""
+        rng = rng or diagnostics[0].range
+        return list(await self.lc.text_document_code_action_async(types.CodeActionParams(
+            types.TextDocumentIdentifier(path.resolve().as_uri()), rng, types.CodeActionContext(list(diagnostics)))))
+
+    async def hover(self, path: Path, position: types.Position) -> types.Hover | None:
+        """`textDocument/hover` at `position` in `path`."""
+        return await self.lc.text_document_hover_async(types.HoverParams(
+            types.TextDocumentIdentifier(path.resolve().as_uri()), position))
+
     def messages(self) -> list[str]:
         return [m.message for m in self.lc.messages]
 

@@ -93,15 +93,12 @@ async def test_rustc_quick_fix_makes_the_error_go_away(crate):
     try:
         diags = await client.until(lambda: client.diagnostics(main))
         err = next(d for d in diags if d.code == "E0382")
-        actions = await client.lc.text_document_code_action_async(types.CodeActionParams(
-            types.TextDocumentIdentifier(main.resolve().as_uri()), err.range,
-            types.CodeActionContext([err])))
+        actions = await client.code_actions(main, [err])
         titles = [a.title for a in actions]
         assert "Fix with local AI (E0382)" in titles and "Explain E0382" in titles
         fix = next(a for a in actions if a.edit is not None)
         assert fix.kind == "quickfix" and fix.title.endswith("`.clone()`")
-        hover = await client.lc.text_document_hover_async(types.HoverParams(
-            types.TextDocumentIdentifier(main.resolve().as_uri()), err.range.start))
+        hover = await client.hover(main, err.range.start)
         assert "E0382" in hover.contents.value and "error_codes/E0382.html" in hover.contents.value
         apply_workspace_edit(fix.edit)
         assert "greeting.clone()" in main.read_text()
@@ -132,10 +129,8 @@ async def test_folder_without_cargo_toml_and_invalid_settings_give_messages(tmp_
         assert "no Cargo.toml" in text and "check.debounce_ms" in text and "repair.timeout_s" in text
         assert "bogus" not in text
         # still serving requests
-        res = await client.lc.text_document_code_action_async(types.CodeActionParams(
-            types.TextDocumentIdentifier((tmp_path / "x.rs").as_uri()),
-            types.Range(types.Position(0, 0), types.Position(0, 0)), types.CodeActionContext([])))
-        assert list(res) == []
+        res = await client.code_actions(tmp_path / "x.rs", [], types.Range(types.Position(0, 0), types.Position(0, 0)))
+        assert res == []
     finally:
         await stop(client)
 
@@ -146,8 +141,7 @@ async def test_check_over_its_time_limit_is_a_message_not_a_crash(crate):
     try:
         await client.until(lambda: any("longer than" in m for m in client.messages()))
         # the server is still alive and answers
-        res = await client.lc.text_document_hover_async(types.HoverParams(
-            types.TextDocumentIdentifier((root / "src/main.rs").resolve().as_uri()), types.Position(0, 0)))
+        res = await client.hover(root / "src/main.rs", types.Position(0, 0))
         assert res is None
     finally:
         await stop(client)
@@ -162,8 +156,7 @@ def ai_options(url: str, **extra) -> dict:
 async def ai_action(client, path, code):
     diags = await client.until(lambda: client.diagnostics(path))
     err = next(d for d in diags if d.code == code)
-    actions = await client.lc.text_document_code_action_async(types.CodeActionParams(
-        types.TextDocumentIdentifier(path.resolve().as_uri()), err.range, types.CodeActionContext([err])))
+    actions = await client.code_actions(path, [err])
     return next(a for a in actions if a.title.startswith("Fix with local AI"))
 
 
@@ -273,8 +266,7 @@ async def test_with_on_save_off_it_runs_no_check_but_fixes_rust_analyzer_diagnos
         ra = types.Diagnostic(types.Range(types.Position(4, 22), types.Position(4, 30)),
                               "borrow of moved value: `greeting`\nvalue borrowed here after move",
                               severity=types.DiagnosticSeverity.Error, code="E0382", source="rustc")
-        actions = await client.lc.text_document_code_action_async(types.CodeActionParams(
-            types.TextDocumentIdentifier(main.resolve().as_uri()), ra.range, types.CodeActionContext([ra])))
+        actions = await client.code_actions(main, [ra])
         titles = [a.title for a in actions]
         assert titles == ["Fix with local AI (E0382)", "Explain E0382"]
         resolved = await client.lc.code_action_resolve_async(actions[0])
@@ -389,8 +381,7 @@ async def test_cargo_killed_mid_check_is_a_message_not_a_crash(crate):
         await client.until(lambda: any("killed" in m for m in client.messages()))
         with contextlib.suppress(ProcessLookupError):  # the orphaned build script, if cargo got to start it
             os.killpg(pgid, signal.SIGKILL)
-        res = await client.lc.text_document_hover_async(types.HoverParams(
-            types.TextDocumentIdentifier((root / "src/main.rs").resolve().as_uri()), types.Position(0, 0)))
+        res = await client.hover(root / "src/main.rs", types.Position(0, 0))
         assert res is None  # still serving
     finally:
         await stop(client)
