@@ -28,7 +28,8 @@ from .cargo import Cancellation, CheckOptions, CheckResult, Workspace, locate_wo
 from .context import ItemContext, enclosing_item, has_syntax_error, window
 from .diagnostics import MACHINE_APPLICABLE, Diagnostic
 from .edits import (Fix, apply_to_files, is_deletion_only, is_mostly_deletion, is_stub, non_overlapping,
-                    suggestion_fixes, tokens, unified_diff)
+                    suggestion_fixes, unified_diff)
+from .edits import tokens as code_tokens
 from .edits import OverlappingEditsError
 from .errors import CheckCancelledError, ContextOverflowError, FerrofixError, ModelAnswerError
 from .llm import Engine
@@ -329,7 +330,7 @@ class Repairer:
             old_mid, new_mid = changed_region(self.state[f].decode("utf-8"), new.decode("utf-8"))
             if not is_deletion_only(old_mid, new_mid):
                 return False
-            a, b = tokens(old_mid), tokens(new_mid)
+            a, b = code_tokens(old_mid), code_tokens(new_mid)
             gone = [t for tag, i1, i2, _j1, _j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
                     if tag == "delete" for t in a[i1:i2]]
             if not any(_VALUE_TOKEN.match(t) and t not in _KEYWORDS for t in gone):
