@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -126,6 +126,11 @@ def run_case(case: dict, args) -> dict:
         accepted = [s for s in out["stages"] if s["outcome"] == "accepted"]
         res["stages"] = sorted({s["stage"] for s in accepted})
         res["attempts"] = len(out["stages"])
+        # for failure analysis: what was left, and why the last candidates were rejected
+        res["remaining"] = [f"{d.get('code') or d['level']} {d['message'][:100]} ({d.get('file')}:{d.get('line')})"
+                            for d in out.get("remaining_errors", [])[:6]]
+        res["rejections"] = dict(Counter(s["reason"].split(":")[0][:60] for s in out["stages"]
+                                         if s["outcome"] == "rejected"))
         after = snapshot(dest)
         changed = [f for f in after if after[f] != before.get(f)] + [f for f in before if f not in after]
         res["changed"] = changed

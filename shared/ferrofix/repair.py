@@ -153,6 +153,56 @@ class _Budget:
         return self.left <= 0
 
 
+class Environment:
+    """What the build environment breaks, from one check's errors: crates the build cannot find (a
+    Cargo.toml change or an absent dev-dependency; ferrofix never edits manifests) and targets that need
+    a nightly toolchain (E0554 `#![feature]`). `explains(e)` says why an error follows from them."""
+
+    def __init__(self) -> None:
+        #: crate name → the (package id, target name) pairs reporting it missing
+        self.missing: dict[str, set[tuple[str, str]]] = {}
+        #: (package id, target name, file) of files that import a missing crate at their top level
+        self.top_level: dict[tuple[str, str, str], str] = {}
+        self.nightly: set[tuple[str, str]] = set()
+
+    def add_missing(self, name: str, d: Diagnostic) -> None:
+        target = (d.package_id, d.target_name)
+        self.missing.setdefault(name, set()).add(target)
+        p = d.primary_span
+        if p is not None and p.text and not p.text[0].text[:1].isspace():  # `use x::…` / `extern crate x` unindented
+            self.top_level.setdefault((*target, p.file_name), name)
+
+    @property
+    def broken_targets(self) -> set[tuple[str, str]]:
+        return {t for ts in self.missing.values() for t in ts} | self.nightly
+
+    def explains(self, e: Diagnostic, own_missing: str | None) -> str | None:
+        """Why `e` follows from the environment, or None for an error the source can fix. Covered: the
+        unresolved crate itself (`own_missing`: E0463 "can't find crate for `x`", an E0432/E0433 naming an
+        undeclared crate); errors whose message or notes name a missing crate ("`x` is imported here, but
+        it is an unresolved item"); in a target missing a crate, unresolved macros and attributes (its
+        macros and derives) and E0601 (a `main` a missing macro defines), and any error in a file that
+        imports the crate at its top level; E0554 and every error of a target that needs nightly."""
+        if own_missing is not None:
+            return (f"needs the crate `{own_missing}`, which the build cannot find (a Cargo.toml change; "
+                    "ferrofix does not edit manifests)")
+        target = (e.package_id, e.target_name)
+        if e.code == "E0554" or target in self.nightly:
+            return f"target `{e.target_name}` needs a nightly toolchain (`#![feature]`)"
+        texts = [e.message] + [c.message for c in e.children]
+        for name in self.missing:
+            if any(f"`{name}`" in t or f"`{name}::" in t for t in texts):
+                return f"follows from the missing crate `{name}`"
+        here = sorted(n for n, targets in self.missing.items() if target in targets)
+        if here and (e.code == "E0601" or re.match(r"cannot find (macro|attribute|derive macro) ", e.message)):
+            return f"likely from a macro of the missing crate `{here[0]}`"
+        p = e.primary_span
+        name = self.top_level.get((*target, p.file_name)) if p is not None else None
+        if name is not None:
+            return f"in a file that uses the missing crate `{name}`"
+        return None
+
+
 class Repairer:
     """One repair run over one workspace; use `repair()` for the common case."""
 
@@ -170,7 +220,8 @@ class Repairer:
         self.unparsable = 0
         self.parsed_any = False
         self.reveals = 0
-        self.skipped_crates: set[str] = set()
+        self.skipped: set[str] = set()
+        self._defined: set[str] | None = None
 
     # -- verification ------------------------------------------------------------------------
     def verify(self, stage: str, target: Sequence[Diagnostic], label: str, changes: dict[str, bytes],
@@ -270,6 +321,28 @@ class Repairer:
             return errors
         return [e for e in errors if _eid(e) in self.target_ids]
 
+    def _actionable(self, errors: list[Diagnostic]) -> list[Diagnostic]:
+        """The worked-on errors worth the model's time: those caused by a crate the build cannot find
+        (`environmental`) are reported once in the trace and get rustc's suggestions only."""
+        out = []
+        env = Environment()
+        for d in errors:
+            name = self.missing_crate(d)
+            if name is not None:
+                env.add_missing(name, d)
+            elif d.code == "E0554":
+                env.nightly.add((d.package_id, d.target_name))
+        for e in self._work(errors):
+            why = env.explains(e, self.missing_crate(e))
+            if why is None:
+                out.append(e)
+            elif why not in self.skipped:
+                self.skipped.add(why)
+                self._record("skipped", describe(e), "(not attempted)", "rejected", why, 0, 0)
+        # errors in targets the environment already breaks (a test needing an absent crate) go last
+        out.sort(key=lambda e: (e.package_id, e.target_name) in env.broken_targets)
+        return out
+
     def _round(self, errors: list[Diagnostic], budget: _Budget) -> CheckResult | None:
         root = self.ws.root
         work = self._work(errors)
@@ -303,7 +376,7 @@ class Repairer:
                     return res
         garbage: ModelAnswerError | None = None
         try:
-            res = self._model_stage(work, errors, budget)
+            res = self._model_stage(self._actionable(errors), errors, budget)
         except ModelAnswerError as ex:  # a model answering nothing usable: the deletions still stand
             if not deferred:
                 raise
@@ -341,16 +414,7 @@ class Repairer:
         """Stage 3: model candidates for up to `max_model_errors` errors; the first verified one wins."""
         if self.engine is None:
             return None
-        fixable = []
-        for e in work:
-            crate_name = self.missing_crate(e)
-            if crate_name is None:
-                fixable.append(e)
-            elif crate_name not in self.skipped_crates:
-                self.skipped_crates.add(crate_name)
-                self._record("model", describe(e), "(skipped)", "rejected",
-                             f"needs the crate `{crate_name}` in Cargo.toml; ferrofix does not edit manifests", 0, 0)
-        for e in fixable[: self.opt.max_model_errors]:
+        for e in work[: self.opt.max_model_errors]:
             for stage, label, changes, tokens in self._model_candidates(e, budget):
                 res = self.verify(stage, [e], label, changes, errors, tokens=tokens)
                 if res is not None:
@@ -365,7 +429,7 @@ class Repairer:
         find module or crate `insta`"): a Cargo.toml change, which ferrofix never makes. Else None."""
         if e.code not in ("E0432", "E0433", "E0463"):
             return None
-        m = re.search(r"(?:crate|import) `(\w+)`", e.message)
+        m = re.search(r"(?:crate|import|crate for) `(\w+)", e.message)
         if not m:
             return None
         name = m.group(1)
@@ -374,8 +438,17 @@ class Repairer:
         declared = {d for p in self.ws.packages for d in p.dependencies} | {p.name.replace("-", "_") for p in self.ws.packages}
         if name in declared:
             return None
-        if any(re.search(rb"\b(mod|fn|struct|enum|trait|type|const|static|macro_rules!)\s+" + name.encode() + rb"\b", b)
-               for b in self.state.values()):
+        if self._defined is None:  # names the sources define (computed once: fixes rarely add items)
+            self._defined = set()
+            for b in self.state.values():
+                self._defined.update(m.decode() for m in re.findall(
+                    rb"\b(?:mod|fn|struct|enum|trait|type|const|static|macro_rules!)\s+(\w+)", b))
+        defined = self._defined
+        if name in defined:
+            return None
+        # a misspelling of a declared crate, a module or std (`serd`, `colections`) is the source's to fix
+        near = declared | {"std", "core", "alloc"} | (defined if e.code != "E0463" else set())
+        if difflib.get_close_matches(name, near, n=1, cutoff=0.75):
             return None
         return name
 
