@@ -125,6 +125,19 @@ def test_errors_from_a_missing_test_crate_are_left_alone(crate):
     assert not any("E0507" in d.code for d in res.remaining_errors if d.code), res.remaining_errors
 
 
+def test_type_errors_revealed_by_a_resolved_name_are_fixed_next(crate):
+    """Importing `HashMap` lets rustc type-check its use, which reveals "type annotations needed":
+    the import is accepted as a reveal and the model fixes the revealed error in the next round."""
+    root = crate("clean")
+    (root / "src/lib.rs").write_text("pub fn count() -> usize {\n    let map = HashMap::new();\n    map.len()\n}\n")
+    annotate = ("<<<<<<< SEARCH\n    let map = HashMap::new();\n=======\n"
+                "    let map: HashMap<u32, u32> = HashMap::new();\n>>>>>>> REPLACE")
+    res = repair(root, RepairOptions(samples=0), engine=ScriptedEngine([annotate] * 4))
+    assert res.fixed, res.trace
+    assert any(a.reason == "revealed later-stage errors" for a in res.trace)
+    assert "use std::collections::HashMap;" in res.files["src/lib.rs"].decode()
+
+
 LOOP_FIX = """<<<<<<< SEARCH
     let found = while true {
 =======

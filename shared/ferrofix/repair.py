@@ -39,6 +39,11 @@ from . import modelfix
 #: Codes rustc's borrow checker reports; they only appear once type checking passes.
 BORROWCK_CODES = frozenset("E0381 E0382 E0383 E0384 E0499 E0502 E0503 E0505 E0506 E0507 E0508 E0509 "
                            "E0373 E0515 E0521 E0594 E0596 E0597 E0712 E0713 E0716 E0626".split())
+#: Codes of name resolution, which runs before type checking: while a name is unresolved, rustc does not
+#: type-check what uses it ("type annotations needed" and the like appear once it resolves).
+RESOLVE_CODES = frozenset("E0405 E0407 E0408 E0411 E0412 E0415 E0416 E0422 E0423 E0424 E0425 E0426 E0429 "
+                          "E0430 E0431 E0432 E0433 E0434 E0435 E0437 E0438 E0531 E0532 E0573 E0574 E0575 "
+                          "E0576 E0577 E0603".split())
 #: Codes about unused or duplicate items, where a fix may legitimately only delete code.
 DELETION_OK_CODES = frozenset("E0062 E0124 E0201 E0252 E0254 E0255 E0260 E0263 E0403 E0407 E0408 E0415 "
                               "E0416 E0428 E0430 E0431 E0560 E0061 E0107 E0050 E0046 E0117 E0119 "
@@ -47,6 +52,9 @@ DELETION_OK_CODES = frozenset("E0062 E0124 E0201 E0252 E0254 E0255 E0260 E0263 E
 
 _VALUE_TOKEN = re.compile(r"^([A-Za-z_]\w*|\d[\w.]*|\".*|'.*)$")
 _KEYWORDS = frozenset("mut ref dyn move pub unsafe async await const static let in as where impl".split())
+
+#: Fixes per run whose new errors are accepted as revealed by a later compiler stage (see `_revealed`).
+MAX_REVEALS = 3
 
 #: Items longer than this (lines) are fixed with search/replace only, never rewritten whole.
 MAX_REWRITE_LINES = 50
@@ -227,10 +235,10 @@ class Repairer:
     def verify(self, stage: str, target: Sequence[Diagnostic], label: str, changes: dict[str, bytes],
                errors: list[Diagnostic], *, tokens: int = 0) -> CheckResult | None:
         """Check the state with `changes` applied in the mirror; accept it (return the check) when every
-        targeted error is gone and no error is new. Two kinds of new errors are revealed, not caused:
-        borrow-check errors (rustc runs borrowck only once type checking passes; at most two such
-        reveals per run) and errors in targets the previous check never reached (an example or test
-        blocked by the broken library). Otherwise restore the mirror and return None. Every outcome is
+        targeted error is gone and no error is new. New errors that a later compiler stage reports
+        are revealed, not caused (`_revealed`: borrow checking after type checking, type checking after
+        name resolution; at most `MAX_REVEALS` such fixes per run), and so are errors in targets the
+        previous check never reached (an example or test blocked by the broken library). Otherwise restore the mirror and return None. Every outcome is
         recorded in the trace."""
         err_label = "; ".join(describe(t) for t in target[:3])
         changed = {f: b for f, b in changes.items() if self.state.get(f) != b}
@@ -259,7 +267,7 @@ class Repairer:
         if not gone:
             reason = "the error remains"
         elif new:
-            if {k[0] for k in new} <= BORROWCK_CODES and self.reveals < 2:
+            if self.reveals < MAX_REVEALS and self._revealed(target, new):
                 self.reveals += 1
             else:
                 first = next(iter(new))
@@ -273,6 +281,20 @@ class Repairer:
         self._record(stage, err_label, label, "accepted",
                      "revealed later-stage errors" if new else "", res.elapsed_ms, tokens)
         return res
+
+    @staticmethod
+    def _revealed(target: Sequence[Diagnostic], new: Counter) -> bool:
+        """True when the `new` errors (keys of `_eid`) come from a later compiler stage than the fixed
+        `target` errors, so the fix uncovered them rather than caused them: borrow-check errors (borrowck
+        runs only once type checking passes), or type-checking errors in the file of a fixed
+        name-resolution error (what used the unresolved name was never type-checked)."""
+        codes = {k[0] for k in new}
+        if codes <= BORROWCK_CODES:
+            return True
+        if all(t.code in RESOLVE_CODES for t in target) and not codes & RESOLVE_CODES and None not in codes:
+            files = {t.primary_span.file_name for t in target if t.primary_span}
+            return {k[2] for k in new} <= files
+        return False
 
     def _record(self, stage, error, candidate, outcome, reason, ms, tokens):
         self.trace.append(Attempt(stage, error, candidate, outcome, reason, ms, tokens))
