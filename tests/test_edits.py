@@ -84,3 +84,11 @@ def test_unified_diff_crlf_and_paths():
     d = unified_diff({"src/a.rs": b"a\r\nb\r\n"}, {"src/a.rs": b"a\r\nc\r\n"})
     assert d.startswith("--- a/src/a.rs\n+++ b/src/a.rs\n")
     assert "-b\r\n+c\r\n" in d
+
+
+def test_comments_are_not_code_for_deletion_checks():
+    from ferrofix.edits import is_deletion_only, tokens
+    assert tokens('let u = "http://x"; // note\n/* block */ y') == tokens('let u = "http://x"; y')
+    # removing `async` while rewording the comment only deletes code
+    assert is_deletion_only("async fn main() { // error!\n", "fn main() { // ok!\n")
+    assert not is_deletion_only("fn f() {} // a\n", "fn f() {} // a longer comment\n")
