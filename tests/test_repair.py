@@ -166,3 +166,34 @@ def test_labels_copied_from_the_prompt_are_stripped():
     label = "can only break with a value inside `loop` or breakable block"
     blocks = [(f"    break 2 * i; // note`: {label}", f"    break; // note`: {label}")]
     assert modelfix.strip_copied_labels(blocks, [label, None]) == [("    break 2 * i; // note", "    break; // note")]
+
+
+MATCH_SRC = """fn main() {
+    let x = Some(1);
+    match x { // a comment with a brace {
+        Some(v) => println!("{v}"),
+    }
+}
+"""
+
+
+def test_a_block_header_replaced_by_the_whole_block_replaces_the_block():
+    """SEARCH holds only `match x {`, REPLACE the whole match: the old arms and brace go too."""
+    from ferrofix import modelfix
+    blocks = [("    match x { // a comment with a brace {", "    match x {\n        Some(v) => println!(\"{v}\"),\n        None => {}\n    }")]
+    out = modelfix.apply_search_replace(MATCH_SRC, blocks, 3)
+    assert out == MATCH_SRC.replace("    match x { // a comment with a brace {\n", "    match x {\n").replace(
+        "    }\n}", "        None => {}\n    }\n}")
+    # a REPLACE that keeps the block open is applied as written
+    kept = modelfix.apply_search_replace(MATCH_SRC, [("    let x = Some(1);", "    let x = Some(2);")], 2)
+    assert kept == MATCH_SRC.replace("Some(1)", "Some(2)")
+
+
+def test_an_item_rewrite_missing_its_last_brace_is_closed():
+    from ferrofix import modelfix
+    from ferrofix.context import enclosing_item
+    data = MATCH_SRC.encode()
+    item = enclosing_item(data, data.index(b"match"), data.index(b"match") + 5)
+    answer = "fn main() {\n    let x = Some(1);\n    match x {\n        Some(v) => println!(\"{v}\"),\n        None => {}\n    }\n"
+    out = modelfix.apply_item_rewrite(MATCH_SRC, item, data, answer)
+    assert out.rstrip("\n").endswith("    }\n}") and modelfix.brace_balance(out) == 0

@@ -96,7 +96,7 @@ def build_prompt(kind: str, file: str, item: ItemContext, diag: Diagnostic, erro
                          f"After:\n```rust\n{ex.after.strip()}\n```")
         parts.append("Now the error to fix.")
     if extra_context:
-        parts.append(f"Definitions the error refers to (for reference; do not rewrite them):\n```rust\n"
+        parts.append(f"Related code the error points at (change it only if the fix belongs there):\n```rust\n"
                      f"{extra_context.strip()}\n```")
     parts.append(f"Code to fix, from {file}:\n```rust\n{mark_lines(item, error_lines)}\n```")
     parts.append(diag.plain_text())
@@ -220,9 +220,34 @@ def apply_search_replace(text: str, blocks: Sequence[tuple[str, str]], near_line
         while r_lines and not r_lines[0].strip():
             r_lines.pop(0)
         r_lines = reindent(r_lines, _indent(s_lines[0]) if s_lines else "", _indent(lines[lo]))
+        hi = _close_block(lines, lo, hi, brace_balance("\n".join(r_lines)))
         lines[lo:hi] = r_lines
     out = "\n".join(lines)
     return out.replace("\n", "\r\n") if crlf else out
+
+
+_STRING_OR_COMMENT = re.compile(r'("(?:\\.|[^"\\])*")|//[^\n]*|/\*.*?\*/|\'[{}]\'', re.S)
+
+
+def brace_balance(code: str) -> int:
+    """`{` minus `}` in Rust `code`, ignoring string and char literals and comments."""
+    code = _STRING_OR_COMMENT.sub(" ", code)
+    return code.count("{") - code.count("}")
+
+
+def _close_block(lines: Sequence[str], lo: int, hi: int, replace_balance: int) -> int:
+    """The end of the range to replace. Small models often SEARCH only a block's opening line (`match x
+    {`) and REPLACE it with the whole block, closing brace included (seen with Qwen2.5-Coder-1.5B on
+    E0004): when the matched lines open one block more than the replacement, the range extends to the
+    line that closes that block, if that line holds nothing but the brace (`}`, `};`, `},`)."""
+    if brace_balance("\n".join(lines[lo:hi])) - replace_balance != 1 or replace_balance != 0:
+        return hi
+    depth = 1
+    for i in range(hi, len(lines)):
+        depth += brace_balance(lines[i])
+        if depth <= 0:
+            return i + 1 if depth == 0 and re.fullmatch(r"\s*\}[;,)]*\s*", lines[i]) else hi
+    return hi
 
 
 def reindent(lines: list[str], have: str, want: str) -> list[str]:
@@ -252,6 +277,10 @@ def apply_item_rewrite(text: str, item: ItemContext, data: bytes, new_item: str)
         return None
     first_old = item.text.split("\n", 1)[0]
     lines = reindent(lines, _indent(lines[0]), _indent(first_old))
+    # a rewrite that stops short of the item's last closing braces (small models drop the final `}`)
+    missing = brace_balance("\n".join(lines)) - brace_balance(item.text)
+    if 0 < missing <= 2:
+        lines += [_indent(first_old) + "    " * (missing - 1 - k) + "}" for k in range(missing)]
     new = "\n".join(lines)
     if "\r\n" in text:
         new = new.replace("\n", "\r\n")

@@ -491,13 +491,13 @@ class Repairer:
             start = len("".join(data.decode("utf-8").splitlines(keepends=True)[: lo - 1]).encode())
             item = ItemContext("window", start, start + len(text.encode()), lo, text.rstrip("\n"), 0)
         error_lines = {s.line_start for s in e.spans if s.file_name == rel and s.is_primary} or {span.line_start}
-        extra = self._related_lines(e, item, rel)
+        extra, related = self._related_lines(e, item, rel)
         examples = list(self.examples(e)) if self.examples else []
         stage = "model-kb" if examples else "model"
         text = data.decode("utf-8")
         plans = [("search_replace", 0.0), ("item", 0.0)]
         plans += [("search_replace" if i % 2 == 0 else "item", 0.8) for i in range(self.opt.samples)]
-        seen: set[bytes] = set()
+        seen: set[bytes] = {b""}
         item_lines = item.text.count("\n") + 1
         for n, (kind, temp) in enumerate(plans):
             if kind == "item" and (item.kind == "window" or item_lines > MAX_REWRITE_LINES):
@@ -517,12 +517,12 @@ class Repairer:
                 continue
             tokens = c.prompt_tokens + c.completion_tokens
             self.tokens += tokens
-            new_text = None
+            texts: dict[str, str] | None = None
             if kind == "search_replace":
                 blocks = modelfix.strip_copied_labels(modelfix.parse_search_replace(c.text),
                                                       [sp.label or "" for sp in e.spans])
                 if blocks:
-                    new_text = modelfix.apply_search_replace(text, blocks, span.line_start)
+                    texts = self._apply_blocks(blocks, rel, text, span.line_start, related)
                     reason = "SEARCH text not found in the file"
                 else:
                     reason = "no SEARCH/REPLACE block in the answer"
@@ -530,22 +530,45 @@ class Repairer:
                 code = modelfix.parse_code_block(c.text)
                 if code:
                     new_text = modelfix.apply_item_rewrite(text, item, data, code)
+                    texts = {rel: new_text} if new_text is not None else None
                 reason = "no code block in the answer"
             label = f"{kind} (T={temp})"
-            if new_text is None:
+            if texts is None:
                 self._unparsable(c.text, reason, label, e, tokens)
                 continue
             self.parsed_any = True
-            new = new_text.encode("utf-8")
-            if new in seen or new == data:
+            changes = {f: t.encode("utf-8") for f, t in texts.items() if t.encode("utf-8") != self.state[f]}
+            key = b"\0".join(f.encode() + b"\0" + b for f, b in sorted(changes.items()))
+            if not changes or key in seen:
                 self._record("model", describe(e), label, "rejected", "same as an earlier candidate or no change", 0, tokens)
                 continue
-            seen.add(new)
-            why = self._guard(e, item, data, new)
+            seen.add(key)
+            why = next((w for f, new in changes.items()
+                        if (w := self._guard(e, item if f == rel else None, self.state[f], new))), "")
             if why:
                 self._record("model", describe(e), label, "rejected", why, 0, tokens)
                 continue
-            yield stage, label, {rel: new}, tokens
+            yield stage, label, changes, tokens
+
+    def _apply_blocks(self, blocks: Sequence[tuple[str, str]], rel: str, text: str, line: int,
+                      related: dict[str, int]) -> dict[str, str] | None:
+        """Apply SEARCH/REPLACE blocks: each in the error's file `rel` near `line`, else in a file of the
+        related code shown in the prompt (`related`: file → a 1-based line the diagnostic points at), so
+        a fix that belongs in a definition (`const fn`, a trait's method) can go there. Returns file →
+        new text for every file a block changed, or None when a block matches nowhere."""
+        texts = {rel: text}
+        for block in blocks:
+            for f, near in [(rel, line)] + [(f, n) for f, n in related.items() if f != rel]:
+                cur = texts.get(f)
+                if cur is None:
+                    cur = self.state[f].decode("utf-8")
+                out = modelfix.apply_search_replace(cur, [block], near)
+                if out is not None:
+                    texts[f] = out
+                    break
+            else:
+                return None
+        return texts
 
     def _unparsable(self, answer: str, reason: str, label: str, e: Diagnostic, tokens: int) -> None:
         self._record("model", describe(e), label, "rejected", reason, 0, tokens)
@@ -568,7 +591,7 @@ class Repairer:
             return "only deletes code"
         if old.count("pub ") + old.count("pub(") != new.count("pub ") + new.count("pub("):
             return "changes visibility"
-        if item.kind == "function_item" and item.signature:
+        if item is not None and item.kind == "function_item" and item.signature:
             sig_old = " ".join(item.signature.split())
             start = item.byte_start
             new_sig_region = after[start:start + len(item.signature.encode()) + 200].decode("utf-8", "ignore")
@@ -584,11 +607,13 @@ class Repairer:
         return any(w in text for w in ("lifetime", "signature", "parameter", "return type", "argument",
                                        "`self`", "&mut self", "borrowed", "mutable", "bound", "trait"))
 
-    def _related_lines(self, e: Diagnostic, item, rel: str) -> str:
+    def _related_lines(self, e: Diagnostic, item, rel: str) -> tuple[str, dict[str, int]]:
         """Code the diagnostic's other spans point at outside the item (the enum whose variant is
         missing, the function whose signature is called): the enclosing item when it is short, else
-        the line; each with its location. At most ~1,500 characters."""
+        the line; each with its location. At most ~1,500 characters. Also returns file → the first
+        1-based line shown from it (where a SEARCH block for that file is looked for)."""
         out: list[str] = []
+        where: dict[str, int] = {}
         for s in list(e.spans) + [cs for c in e.children for cs in c.spans]:
             if s.suggested_replacement is not None or s.is_internal or s.file_name not in self.state:
                 continue
@@ -601,7 +626,10 @@ class Repairer:
                 out.append(f"// {s.file_name}:{other.line_start}\n{other.text}")
             elif s.text:
                 out.append(f"// {s.file_name}:{s.line_start}\n{s.text[0].text}")
-        return "\n".join(dict.fromkeys(out))[:1500]
+            else:
+                continue
+            where.setdefault(s.file_name, s.line_start)
+        return "\n".join(dict.fromkeys(out))[:1500], where
 
 
 def changed_region(old: str, new: str) -> tuple[str, str]:
