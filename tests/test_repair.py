@@ -77,6 +77,17 @@ def test_model_that_keeps_answering_garbage_raises(crate):
         repair(crate("match_arm"), RepairOptions(samples=4, max_rounds=3), engine=ScriptedEngine(["{not json"]))
 
 
+def test_fixes_verified_before_the_model_answers_garbage_are_kept(crate):
+    root = crate("clean")
+    (root / "src/lib.rs").write_text(
+        "pub fn next(count: u32) -> u32 {\n    cont + 1\n}\n\n"
+        "pub fn name(x: Option<u8>) -> u8 {\n    match x {\n        Some(v) => v,\n    }\n}\n")
+    res = repair(root, RepairOptions(samples=4, max_rounds=3), engine=ScriptedEngine(["{not json"]))
+    assert "count + 1" in res.files["src/lib.rs"].decode(), res.trace
+    assert [d.code for d in res.remaining_errors] == ["E0004"]
+    assert "nothing that parses" in res.trace[-1].reason
+
+
 def test_visibility_change_rejected(crate):
     root = crate("match_arm")
     rewrite = ("```rust\nfn area(shape: Shape) -> f64 {\n    match shape {\n        Shape::Circle(r) => 3.14159 * r * r,\n"

@@ -325,12 +325,18 @@ class Repairer:
             self.target_ids = {_eid(e) for e in targets}
             errors = list(initial)
             rounds = 0
-            while self._work(errors) and rounds < self.opt.max_rounds and not budget.exhausted():
-                rounds += 1
-                res = self._round(errors, budget)
-                if res is None:
-                    break
-                errors = res.errors
+            try:
+                while self._work(errors) and rounds < self.opt.max_rounds and not budget.exhausted():
+                    rounds += 1
+                    res = self._round(errors, budget)
+                    if res is None:
+                        break
+                    errors = res.errors
+            except ModelAnswerError as ex:
+                if self.state == original:
+                    raise
+                # fixes verified before the model went wrong are kept; the run stops there
+                self._record("model", "", "(stopped)", "rejected", str(ex), 0, 0)
             files = {f: b for f, b in self.state.items() if original.get(f) != b}
             diff = unified_diff(original, files)
         return RepairResult(not errors, initial, errors, files, diff, self.trace,
@@ -656,7 +662,8 @@ def repair(path: Path, options: RepairOptions | None = None, *, engine: Engine |
     last check in the mirror passed with no error. Raises the FerrofixError subclasses of the cargo
     runner (no cargo, not a cargo project, broken manifest, timeout, cancelled), SourceEncodingError for
     a non-UTF-8 source, ModelError when the model cannot run, and ModelAnswerError when the model keeps
-    answering nothing that parses.
+    answering nothing that parses before any fix was verified (after one, the run returns what it has,
+    the error recorded in the trace).
     """
     options = options or RepairOptions()
     ws = locate_workspace(path)
