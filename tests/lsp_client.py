@@ -47,10 +47,13 @@ def capabilities(*, resolve: bool = True, progress: bool = True, watch: bool = F
 class Client:
     """The test's side of the conversation: the pytest-lsp client plus `until(predicate)`."""
 
-    def __init__(self, lc: LanguageClient, event: asyncio.Event, published: dict[str, types.PublishDiagnosticsParams]):
+    def __init__(self, lc: LanguageClient, event: asyncio.Event, published: dict[str, types.PublishDiagnosticsParams],
+                 publish_log: list[str] | None = None):
         self.lc = lc
         self.event = event
         self.published = published
+        #: the URI of every publishDiagnostics, in order
+        self.publish_log = publish_log if publish_log is not None else []
 
     async def until(self, predicate: Callable[[], Any], timeout: float = WAIT_S) -> Any:
         """Wait until `predicate()` is truthy, re-checking after each notification from the server (and
@@ -134,12 +137,14 @@ async def start(folders: list[Path], *, init_options: dict | None = None, caps: 
     """Start `python -m ferrofix_lsp` and initialize it with `folders` as workspace folders."""
     event = asyncio.Event()
     published: dict[str, types.PublishDiagnosticsParams] = {}
+    publish_log: list[str] = []
     lc = LanguageClient(converter_factory=default_converter, configuration=configuration)
 
     def wrap(method: str, fn):
         def handler(client: LanguageClient, params):
             if method == types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS:
                 published[params.uri] = params
+                publish_log.append(params.uri)
             result = fn(client, params)
             event.set()
             return result
@@ -166,7 +171,7 @@ async def start(folders: list[Path], *, init_options: dict | None = None, caps: 
         root_uri=folders[0].resolve().as_uri() if folders else None,
         workspace_folders=[types.WorkspaceFolder(f.resolve().as_uri(), f.name) for f in folders],
         initialization_options=init_options))
-    return Client(lc, event, published)
+    return Client(lc, event, published, publish_log)
 
 
 async def stop(client: Client) -> None:

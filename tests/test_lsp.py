@@ -49,6 +49,23 @@ async def test_save_publishes_the_error_with_its_exact_range_then_clears_it(move
     await client.until(lambda: client.diagnostics(main) == [])
 
 
+async def test_a_file_whose_diagnostics_did_not_change_is_not_published_again(moved):
+    client, root, main = moved
+    client.save(main, BROKEN)
+    await client.until(lambda: client.diagnostics(main))
+    await client.until(lambda: client.checks(finished=True) == client.checks())
+    uri = main.resolve().as_uri()
+    sent, before = client.publish_log.count(uri), client.checks(finished=True)
+    client.save(main, BROKEN)  # saved again unchanged: the check runs, the client already has its result
+    await client.until(lambda: client.checks(finished=True) > before)
+    assert client.publish_log.count(uri) == sent
+    # and code actions still find the diagnostics the client holds
+    diags = [d for d in client.diagnostics(main) if d.code == "E0382"]
+    assert any(a.title.startswith("Fix with local AI") for a in await client.code_actions(main, diags))
+    client.save(main, CLEAN)
+    await client.until(lambda: client.diagnostics(main) == [])
+
+
 async def test_three_quick_saves_run_at_most_two_checks_and_the_last_wins(moved):
     client, root, main = moved
     before = client.checks()

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import attrs
 from lsprotocol import types
 
 from ferrofix import service
@@ -87,6 +88,10 @@ class DiagnosticStore:
                 if (r.start.line, r.start.character) <= (pos.line, pos.character) <= (r.end.line, r.end.character):
                     out.append(e)
         return out
+
+
+def _without_data(d: types.Diagnostic) -> types.Diagnostic:
+    return attrs.evolve(d, data=None)
 
 
 def _id_of(d: types.Diagnostic) -> str:
@@ -192,13 +197,23 @@ class CheckScheduler:
             self.finished_ns[root] = time.time_ns()
 
     def publish(self, root: Path, res: CheckResult) -> None:
-        """Publish a finished check: every file with diagnostics, and `[]` for files that became clean."""
+        """Publish a finished check: the files whose diagnostics changed, and `[]` for files that became
+        clean. A file whose diagnostics are the same as last time is not sent again (the client still
+        shows them; its entries, and so the ids in `data`, are kept)."""
         entries = build_entries(root, res, self.ls.store)
+        old = self.ls.store.by_root.get(root, {})
+        unchanged = set()
+        for uri, es in entries.items():
+            prev = old.get(uri)
+            if prev is not None and [_without_data(e.lsp) for e in prev] == [_without_data(e.lsp) for e in es]:
+                entries[uri] = prev
+                unchanged.add(uri)
         gone = self.ls.store.replace(root, entries)
         for uri in sorted(gone):
             self.ls.publish(uri, [])
         for uri, es in entries.items():
-            self.ls.publish(uri, [e.lsp for e in es])
+            if uri not in unchanged:
+                self.ls.publish(uri, [e.lsp for e in es])
         n_err = len(res.errors)
         self.ls.log(f"{root.name}: {n_err} error(s), {len(res.diagnostics) - n_err} warning(s) "
                     f"in {res.elapsed_ms} ms", types.MessageType.Info)
