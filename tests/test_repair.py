@@ -208,3 +208,16 @@ def test_an_item_rewrite_missing_its_last_brace_is_closed():
     answer = "fn main() {\n    let x = Some(1);\n    match x {\n        Some(v) => println!(\"{v}\"),\n        None => {}\n    }\n"
     out = modelfix.apply_item_rewrite(MATCH_SRC, item, data, answer)
     assert out.rstrip("\n").endswith("    }\n}") and modelfix.brace_balance(out) == 0
+
+
+def test_a_model_answer_is_cut_off_when_the_time_budget_ends(crate, openai_server):
+    """A model still answering when the run's time budget ends is stopped there: the run returns
+    within about the budget, not after the answer."""
+    import time
+    from ferrofix.llm import OpenAIEngine
+    from conftest import MATCH_ARM_FIX
+    model = openai_server(lambda req: MATCH_ARM_FIX, delay_s=60)
+    t0 = time.monotonic()
+    res = repair(crate("match_arm"), RepairOptions(timeout_s=4), engine=OpenAIEngine(model.url))
+    assert time.monotonic() - t0 < 30
+    assert not res.fixed and any(a.reason == "the time budget ran out" for a in res.trace), res.trace

@@ -515,12 +515,19 @@ class Repairer:
             # an item rewrite repeats the item: allow its length plus room for the fix
             max_tokens = self.opt.max_tokens if kind == "search_replace" else \
                 min(2048, max(self.opt.max_tokens, len(item.text) // 3 + 128))
+            cancelled = (lambda: self.cancel.cancelled) if self.cancel else (lambda: False)
             try:
+                # an answer is cut off when the run's time budget ends (or the user cancels)
                 c = self.engine.chat(msgs, max_tokens=max_tokens, temperature=temp, seed=n,
-                                     should_stop=(lambda: self.cancel.cancelled) if self.cancel else None)
+                                     should_stop=lambda: cancelled() or budget.left <= 0)
             except ContextOverflowError as ex:
                 self._record("model", describe(e), kind, "rejected", f"prompt too long ({ex})", 0, 0)
                 continue
+            except CheckCancelledError:
+                if cancelled():
+                    raise
+                self._record("model", describe(e), f"{kind} (T={temp})", "rejected", "the time budget ran out", 0, 0)
+                return
             tokens = c.prompt_tokens + c.completion_tokens
             self.tokens += tokens
             texts: dict[str, str] | None = None
