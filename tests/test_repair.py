@@ -221,3 +221,15 @@ def test_a_model_answer_is_cut_off_when_the_time_budget_ends(crate, openai_serve
     res = repair(crate("match_arm"), RepairOptions(timeout_s=4), engine=OpenAIEngine(model.url))
     assert time.monotonic() - t0 < 30
     assert not res.fixed and any(a.reason == "the time budget ran out" for a in res.trace), res.trace
+
+
+def test_worked_examples_show_the_changed_part():
+    from ferrofix.modelfix import example_excerpt
+    body = [f"    let v{i} = {i};" for i in range(40)]
+    before = "fn main() {\n" + "\n".join(body) + "\n    let s = v1;\n}"
+    after = before.replace("let s = v1;", "let s = v1.clone();")
+    b, a = example_excerpt(before, after)
+    assert b.split("\n") == ["// ...", *body[-3:], "    let s = v1;", "}"]
+    assert a.split("\n") == ["// ...", *body[-3:], "    let s = v1.clone();", "}"]
+    small = "fn main() {\n    let x = 1;\n}"
+    assert example_excerpt(small, small.replace("1", "2")) == (small, small.replace("1", "2"))

@@ -92,8 +92,9 @@ def build_prompt(kind: str, file: str, item: ItemContext, diag: Diagnostic, erro
     if examples:
         parts.append("Similar errors and how they were fixed:")
         for ex in examples:
-            parts.append(f"error[{ex.code}]: {ex.message}\nBefore:\n```rust\n{ex.before.strip()}\n```\n"
-                         f"After:\n```rust\n{ex.after.strip()}\n```")
+            before, after = example_excerpt(ex.before, ex.after)
+            parts.append(f"error[{ex.code}]: {ex.message}\nBefore:\n```rust\n{before}\n```\n"
+                         f"After:\n```rust\n{after}\n```")
         parts.append("Now the error to fix.")
     if extra_context:
         parts.append(f"Related code the error points at (change it only if the fix belongs there):\n```rust\n"
@@ -103,6 +104,24 @@ def build_prompt(kind: str, file: str, item: ItemContext, diag: Diagnostic, erro
     parts.append(SR_INSTRUCTIONS if kind == "search_replace" else ITEM_INSTRUCTIONS)
     msgs.append({"role": "user", "content": "\n\n".join(parts)})
     return msgs
+
+
+def example_excerpt(before: str, after: str, context: int = 3, max_lines: int = 30) -> tuple[str, str]:
+    """The part of a worked example that changes: the lines from the first to the last differing one,
+    with `context` unchanged lines around them, from both versions (each at most `max_lines`). Whole
+    example programs cost the model ~10 s of prompt reading per example on a 2-core CPU; the change is
+    what it learns from."""
+    a, b = before.strip("\n").split("\n"), after.strip("\n").split("\n")
+    ops = [op for op in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes() if op[0] != "equal"]
+    if not ops:
+        return "\n".join(a[:max_lines]), "\n".join(b[:max_lines])
+    i1, j1 = max(0, ops[0][1] - context), max(0, ops[0][3] - context)
+    i2, j2 = min(len(a), ops[-1][2] + context), min(len(b), ops[-1][4] + context)
+
+    def cut(lines: list[str], lo: int, hi: int) -> str:
+        part = lines[lo:min(hi, lo + max_lines)]
+        return "\n".join((["// ..."] if lo > 0 else []) + part + (["// ..."] if hi < len(lines) else []))
+    return cut(a, i1, i2), cut(b, j1, j2)
 
 
 # ------------------------------------------------------------------ parsing answers
