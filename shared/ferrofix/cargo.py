@@ -137,8 +137,8 @@ def locate_workspace(path: Path, *, timeout_s: float = 60.0) -> Workspace:
 class CheckOptions:
     """How to run the check.
 
-    `command`: the cargo subcommand and its fixed args (["check"] or ["clippy"]); `extra_args` are
-    appended; `features` become `--features a,b`; `all_targets` adds `--all-targets`;
+    `command`: the cargo subcommand and its fixed args (["check"] or ["clippy"], both of which take
+    `--keep-going`, always passed); `extra_args` are appended; `features` become `--features a,b`; `all_targets` adds `--all-targets`;
     `timeout_s` is the wall-clock limit in seconds; `target_dir` overrides ferrofix's own target dir.
     """
 
@@ -150,7 +150,11 @@ class CheckOptions:
     target_dir: Path | None = None
 
     def argv(self, manifest: Path) -> list[str]:
-        argv = [cargo_executable(), *self.command, "--message-format=json", "--manifest-path", str(manifest)]
+        # --keep-going: every target that can be built is checked even after one fails, so the errors
+        # are all there and the same from run to run (cargo otherwise stops at a first failure, and
+        # which targets got checked by then depends on scheduling)
+        argv = [cargo_executable(), *self.command, "--message-format=json", "--keep-going",
+                "--manifest-path", str(manifest)]
         if self.all_targets:
             argv.append("--all-targets")
         if self.features:

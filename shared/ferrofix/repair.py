@@ -204,10 +204,13 @@ class Environment:
         here = sorted(n for n, targets in self.missing.items() if target in targets)
         if here and (e.code == "E0601" or re.match(r"cannot find (macro|attribute|derive macro) ", e.message)):
             return f"likely from a macro of the missing crate `{here[0]}`"
-        p = e.primary_span
-        name = self.top_level.get((*target, p.file_name)) if p is not None else None
-        if name is not None:
-            return f"in a file that uses the missing crate `{name}`"
+        # the file of the primary span or of any macro invocation it expands from
+        span = e.primary_span
+        while span is not None:
+            name = self.top_level.get((*target, span.file_name))
+            if name is not None:
+                return f"in a file that uses the missing crate `{name}`"
+            span = span.expansion.span if span.expansion else None
         return None
 
 
