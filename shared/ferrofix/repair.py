@@ -9,8 +9,10 @@ Stages, in order, each candidate verified by a check in a scratch mirror of the 
 3. `model`: for each remaining error, the enclosing item (tree-sitter) and the error as plain lines go
    to the model, which answers search/replace blocks (greedy), then a whole-item rewrite, then samples.
 
-Borrow checking runs only after type checking succeeds, so a fix may reveal borrow-check errors that
-were hidden before: those are accepted as a "reveal" (bounded by the rounds), not as a regression.
+Borrow checking runs only after type checking succeeds, and what uses an unresolved name is not type
+checked, so a fix may reveal errors that were hidden before: those are accepted as a "reveal" (bounded),
+not as a regression. Errors the build environment causes (a crate the build cannot find, its macros, a
+nightly-only target: `Environment`) get rustc's suggestions but no model time.
 """
 
 from __future__ import annotations
@@ -241,8 +243,8 @@ class Repairer:
         targeted error is gone and no error is new. New errors that a later compiler stage reports
         are revealed, not caused (`_revealed`: borrow checking after type checking, type checking after
         name resolution; at most `MAX_REVEALS` such fixes per run), and so are errors in targets the
-        previous check never reached (an example or test blocked by the broken library). Otherwise restore the mirror and return None. Every outcome is
-        recorded in the trace."""
+        previous check never reached (an example or test blocked by the broken library). Otherwise
+        restore the mirror and return None. Every outcome is recorded in the trace."""
         err_label = "; ".join(describe(t) for t in target[:3])
         changed = {f: b for f, b in changes.items() if self.state.get(f) != b}
         if not changed:
