@@ -184,8 +184,8 @@ def test_cancelled_import_writes_nothing(qtbot, window, kb, tmp_path):
 def test_model_import_shows_the_gguf_metadata(qtbot, window, smollm, tmp_path):
     mv = window.models_view
     mv.import_file(smollm, link=True)
-    qtbot.waitUntil(lambda: mv.model.rowCount() == 1 and bool(mv.model.models[0].sha256), timeout=WAIT_MS)
-    m = mv.model.models[0]
+    qtbot.waitUntil(lambda: mv.model.rowCount() == 1 and bool(mv.model.rows[0].sha256), timeout=WAIT_MS)
+    m = mv.model.rows[0]
     assert m.architecture == "llama" and m.context_length > 0 and m.quantization
     row = {mv.model.COLUMNS[c][0]: mv.model.data(mv.model.index(0, c)) for c in range(mv.model.columnCount())}
     assert row["name"] == smollm.stem and row["parameters"].endswith("M")

@@ -102,7 +102,7 @@ class ModelsView(QWidget):
     def selected(self):
         """The selected ModelInfo, or None."""
         rows = self.table.selectionModel().selectedRows()
-        return self.model.models[rows[0].row()] if rows else None
+        return self.model.rows[rows[0].row()] if rows else None
 
     def refresh(self) -> workers.Task:
         """Re-read the models directory in a worker."""

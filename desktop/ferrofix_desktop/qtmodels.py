@@ -41,16 +41,14 @@ def _when(ts: float) -> str:
 
 
 class _Table(QAbstractTableModel):
-    """A flat table over `self.items()` with `COLUMNS` = [(key, header)]: row and column counts and the
-    horizontal headers, shared by the models below."""
+    """A flat table over `self.rows` (set by each model) with `COLUMNS` = [(key, header)]: row and column
+    counts and the horizontal headers, shared by the models below."""
 
     COLUMNS: list[tuple[str, str]] = []
-
-    def items(self) -> list:
-        raise NotImplementedError
+    rows: list
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.items())
+        return 0 if parent.isValid() else len(self.rows)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self.COLUMNS)
@@ -87,9 +85,6 @@ class RecordTableModel(_Table):
         self._search_mode = False
 
     # -- Qt model API --------------------------------------------------------------------------
-    def items(self) -> list[Record]:
-        return self.rows
-
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not (0 <= index.row() < len(self.rows)):
             return None
@@ -187,22 +182,19 @@ class ModelTableModel(_Table):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.models: list[ModelInfo] = []
+        self.rows: list[ModelInfo] = []
         self.defaults: dict[str, str] = {}
 
     def set_models(self, models: list[ModelInfo], defaults: dict[str, str]) -> None:
         """Replace the rows: ModelInfo list and the defaults `{kind: name}`."""
         self.beginResetModel()
-        self.models, self.defaults = list(models), dict(defaults)
+        self.rows, self.defaults = list(models), dict(defaults)
         self.endResetModel()
 
-    def items(self) -> list[ModelInfo]:
-        return self.models
-
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not (0 <= index.row() < len(self.models)):
+        if not index.isValid() or not (0 <= index.row() < len(self.rows)):
             return None
-        m = self.models[index.row()]
+        m = self.rows[index.row()]
         key = self.COLUMNS[index.column()][0]
         if role == Qt.ItemDataRole.UserRole:
             return m
