@@ -165,14 +165,14 @@ def unified_diff(before: Mapping[str, bytes], after: Mapping[str, bytes]) -> str
 
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
-# a string literal (kept whole, so `"http://x"` is no comment) or a comment (dropped)
-_STRING_OR_COMMENT = re.compile(r'("(?:\\.|[^"\\])*")|//[^\n]*|/\*.*?\*/', re.S)
+# a string literal (group 1, so `"http://x"` is no comment) or a comment; also used by modelfix.brace_balance
+STRING_OR_COMMENT = re.compile(r'("(?:\\.|[^"\\])*")|//[^\n]*|/\*.*?\*/', re.S)
 
 
 def tokens(text: str) -> list[str]:
     """Rust-ish tokens of `text`: words and single punctuation characters; whitespace and comments
     (`//…`, `/*…*/`, doc comments) dropped, so a change to a comment adds or deletes no code."""
-    return _TOKEN.findall(_STRING_OR_COMMENT.sub(lambda m: m.group(1) or " ", text))
+    return _TOKEN.findall(STRING_OR_COMMENT.sub(lambda m: m.group(1) or " ", text))
 
 
 def is_deletion_only(before: str, after: str) -> bool:

@@ -15,6 +15,7 @@ from typing import Sequence
 
 from .context import ItemContext
 from .diagnostics import Diagnostic
+from .edits import STRING_OR_COMMENT
 from .llm import Message
 
 MARKER = "// <- error here"
@@ -245,12 +246,9 @@ def apply_search_replace(text: str, blocks: Sequence[tuple[str, str]], near_line
     return out.replace("\n", "\r\n") if crlf else out
 
 
-_STRING_OR_COMMENT = re.compile(r'("(?:\\.|[^"\\])*")|//[^\n]*|/\*.*?\*/|\'[{}]\'', re.S)
-
-
 def brace_balance(code: str) -> int:
     """`{` minus `}` in Rust `code`, ignoring string and char literals and comments."""
-    code = _STRING_OR_COMMENT.sub(" ", code)
+    code = re.sub(r"'[{}]'", " ", STRING_OR_COMMENT.sub(" ", code))
     return code.count("{") - code.count("}")
 
 

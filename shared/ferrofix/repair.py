@@ -168,31 +168,39 @@ class Environment:
     Cargo.toml change or an absent dev-dependency; ferrofix never edits manifests) and targets that need
     a nightly toolchain (E0554 `#![feature]`). `explains(e)` says why an error follows from them."""
 
-    def __init__(self) -> None:
+    def __init__(self, errors: Sequence[Diagnostic], missing_crate: Callable[[Diagnostic], str | None]) -> None:
+        """`missing_crate(d)`: the crate an unresolved-crate error names, else None (`Repairer.missing_crate`)."""
+        #: id(error) → the missing crate it names itself
+        self.own: dict[int, str] = {}
         #: crate name → the (package id, target name) pairs reporting it missing
         self.missing: dict[str, set[tuple[str, str]]] = {}
         #: (package id, target name, file) of files that import a missing crate at their top level
         self.top_level: dict[tuple[str, str, str], str] = {}
         self.nightly: set[tuple[str, str]] = set()
-
-    def add_missing(self, name: str, d: Diagnostic) -> None:
-        target = (d.package_id, d.target_name)
-        self.missing.setdefault(name, set()).add(target)
-        p = d.primary_span
-        if p is not None and p.text and not p.text[0].text[:1].isspace():  # `use x::…` / `extern crate x` unindented
-            self.top_level.setdefault((*target, p.file_name), name)
+        for d in errors:
+            target = (d.package_id, d.target_name)
+            name = missing_crate(d)
+            if name is not None:
+                self.own[id(d)] = name
+                self.missing.setdefault(name, set()).add(target)
+                p = d.primary_span
+                if p is not None and p.text and not p.text[0].text[:1].isspace():  # unindented `use x::…`
+                    self.top_level.setdefault((*target, p.file_name), name)
+            elif d.code == "E0554":
+                self.nightly.add(target)
 
     @property
     def broken_targets(self) -> set[tuple[str, str]]:
         return {t for ts in self.missing.values() for t in ts} | self.nightly
 
-    def explains(self, e: Diagnostic, own_missing: str | None) -> str | None:
-        """Why `e` follows from the environment, or None for an error the source can fix. Covered: the
-        unresolved crate itself (`own_missing`: E0463 "can't find crate for `x`", an E0432/E0433 naming an
+    def explains(self, e: Diagnostic) -> str | None:
+        """Why `e` (one of the errors given) follows from the environment, or None for an error the
+        source can fix. Covered: the unresolved crate itself (E0463 "can't find crate for `x`", an E0432/E0433 naming an
         undeclared crate); errors whose message or notes name a missing crate ("`x` is imported here, but
         it is an unresolved item"); in a target missing a crate, unresolved macros and attributes (its
         macros and derives) and E0601 (a `main` a missing macro defines), and any error in a file that
         imports the crate at its top level; E0554 and every error of a target that needs nightly."""
+        own_missing = self.own.get(id(e))
         if own_missing is not None:
             return (f"needs the crate `{own_missing}`, which the build cannot find (a Cargo.toml change; "
                     "ferrofix does not edit manifests)")
@@ -358,15 +366,9 @@ class Repairer:
         """The worked-on errors worth the model's time: those caused by a crate the build cannot find
         (`environmental`) are reported once in the trace and get rustc's suggestions only."""
         out = []
-        env = Environment()
-        for d in errors:
-            name = self.missing_crate(d)
-            if name is not None:
-                env.add_missing(name, d)
-            elif d.code == "E0554":
-                env.nightly.add((d.package_id, d.target_name))
+        env = Environment(errors, self.missing_crate)
         for e in self._work(errors):
-            why = env.explains(e, self.missing_crate(e))
+            why = env.explains(e)
             if why is None:
                 out.append(e)
             elif why not in self.skipped:
@@ -508,7 +510,7 @@ class Repairer:
         text = data.decode("utf-8")
         plans = [("search_replace", 0.0), ("item", 0.0)]
         plans += [("search_replace" if i % 2 == 0 else "item", 0.8) for i in range(self.opt.samples)]
-        seen: set[bytes] = {b""}
+        seen: set[bytes] = set()
         item_lines = item.text.count("\n") + 1
         for n, (kind, temp) in enumerate(plans):
             if kind == "item" and (item.kind == "window" or item_lines > MAX_REWRITE_LINES):
@@ -555,7 +557,8 @@ class Repairer:
                 self._unparsable(c.text, reason, label, e, tokens)
                 continue
             self.parsed_any = True
-            changes = {f: t.encode("utf-8") for f, t in texts.items() if t.encode("utf-8") != self.state[f]}
+            encoded = {f: t.encode("utf-8") for f, t in texts.items()}
+            changes = {f: b for f, b in encoded.items() if b != self.state[f]}
             key = b"\0".join(f.encode() + b"\0" + b for f, b in sorted(changes.items()))
             if not changes or key in seen:
                 self._record("model", describe(e), label, "rejected", "same as an earlier candidate or no change", 0, tokens)
