@@ -257,7 +257,7 @@ def _close_block(lines: Sequence[str], lo: int, hi: int, replace_balance: int) -
     {`) and REPLACE it with the whole block, closing brace included (seen with Qwen2.5-Coder-1.5B on
     E0004): when the matched lines open one block more than the replacement, the range extends to the
     line that closes that block, if that line holds nothing but the brace (`}`, `};`, `},`)."""
-    if brace_balance("\n".join(lines[lo:hi])) - replace_balance != 1 or replace_balance != 0:
+    if replace_balance != 0 or brace_balance("\n".join(lines[lo:hi])) != 1:
         return hi
     depth = 1
     for i in range(hi, len(lines)):
