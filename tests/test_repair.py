@@ -118,6 +118,22 @@ def test_missing_crate_is_not_sent_to_the_model(crate):
     assert any("needs the crate `nosuchcrate`" in a.reason for a in res.trace)
 
 
+def test_a_crate_is_missing_even_when_a_source_name_looks_alike(crate):
+    """`rand` is no misspelling of the crate's own `fn read` (two edits in four letters): the test module
+    importing it needs a dev-dependency, not a source fix; a one-letter slip of a module is the source's."""
+    from ferrofix.repair import is_misspelling
+    assert not is_misspelling("rand", "read")
+    assert is_misspelling("serd", "serde") and is_misspelling("colections", "collections")
+    root = crate("clean")
+    (root / "src/lib.rs").write_text(
+        "pub fn read(x: u32) -> u32 {\n    x\n}\n\n"
+        "#[cfg(test)]\nmod tests {\n    use rand::Rng;\n}\n")
+    eng = ScriptedEngine([])
+    res = repair(root, RepairOptions(), engine=eng)
+    assert eng.requests == [], res.trace
+    assert any("needs the crate `rand`" in a.reason for a in res.trace), res.trace
+
+
 def test_errors_from_a_missing_test_crate_are_left_alone(crate):
     """A test module needing a dev-dependency the build cannot find (`extern crate`, its macros) gets no
     model time; the real error beside it is still fixed."""
@@ -233,3 +249,44 @@ def test_worked_examples_show_the_changed_part():
     assert a.split("\n") == ["// ...", *body[-3:], "    let s = v1.clone();", "}"]
     small = "fn main() {\n    let x = 1;\n}"
     assert example_excerpt(small, small.replace("1", "2")) == (small, small.replace("1", "2"))
+
+
+def test_search_replace_answer_missing_its_replace_marker():
+    """Small models stop a block at a code fence or the end of the answer without `>>>>>>> REPLACE`."""
+    from ferrofix.modelfix import parse_search_replace
+    fenced = "```\n<<<<<<< SEARCH\n    a => 1,\n=======\n    a => 1,\n    _ => 0,\n```\nNow the error."
+    assert parse_search_replace(fenced) == [("    a => 1,", "    a => 1,\n    _ => 0,")]
+    assert parse_search_replace("<<<<<<< SEARCH\nx\n=======\ny\n") == [("x", "y")]
+    two = "<<<<<<< SEARCH\na\n=======\nb\n>>>>>>> REPLACE\n<<<<<<< SEARCH\nc\n=======\n>>>>>>> REPLACE"
+    assert parse_search_replace(two) == [("a", "b"), ("c", "")]
+
+
+def test_non_exhaustive_match_fixed_from_an_unterminated_block(crate):
+    root = crate("clean")
+    (root / "src/lib.rs").write_text(
+        "pub enum Kind {\n    A,\n    B,\n    C,\n}\n\n"
+        "pub fn name(k: &Kind) -> &'static str {\n    match k {\n        Kind::A => \"a\",\n"
+        "        Kind::B => \"b\",\n    }\n}\n")
+    eng = ScriptedEngine(["<<<<<<< SEARCH\n        Kind::B => \"b\",\n=======\n        Kind::B => \"b\",\n"
+                          "        Kind::C => \"c\",\n```\nNow the error to fix."])
+    res = repair(root, RepairOptions(samples=0), engine=eng)
+    assert res.fixed, res.trace
+    assert 'Kind::C => "c",' in res.files["src/lib.rs"].decode()
+
+
+def test_a_borrow_error_the_candidate_writes_is_not_revealed(crate):
+    """Fixing E0594 by `iter_mut()` on both sides makes E0596 on the very line it wrote: the candidate's
+    own error, rejected; the next answer changes only the iterator that yields `&` references."""
+    root = crate("clean")
+    (root / "src/lib.rs").write_text(
+        "pub fn difference(a: &mut Vec<u32>, b: &Vec<u32>) {\n"
+        "    for (x, y) in a.iter().zip(b.iter()) {\n        *x &= !*y;\n    }\n}\n")
+    both = "a.iter_mut().zip(b.iter_mut())"
+    eng = ScriptedEngine([
+        f"<<<<<<< SEARCH\n    for (x, y) in a.iter().zip(b.iter()) {{\n=======\n    for (x, y) in {both} {{\n>>>>>>> REPLACE",
+        "```rust\npub fn difference(a: &mut Vec<u32>, b: &Vec<u32>) {\n"
+        "    for (x, y) in a.iter_mut().zip(b.iter()) {\n        *x &= !*y;\n    }\n}\n```"])
+    res = repair(root, RepairOptions(samples=0), engine=eng)
+    assert res.fixed, res.trace
+    assert "a.iter_mut().zip(b.iter())" in res.files["src/lib.rs"].decode()
+    assert res.trace[0].outcome == "rejected" and "new error" in res.trace[0].reason, res.trace

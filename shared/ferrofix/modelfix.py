@@ -127,14 +127,35 @@ def example_excerpt(before: str, after: str, context: int = 3, max_lines: int = 
 
 # ------------------------------------------------------------------ parsing answers
 
-_SR = re.compile(r"<{5,9}\s*SEARCH\s*\n(.*?)\n?={5,9}\s*\n(.*?)\n?>{5,9}\s*REPLACE", re.S)
 _FENCE = re.compile(r"```[ \t]*(?:rust|rs)?[ \t]*\n(.*?)(?:```|\Z)", re.S)
 
 
+_SR_START = re.compile(r"<{5,9}\s*SEARCH\s*\n")
+_SR_MID = re.compile(r"\n?={5,9}\s*\n")
+_SR_END = re.compile(r"\n?>{5,9}\s*REPLACE")
+
+
 def parse_search_replace(answer: str) -> list[tuple[str, str]]:
-    """SEARCH/REPLACE blocks in `answer` as (search, replace) pairs, code fences around them ignored."""
-    text = re.sub(r"```[a-z]*\n?", "", answer)
-    return [(s, r) for s, r in _SR.findall(text) if s.strip() or r.strip()]
+    """SEARCH/REPLACE blocks in `answer` as (search, replace) pairs, code fences around them ignored.
+
+    A block whose `>>>>>>> REPLACE` line is missing (small models stop at a closing code fence or at
+    the end of the answer; seen with Qwen2.5-Coder-1.5B on E0004) ends at that fence or the end."""
+    out = []
+    for seg in _SR_START.split(answer)[1:]:
+        mid = _SR_MID.search(seg)
+        if mid is None:
+            continue
+        search, rest = seg[: mid.start()], seg[mid.end():]
+        end = _SR_END.search(rest)
+        if end is not None:
+            replace = rest[: end.start()]
+        else:
+            fence = re.search(r"^[ \t]*```", rest, re.M)
+            replace = (rest[: fence.start()] if fence else rest).rstrip("\n")
+        search, replace = (re.sub(r"^[ \t]*```[a-z]*[ \t]*\n?", "", x, flags=re.M) for x in (search, replace))
+        if search.strip() or replace.strip():
+            out.append((search.rstrip("\n"), replace.rstrip("\n")))
+    return out
 
 
 def parse_code_block(answer: str) -> str | None:

@@ -26,6 +26,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
+from rapidfuzz.distance import OSA
+
 from .cargo import Cancellation, CheckOptions, CheckResult, Workspace, locate_workspace
 from .context import ItemContext, enclosing_item, has_syntax_error, window
 from .diagnostics import MACHINE_APPLICABLE, Diagnostic
@@ -280,7 +282,9 @@ class Repairer:
         if not gone:
             reason = "the error remains"
         elif new:
-            if self.reveals < MAX_REVEALS and self._revealed(target, new):
+            if self.reveals < MAX_REVEALS and self._revealed(target, new) and not (
+                    any(t.code in BORROWCK_CODES for t in target)
+                    and self._on_changed_lines([d for d in res.errors if _eid(d) in new], changed)):
                 self.reveals += 1
             else:
                 first = next(iter(new))
@@ -308,6 +312,19 @@ class Repairer:
             files = {t.primary_span.file_name for t in target if t.primary_span}
             return {k[2] for k in new} <= files
         return False
+
+    def _on_changed_lines(self, diags: Sequence[Diagnostic], changed: dict[str, bytes]) -> bool:
+        """Whether any of `diags` has its primary span on a line `changed` (path → new bytes) rewrites:
+        an error there is the candidate's own, not one its fix uncovered (a borrow-check fix cannot
+        reveal borrow-check errors in the lines it wrote: rustc borrow-checks every body at once)."""
+        lines: dict[str, set[int]] = {}
+        for f, b in changed.items():
+            a_lines = self.state[f].decode("utf-8", "replace").split("\n")
+            b_lines = b.decode("utf-8", "replace").split("\n")
+            ops = difflib.SequenceMatcher(None, a_lines, b_lines, autojunk=False).get_opcodes()
+            lines[f] = {j + 1 for tag, _i1, _i2, j1, j2 in ops if tag != "equal" for j in range(j1, j2)}
+        return any(d.primary_span is not None and d.primary_span.line_start in lines.get(d.primary_span.file_name, ())
+                   for d in diags)
 
     def _record(self, stage, error, candidate, outcome, reason, ms, tokens):
         self.trace.append(Attempt(stage, error, candidate, outcome, reason, ms, tokens))
@@ -483,7 +500,7 @@ class Repairer:
             return None
         # a misspelling of a declared crate, a module or std (`serd`, `colections`) is the source's to fix
         near = declared | {"std", "core", "alloc"} | (defined if e.code != "E0463" else set())
-        if difflib.get_close_matches(name, near, n=1, cutoff=0.75):
+        if any(is_misspelling(name, n) for n in near):
             return None
         return name
 
@@ -651,6 +668,14 @@ class Repairer:
                 continue
             where.setdefault(s.file_name, s.line_start)
         return "\n".join(dict.fromkeys(out))[:1500], where
+
+
+def is_misspelling(name: str, of: str) -> bool:
+    """Whether identifier `name` is a likely typo of `of`: at most one edit (insert, delete, substitute or
+    swap two neighbours; optimal string alignment distance, rapidfuzz) per 4 characters, at least one
+    allowed. `serd`/`serde` and `colections`/`collections` are; `rand`/`read` (two edits in four
+    characters) is not."""
+    return name != of and OSA.distance(name, of) <= max(1, len(name) // 4)
 
 
 def changed_region(old: str, new: str) -> tuple[str, str]:
