@@ -290,3 +290,17 @@ def test_a_borrow_error_the_candidate_writes_is_not_revealed(crate):
     assert res.fixed, res.trace
     assert "a.iter_mut().zip(b.iter())" in res.files["src/lib.rs"].decode()
     assert res.trace[0].outcome == "rejected" and "new error" in res.trace[0].reason, res.trace
+
+
+def test_a_warning_on_the_errors_code_supplies_the_fix(crate):
+    """E0571 `break` with a value from `while true`: the `while_true` lint's "use `loop`" on the span the
+    error labels fixes it, and keeps the value (rustc's own help would delete it)."""
+    root = crate("clean")
+    (root / "src/lib.rs").write_text(
+        "pub fn first(limit: u32) -> u32 {\n    let mut i = 1;\n    let found = while true {\n"
+        "        if i % 7 == 0 || i > limit {\n            break i * 2;\n        }\n        i += 1;\n"
+        "    };\n    found\n}\n")
+    res = repair(root, RepairOptions(use_llm=False))
+    assert res.fixed, res.trace
+    text = res.files["src/lib.rs"].decode()
+    assert "let found = loop {" in text and "break i * 2;" in text

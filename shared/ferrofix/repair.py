@@ -5,9 +5,12 @@ Stages, in order, each candidate verified by a check in a scratch mirror of the 
 
 1. `rustc-machine-applicable`: all of rustc's MachineApplicable suggestions at once;
 2. `rustc-suggestion`: each suggestion alone (MachineApplicable, MaybeIncorrect, then HasPlaceholders
-   without placeholders), stubs rejected;
+   without placeholders), then those of warnings whose spans overlap the error's; stubs rejected;
 3. `model`: for each remaining error, the enclosing item (tree-sitter) and the error as plain lines go
    to the model, which answers search/replace blocks (greedy), then a whole-item rewrite, then samples.
+
+A candidate that only deletes what the author wrote (a name or a literal, for an error not about
+something unused or duplicate) is tried last: after the other suggestions and the model's other answers.
 
 Borrow checking runs only after type checking succeeds, and what uses an unresolved name is not type
 checked, so a fix may reveal errors that were hidden before: those are accepted as a "reveal" (bounded),
@@ -50,7 +53,7 @@ RESOLVE_CODES = frozenset("E0405 E0407 E0408 E0411 E0412 E0415 E0416 E0422 E0423
                           "E0576 E0577 E0603".split())
 #: Codes about unused or duplicate items, where a fix may legitimately only delete code.
 DELETION_OK_CODES = frozenset("E0062 E0124 E0201 E0252 E0254 E0255 E0260 E0263 E0403 E0407 E0408 E0415 "
-                              "E0416 E0428 E0430 E0431 E0560 E0061 E0107 E0050 E0046 E0117 E0119 "
+                              "E0416 E0428 E0430 E0431 E0061 E0107 E0050 E0046 E0117 E0119 "
                               "E0120 E0184 E0199 E0200 E0204 E0407 E0437 E0438 E0449 E0451".split())
 
 
@@ -409,18 +412,19 @@ class Repairer:
                                   f"{len(kept)} MachineApplicable suggestions", changes, errors)
                 if res is not None:
                     return res
-        # 2. each suggestion alone; one that only deletes code (rustc's "use `break` on its own without a
-        # value", "remove this argument") waits until the model has had its turn, unless deleting is what
-        # the error is about: a fix that keeps the code's intent is better when one can be found
+        # 2. each suggestion alone, then those of warnings on the error's code; one that only deletes code
+        # (rustc's "use `break` on its own without a value", "remove this argument") waits until the rest
+        # and the model have had their turn, unless deleting is what the error is about: a fix that keeps
+        # the code's intent is better when one can be found
         deferred: list[tuple[Diagnostic, Fix, dict[str, bytes]]] = []
         for e in work:
-            for fix in suggestion_fixes(e, root)[:6]:
+            for fix in suggestion_fixes(e, root)[:6] + self._warning_fixes(e):
                 if budget.exhausted():
                     return None
                 changes = self._fix_changes([fix])
                 if changes is None:
                     continue
-                if self.engine is not None and self._deletes_intent(e, changes):
+                if self._deletes_intent(e, changes):
                     deferred.append((e, fix, changes))
                     continue
                 res = self.verify("rustc-suggestion", [e], f"{fix.applicability}: {fix.title}", changes, errors)
@@ -445,6 +449,20 @@ class Repairer:
             raise garbage
         return None
 
+    def _warning_fixes(self, e: Diagnostic) -> list[Fix]:
+        """Suggestions of the last check's warnings on the code error `e` points at: the lint that says
+        "use `loop`" on the `while true` an E0571 labels ("you can't `break` with a value in a `while`
+        loop") fixes the error. A warning counts when one of its spans overlaps one of `e`'s own spans."""
+        ranges = [(s.file_name, s.byte_start, s.byte_end) for s in e.spans]
+        out = []
+        for w in self.last.diagnostics:
+            if w.is_error or not any(f == s.file_name and s.byte_start < hi and lo < s.byte_end
+                                     for s in w.spans for f, lo, hi in ranges):
+                continue
+            out += [Fix(f"{fix.title} (warning: {w.message})", fix.edits, fix.applicability)
+                    for fix in suggestion_fixes(w, self.ws.root)[:2]]
+        return out
+
     def _deletes_intent(self, e: Diagnostic, changes: dict[str, bytes]) -> bool:
         """True when `changes` only delete code, and what they delete includes a name or a literal (a value
         the author wrote: `break i` → `break`), for an error that is not about something unused or
@@ -463,16 +481,30 @@ class Repairer:
         return True
 
     def _model_stage(self, work: list[Diagnostic], errors: list[Diagnostic], budget: _Budget) -> CheckResult | None:
-        """Stage 3: model candidates for up to `max_model_errors` errors; the first verified one wins."""
+        """Stage 3: model candidates for up to `max_model_errors` errors; the first verified one wins.
+        An answer that only deletes what the author wrote (`break 2 * i;` → `break;`) waits until the
+        error's other answers were tried, like rustc's deleting suggestions."""
         if self.engine is None:
             return None
         for e in work[: self.opt.max_model_errors]:
+            deferred: list[tuple[str, str, dict[str, bytes], int]] = []
             for stage, label, changes, tokens in self._model_candidates(e, budget):
+                if self._deletes_intent(e, changes):
+                    deferred.append((stage, label, changes, tokens))
+                    continue
                 res = self.verify(stage, [e], label, changes, errors, tokens=tokens)
                 if res is not None:
                     return res
                 if budget.exhausted():
-                    return None
+                    break
+            for stage, label, changes, tokens in deferred:
+                budget.exhausted()  # raises when cancelled; a compiling deletion is still worth its check
+                res = self.verify(stage, [e], f"{label} (deletion, after the other answers)", changes, errors,
+                                  tokens=tokens)
+                if res is not None:
+                    return res
+            if budget.exhausted():
+                return None
         return None
 
     # -- model candidates -----------------------------------------------------------------------
