@@ -304,3 +304,33 @@ def test_a_warning_on_the_errors_code_supplies_the_fix(crate):
     assert res.fixed, res.trace
     text = res.files["src/lib.rs"].decode()
     assert "let found = loop {" in text and "break i * 2;" in text
+
+
+def test_the_model_completes_rustcs_placeholder_scaffold(crate):
+    """E0046: rustc's "implement the missing item" (`fn deref(…) { todo!() }`) is applied in the prompt with
+    its line marked; the model's answer replaces the `todo!()` line, never the scaffold alone."""
+    from ferrofix.modelfix import FILL_MARKER
+    root = crate("clean")
+    (root / "src/lib.rs").write_text(
+        "pub struct Wrapper {\n    value: u32,\n}\n\nimpl std::ops::Deref for Wrapper {\n    type Target = u32;\n}\n")
+    eng = ScriptedEngine([
+        "<<<<<<< SEARCH\nfn deref(&self) -> &<Self as Deref>::Target { todo!() }\n=======\n"
+        "    fn deref(&self) -> &u32 {\n        &self.value\n    }\n>>>>>>> REPLACE"])
+    res = repair(root, RepairOptions(samples=0), engine=eng)
+    assert res.fixed, res.trace
+    assert "&self.value" in res.files["src/lib.rs"].decode() and "todo!" not in res.files["src/lib.rs"].decode()
+    prompt = eng.requests[0][-1]["content"]
+    assert f"fn deref(&self) -> &<Self as Deref>::Target {{ todo!() }}  {FILL_MARKER}" in prompt, prompt
+
+
+def test_a_test_target_named_like_the_library_is_not_the_library(crate):
+    """The integration test `tests/clean.rs` is a target named `clean` like the library: its errors, which
+    appear once the library compiles, are errors of a target the last check never reached, not new
+    errors of the library's fix."""
+    root = crate("clean")
+    (root / "src/lib.rs").write_text("pub fn add(a: i32, b: i32) -> i32 {\n    let s = a + b\n    s\n}\n")
+    (root / "tests").mkdir()
+    (root / "tests/clean.rs").write_text("use nosuchcrate::Thing;\n\n#[test]\nfn adds() {\n    clean::add(1, 2);\n}\n")
+    res = repair(root, RepairOptions(use_llm=False))
+    assert "let s = a + b;" in res.files["src/lib.rs"].decode(), res.trace
+    assert any(d.target_name == "clean (test)" for d in res.remaining_errors), res.remaining_errors

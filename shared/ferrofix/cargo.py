@@ -181,6 +181,16 @@ class CheckResult:
         return [d for d in self.diagnostics if d.is_error]
 
 
+def target_label(target: dict | None) -> str:
+    """A cargo target's name, with its kind for all but the library (`hex`, `hex (bench)`, `cli (bin)`):
+    a package's bench, test or binary often shares the library's name, and errors of one must not pass
+    for errors of the other. `target` is the `target` object of cargo's JSON messages."""
+    target = target or {}
+    name, kinds = target.get("name", ""), target.get("kind") or ["lib"]
+    kind = kinds[0]
+    return name if kind in ("lib", "rlib", "dylib", "cdylib", "staticlib", "proc-macro") else f"{name} ({kind})"
+
+
 class Cancellation:
     """A flag another thread sets to cancel running work; checks kill their process group on it."""
 
@@ -270,7 +280,7 @@ def run_check(root: Path, options: CheckOptions | None = None, *, cancel: Cancel
             reason = msg.get("reason")
             if reason == "compiler-message":
                 d = Diagnostic.from_json(msg["message"], package_id=msg.get("package_id", ""),
-                                         target_name=(msg.get("target") or {}).get("name", ""),
+                                         target_name=target_label(msg.get("target")),
                                          manifest_path=msg.get("manifest_path", ""))
                 targets.add((d.package_id, d.target_name))
                 if is_summary(d):
@@ -279,7 +289,7 @@ def run_check(root: Path, options: CheckOptions | None = None, *, cancel: Cancel
                 if on_diagnostic:
                     on_diagnostic(d)
             elif reason == "compiler-artifact":
-                targets.add((msg.get("package_id", ""), (msg.get("target") or {}).get("name", "")))
+                targets.add((msg.get("package_id", ""), target_label(msg.get("target"))))
             elif reason == "build-finished":
                 success = bool(msg.get("success"))
         proc.wait()

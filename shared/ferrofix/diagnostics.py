@@ -131,7 +131,8 @@ class Diagnostic:
     `code` is the error code such as "E0382" or a lint name such as "unused_variables", or None.
     `level` is rustc's: "error", "warning", "note", "help", "failure-note", "error: internal compiler error".
     `rendered` is rustc's human-readable text (top-level diagnostics only).
-    `package_id` and `target_name` come from cargo's wrapper record (empty for children).
+    `package_id` and `target_name` come from cargo's wrapper record (empty for children); `target_name`
+    carries the kind for all but a library target (`hex (bench)`, `cargo.target_label`).
     """
 
     message: str

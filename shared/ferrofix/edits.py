@@ -105,14 +105,17 @@ def is_stub(text: str) -> bool:
 
 
 def suggestion_fixes(diag: Diagnostic, root: Path | None = None,
-                     applicabilities: Sequence[str] = (MACHINE_APPLICABLE, MAYBE_INCORRECT, HAS_PLACEHOLDERS)
-                     ) -> list[Fix]:
+                     applicabilities: Sequence[str] = (MACHINE_APPLICABLE, MAYBE_INCORRECT, HAS_PLACEHOLDERS),
+                     *, stubs: bool = False) -> list[Fix]:
     """rustc's suggestions for `diag` as Fixes, one per help/child diagnostic, best first.
 
     A child's spans together form one fix. `MachineApplicable` first, then `MaybeIncorrect`, then
     `HasPlaceholders` whose replacements hold no placeholder (rustc marks "remove the extra argument"
     that way, with an empty replacement); `Unspecified` and stub-bearing suggestions are skipped.
-    Edits in files outside the workspace (`root`, when given) or in compiler-internal files are skipped.
+    With `stubs=True`, only the stub-bearing ones instead (any applicability but `Unspecified`): a
+    scaffold such as `Kind::C => todo!()` or a missing trait method with a `todo!()` body, for the
+    model to fill in. Edits in files outside the workspace (`root`, when given) or in
+    compiler-internal files are skipped.
     """
     fixes: list[Fix] = []
     for child in diag.suggestion_children():
@@ -121,7 +124,7 @@ def suggestion_fixes(diag: Diagnostic, root: Path | None = None,
         appl_one = next(iter(appl)) if len(appl) == 1 else MAYBE_INCORRECT
         if appl_one not in applicabilities:
             continue
-        if any(is_stub(s.suggested_replacement or "") for s in spans):
+        if any(is_stub(s.suggested_replacement or "") for s in spans) != stubs:
             continue
         if any(s.is_internal or Path(s.file_name).is_absolute() and root is not None
                and not _inside(root, Path(s.file_name)) for s in spans):

@@ -19,6 +19,8 @@ from .edits import STRING_OR_COMMENT
 from .llm import Message
 
 MARKER = "// <- error here"
+#: marks the lines of a rustc scaffold (`Kind::C => todo!()`) the model is asked to complete
+FILL_MARKER = "// <- complete this"
 
 SYSTEM = (
     "You are an expert Rust programmer fixing a compile error. Make the smallest change that fixes the "
@@ -69,21 +71,27 @@ class Example:
     after: str
 
 
-def mark_lines(item: ItemContext, lines: set[int]) -> str:
-    """The item's text with MARKER appended to each 1-based file line in `lines`."""
+def mark_lines(item: ItemContext, lines: set[int], fill: set[int] = frozenset()) -> str:
+    """The item's text with MARKER appended to each 1-based file line in `lines`, FILL_MARKER to those
+    in `fill`."""
     out = []
     for i, ln in enumerate(item.text.split("\n")):
-        out.append(ln + "  " + MARKER if item.line_start + i in lines and ln.strip() else ln)
+        n = item.line_start + i
+        if ln.strip() and (n in lines or n in fill):
+            ln += "  " + (FILL_MARKER if n in fill else MARKER)
+        out.append(ln)
     return "\n".join(out)
 
 
 def build_prompt(kind: str, file: str, item: ItemContext, diag: Diagnostic, error_lines: set[int],
-                 extra_context: str = "", examples: Sequence[Example] = ()) -> list[Message]:
+                 extra_context: str = "", examples: Sequence[Example] = (), scaffold: str = "",
+                 fill_lines: set[int] = frozenset()) -> list[Message]:
     """Chat messages asking for a fix of `diag` in `item` of `file`.
 
     `kind` is "search_replace" or "item". The search/replace format gets a worked example as its own
     user/assistant turn (not in the system prompt). `examples` (from the knowledge base) are shown as
-    error → fix pairs in the user turn.
+    error → fix pairs in the user turn. `scaffold` is the title of a rustc suggestion already applied
+    to `item` whose placeholders (on `fill_lines`) the model is to replace with working code.
     """
     msgs: list[Message] = [{"role": "system", "content": SYSTEM}]
     if kind == "search_replace":
@@ -100,8 +108,12 @@ def build_prompt(kind: str, file: str, item: ItemContext, diag: Diagnostic, erro
     if extra_context:
         parts.append(f"Related code the error points at (change it only if the fix belongs there):\n```rust\n"
                      f"{extra_context.strip()}\n```")
-    parts.append(f"Code to fix, from {file}:\n```rust\n{mark_lines(item, error_lines)}\n```")
+    parts.append(f"Code to fix, from {file}:\n```rust\n{mark_lines(item, error_lines, fill_lines)}\n```")
     parts.append(diag.plain_text())
+    if scaffold:
+        parts.append(f"The compiler's suggestion ({scaffold}) is already in the code, with placeholders on "
+                     f"the lines marked `{FILL_MARKER}`: replace each `todo!()` or `/* ... */` placeholder "
+                     "there with the real code this program needs.")
     parts.append(SR_INSTRUCTIONS if kind == "search_replace" else ITEM_INSTRUCTIONS)
     msgs.append({"role": "user", "content": "\n\n".join(parts)})
     return msgs
@@ -191,7 +203,7 @@ def strip_copied_labels(blocks: Sequence[tuple[str, str]], labels: Sequence[str]
 def clean_line(line: str) -> str:
     """Remove what models copy from prompts but is not code: our error marker, line-number prefixes and
     rustc's `|` gutters."""
-    line = line.replace(MARKER, "").rstrip()
+    line = line.replace(MARKER, "").replace(FILL_MARKER, "").rstrip()
     line = _LINENO.sub("", line, count=1)
     if line.lstrip().startswith("| "):
         line = line.lstrip()[2:]

@@ -320,12 +320,8 @@ class Repairer:
         """Whether any of `diags` has its primary span on a line `changed` (path → new bytes) rewrites:
         an error there is the candidate's own, not one its fix uncovered (a borrow-check fix cannot
         reveal borrow-check errors in the lines it wrote: rustc borrow-checks every body at once)."""
-        lines: dict[str, set[int]] = {}
-        for f, b in changed.items():
-            a_lines = self.state[f].decode("utf-8", "replace").split("\n")
-            b_lines = b.decode("utf-8", "replace").split("\n")
-            ops = difflib.SequenceMatcher(None, a_lines, b_lines, autojunk=False).get_opcodes()
-            lines[f] = {j + 1 for tag, _i1, _i2, j1, j2 in ops if tag != "equal" for j in range(j1, j2)}
+        lines = {f: changed_lines(self.state[f].decode("utf-8", "replace"), b.decode("utf-8", "replace"))
+                 for f, b in changed.items()}
         return any(d.primary_span is not None and d.primary_span.line_start in lines.get(d.primary_span.file_name, ())
                    for d in diags)
 
@@ -538,7 +534,11 @@ class Repairer:
 
     def _model_candidates(self, e: Diagnostic, budget: _Budget) -> Iterator[tuple[str, str, dict[str, bytes], int]]:
         """Model candidates for one error as (stage, label, changes, tokens): the stage is "model-kb"
-        when knowledge-base examples were in the prompt, else "model"."""
+        when knowledge-base examples were in the prompt, else "model".
+
+        When rustc suggests a scaffold with placeholders (`_scaffold`), the prompt shows the code with it
+        applied and asks for the placeholders to be completed; an answer that instead fixes the code as
+        it was (adding the match arm itself) is applied to the original."""
         span = e.primary_span
         if span is None:
             return
@@ -546,17 +546,13 @@ class Repairer:
         rel = span.file_name
         if rel not in self.state:
             return
-        data = self.state[rel]
-        item = enclosing_item(data, span.byte_start, span.byte_end)
-        if item is None or item.text.count("\n") > 200:
-            lo, hi, text = window(data, span.line_start, 15)
-            start = len("".join(data.decode("utf-8").splitlines(keepends=True)[: lo - 1]).encode())
-            item = ItemContext("window", start, start + len(text.encode()), lo, text.rstrip("\n"), 0)
-        error_lines = {s.line_start for s in e.spans if s.file_name == rel and s.is_primary} or {span.line_start}
+        scaffold = self._scaffold(e, rel, span.byte_start)
+        bases = [self._base(e, rel, span, scaffold)] if scaffold is not None else []
+        bases.append(self._base(e, rel, span, None))
+        item, error_lines, fill = bases[0][1], bases[0][3], bases[0][4]
         extra, related = self._related_lines(e, item, rel)
         examples = list(self.examples(e)) if self.examples else []
         stage = "model-kb" if examples else "model"
-        text = data.decode("utf-8")
         plans = [("search_replace", 0.0), ("item", 0.0)]
         plans += [("search_replace" if i % 2 == 0 else "item", 0.8) for i in range(self.opt.samples)]
         seen: set[bytes] = set()
@@ -566,7 +562,8 @@ class Repairer:
                 continue
             if budget.exhausted():
                 return
-            msgs = modelfix.build_prompt(kind, rel, item, e, error_lines, extra, examples)
+            msgs = modelfix.build_prompt(kind, rel, item, e, error_lines, extra, examples,
+                                         scaffold=scaffold[0] if scaffold else "", fill_lines=fill)
             self.progress(f"asking {self.engine.name} ({kind}) about {describe(e)}")
             # an item rewrite repeats the item: allow its length plus room for the fix
             max_tokens = self.opt.max_tokens if kind == "search_replace" else \
@@ -586,39 +583,87 @@ class Repairer:
                 return
             tokens = c.prompt_tokens + c.completion_tokens
             self.tokens += tokens
-            texts: dict[str, str] | None = None
+            label = f"{kind} (T={temp})"
+            blocks: list[tuple[str, str]] = []
+            code = None
             if kind == "search_replace":
                 blocks = modelfix.strip_copied_labels(modelfix.parse_search_replace(c.text),
                                                       [sp.label or "" for sp in e.spans])
-                if blocks:
-                    texts = self._apply_blocks(blocks, rel, text, span.line_start, related)
-                    reason = "SEARCH text not found in the file"
-                else:
-                    reason = "no SEARCH/REPLACE block in the answer"
+                reason = "SEARCH text not found in the file" if blocks else "no SEARCH/REPLACE block in the answer"
             else:
                 code = modelfix.parse_code_block(c.text)
-                if code:
-                    new_text = modelfix.apply_item_rewrite(text, item, data, code)
-                    texts = {rel: new_text} if new_text is not None else None
                 reason = "no code block in the answer"
-            label = f"{kind} (T={temp})"
-            if texts is None:
+            if not blocks and not code:
                 self._unparsable(c.text, reason, label, e, tokens)
                 continue
-            self.parsed_any = True
-            encoded = {f: t.encode("utf-8") for f, t in texts.items()}
-            changes = {f: b for f, b in encoded.items() if b != self.state[f]}
+            why = ""
+            changes: dict[str, bytes] = {}
+            for data, b_item, error_line, _lines, _fill in bases:
+                text = data.decode("utf-8")
+                if blocks:
+                    texts = self._apply_blocks(blocks, rel, text, error_line, related)
+                else:
+                    new_text = modelfix.apply_item_rewrite(text, b_item, data, code)
+                    texts = {rel: new_text} if new_text is not None else None
+                if texts is None:
+                    continue
+                self.parsed_any = True
+                encoded = {f: t.encode("utf-8") for f, t in texts.items()}
+                changes = {f: b for f, b in encoded.items() if b != self.state[f]}
+                why = next((w for f, new in changes.items()
+                            if (w := self._guard(e, b_item if f == rel else None, self.state[f], new))), "")
+                if not why:
+                    break
+            else:
+                if not changes and not why:
+                    self._unparsable(c.text, reason, label, e, tokens)
+                    continue
             key = b"\0".join(f.encode() + b"\0" + b for f, b in sorted(changes.items()))
             if not changes or key in seen:
                 self._record("model", describe(e), label, "rejected", "same as an earlier candidate or no change", 0, tokens)
                 continue
             seen.add(key)
-            why = next((w for f, new in changes.items()
-                        if (w := self._guard(e, item if f == rel else None, self.state[f], new))), "")
             if why:
                 self._record("model", describe(e), label, "rejected", why, 0, tokens)
                 continue
             yield stage, label, changes, tokens
+
+    def _base(self, e: Diagnostic, rel: str, span, scaffold) -> tuple[bytes, ItemContext, int, set[int], set[int]]:
+        """What a model answer applies to: (the file's bytes, the item around the error in them, the error's
+        1-based line, the lines to mark as the error, the lines to mark for completion), for the file as it
+        is or with rustc's `scaffold` (from `_scaffold`) applied."""
+        data, fill, shift = self.state[rel], set(), (0, 0)
+        if scaffold is not None:
+            _title, data, shift, fill = scaffold
+        error_line = span.line_start + shift[1]
+        item = enclosing_item(data, span.byte_start + shift[0], span.byte_end + shift[0])
+        if item is None or item.text.count("\n") > 200:
+            lo, hi, text = window(data, error_line, 15)
+            start = len("".join(data.decode("utf-8").splitlines(keepends=True)[: lo - 1]).encode())
+            item = ItemContext("window", start, start + len(text.encode()), lo, text.rstrip("\n"), 0)
+        error_lines = {s.line_start + shift[1] for s in e.spans if s.file_name == rel and s.is_primary} or {error_line}
+        return data, item, error_line, error_lines, fill
+
+    def _scaffold(self, e: Diagnostic, rel: str, at: int) -> tuple[str, bytes, tuple[int, int], set[int]] | None:
+        """rustc's first placeholder suggestion for `e` (`Kind::C => todo!()`, a missing trait method with a
+        `todo!()` body, `field: /* value */`) applied to `rel`, for the model to complete: (its title, the
+        file's new bytes, (bytes, lines) the text before byte `at` moved by, the 1-based lines holding a
+        placeholder). None when rustc has none, or it edits another file."""
+        for fix in suggestion_fixes(e, self.ws.root, stubs=True)[:1]:
+            if any(ed.file != rel for ed in fix.edits):
+                return None
+            try:
+                new = apply_to_files(self.state, list(fix.edits))[rel]
+            except (OverlappingEditsError, ValueError):
+                return None
+            before = [ed for ed in fix.edits if ed.byte_end <= at]
+            shift = sum(len(ed.new_text.encode()) - (ed.byte_end - ed.byte_start) for ed in before)
+            old_b = self.state[rel]
+            lines = sum(ed.new_text.count("\n") - old_b[ed.byte_start:ed.byte_end].count(b"\n") for ed in before)
+            text = new.decode("utf-8").split("\n")
+            fill = {n for n in changed_lines(old_b.decode("utf-8"), new.decode("utf-8")) if is_stub(text[n - 1])}
+            return fix.title, new, (shift, lines), fill
+        return None
 
     def _apply_blocks(self, blocks: Sequence[tuple[str, str]], rel: str, text: str, line: int,
                       related: dict[str, int]) -> dict[str, str] | None:
@@ -708,6 +753,12 @@ def is_misspelling(name: str, of: str) -> bool:
     allowed. `serd`/`serde` and `colections`/`collections` are; `rand`/`read` (two edits in four
     characters) is not."""
     return name != of and OSA.distance(name, of) <= max(1, len(name) // 4)
+
+
+def changed_lines(old: str, new: str) -> set[int]:
+    """The 1-based lines of `new` that differ from `old` (inserted or replaced; difflib over lines)."""
+    ops = difflib.SequenceMatcher(None, old.split("\n"), new.split("\n"), autojunk=False).get_opcodes()
+    return {j + 1 for tag, _i1, _i2, j1, j2 in ops if tag != "equal" for j in range(j1, j2)}
 
 
 def changed_region(old: str, new: str) -> tuple[str, str]:
