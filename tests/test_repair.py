@@ -88,6 +88,19 @@ def test_fixes_verified_before_the_model_answers_garbage_are_kept(crate):
     assert "nothing that parses" in res.trace[-1].reason
 
 
+def test_a_privacy_error_may_be_fixed_by_making_the_item_public(crate):
+    """E0624 "method `area` is private": `pub fn` in the definition the error points at is the fix."""
+    root = crate("clean")
+    (root / "src/lib.rs").write_text(
+        "mod shapes {\n    pub struct Square(pub f64);\n\n    impl Square {\n        fn area(&self) -> f64 {\n"
+        "            self.0 * self.0\n        }\n    }\n}\n\npub fn total(s: &shapes::Square) -> f64 {\n    s.area()\n}\n")
+    eng = ScriptedEngine(["<<<<<<< SEARCH\n        fn area(&self) -> f64 {\n=======\n"
+                          "        pub fn area(&self) -> f64 {\n>>>>>>> REPLACE"])
+    res = repair(root, RepairOptions(samples=0), engine=eng)
+    assert res.fixed, res.trace
+    assert "pub fn area(&self)" in res.files["src/lib.rs"].decode()
+
+
 def test_visibility_change_rejected(crate):
     root = crate("match_arm")
     rewrite = ("```rust\nfn area(shape: Shape) -> f64 {\n    match shape {\n        Shape::Circle(r) => 3.14159 * r * r,\n"
@@ -321,6 +334,8 @@ def test_the_model_completes_rustcs_placeholder_scaffold(crate):
     assert "&self.value" in res.files["src/lib.rs"].decode() and "todo!" not in res.files["src/lib.rs"].decode()
     prompt = eng.requests[0][-1]["content"]
     assert f"fn deref(&self) -> &<Self as Deref>::Target {{ todo!() }}  {FILL_MARKER}" in prompt, prompt
+    # the impl's self type is shown with its fields, as related code
+    assert "// src/lib.rs:1\npub struct Wrapper {\n    value: u32,\n}" in prompt, prompt
 
 
 def test_a_test_target_named_like_the_library_is_not_the_library(crate):

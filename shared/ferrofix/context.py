@@ -87,6 +87,23 @@ def enclosing_item(data: bytes, byte_start: int, byte_end: int, *, max_lines: in
                        data[start:end].decode("utf-8"), sig_end)
 
 
+def impl_self_type(data: bytes, offset: int) -> str | None:
+    """The name of the self type of the `impl` block enclosing byte `offset` (`ScopeGuard` for
+    `impl<T> Deref for ScopeGuard<T>`, also when `offset` is in one of its methods), or None outside
+    an impl or for a type that is not a plain path (`&T`, tuples)."""
+    node: Node | None = parse(data).root_node.descendant_for_byte_range(offset, offset)
+    while node is not None and node.type != "impl_item":
+        node = node.parent
+    if node is None:
+        return None
+    ty = node.child_by_field_name("type")
+    if ty is not None and ty.type == "generic_type":
+        ty = ty.child_by_field_name("type")
+    if ty is not None and ty.type == "scoped_type_identifier":
+        ty = ty.child_by_field_name("name")
+    return ty.text.decode("utf-8") if ty is not None and ty.type == "type_identifier" else None
+
+
 def window(data: bytes, line: int, radius: int = 12) -> tuple[int, int, str]:
     """Lines `line-radius .. line+radius` (1-based) of the file: (first line, last line, text)."""
     lines = data.decode("utf-8").splitlines(keepends=True)

@@ -32,7 +32,7 @@ from typing import Callable, Iterator, Sequence
 from rapidfuzz.distance import OSA
 
 from .cargo import Cancellation, CheckOptions, CheckResult, Workspace, locate_workspace
-from .context import ItemContext, enclosing_item, has_syntax_error, window
+from .context import ItemContext, enclosing_item, has_syntax_error, impl_self_type, window
 from .diagnostics import MACHINE_APPLICABLE, Diagnostic
 from .edits import (Fix, apply_to_files, is_deletion_only, is_mostly_deletion, is_stub, non_overlapping,
                     suggestion_fixes, unified_diff)
@@ -52,6 +52,8 @@ RESOLVE_CODES = frozenset("E0405 E0407 E0408 E0411 E0412 E0415 E0416 E0422 E0423
                           "E0430 E0431 E0432 E0433 E0434 E0435 E0437 E0438 E0531 E0532 E0573 E0574 E0575 "
                           "E0576 E0577 E0603".split())
 #: Codes about unused or duplicate items, where a fix may legitimately only delete code.
+#: privacy errors: their fix may make an item public
+PRIVACY_CODES = frozenset("E0603 E0624 E0616 E0451 E0445 E0446 E0364 E0365 E0577 E0742 E0449".split())
 DELETION_OK_CODES = frozenset("E0062 E0124 E0201 E0252 E0254 E0255 E0260 E0263 E0403 E0407 E0408 E0415 "
                               "E0416 E0428 E0430 E0431 E0061 E0107 E0050 E0046 E0117 E0119 "
                               "E0120 E0184 E0199 E0200 E0204 E0407 E0437 E0438 E0449 E0451".split())
@@ -704,9 +706,13 @@ class Repairer:
             return "adds a stub or placeholder"
         if e.code not in DELETION_OK_CODES and "unused" not in e.message and is_mostly_deletion(old_mid, new_mid):
             return "only deletes code"
-        if old.count("pub ") + old.count("pub(") != new.count("pub ") + new.count("pub("):
+        if old.count("pub ") + old.count("pub(") != new.count("pub ") + new.count("pub(") and not self._visibility_ok(e):
             return "changes visibility"
-        if item is not None and item.kind == "function_item" and item.signature:
+        # the signature changed only if the changed bytes touch it (an edit above the item moves it)
+        pre = len(os.path.commonprefix([before, after]))
+        post = len(os.path.commonprefix([before[pre:][::-1], after[pre:][::-1]]))
+        if item is not None and item.kind == "function_item" and item.signature \
+                and pre < item.signature_end and len(before) - post > item.byte_start:
             sig_old = " ".join(item.signature.split())
             start = item.byte_start
             new_sig_region = after[start:start + len(item.signature.encode()) + 200].decode("utf-8", "ignore")
@@ -715,6 +721,14 @@ class Repairer:
             if sig_new != sig_old and not sig_span and not self._sig_ok(e):
                 return "changes the function signature, which the error is not about"
         return ""
+
+    @staticmethod
+    def _visibility_ok(e: Diagnostic) -> bool:
+        """Whether the error is about visibility, so a fix may change a `pub`: privacy errors (E0603
+        private item, E0624 private method, E0616 private field, ...) or an error pointing at a `pub`."""
+        if e.code in PRIVACY_CODES or "private" in e.message or "visib" in e.message:
+            return True
+        return any(re.search(r"\bpub\b", ln.text) for s in e.spans for ln in s.text)
 
     @staticmethod
     def _sig_ok(e: Diagnostic) -> bool:
@@ -744,7 +758,29 @@ class Repairer:
             else:
                 continue
             where.setdefault(s.file_name, s.line_start)
+        # the definition of the impl's self type: its field names (E0046 `deref` returns `&self.value`)
+        name = impl_self_type(self.state[rel], item.byte_start)
+        definition = self._type_definition(name) if name else None
+        if definition is not None and not (definition[0] == rel and item.byte_start <= definition[1].byte_start
+                                           < item.byte_end):
+            f, d = definition
+            out.append(f"// {f}:{d.line_start}\n{d.text}")
+            where.setdefault(f, d.line_start)
         return "\n".join(dict.fromkeys(out))[:1500], where
+
+    def _type_definition(self, name: str) -> tuple[str, ItemContext] | None:
+        """The `struct`/`enum`/`union` item defining `name` in the workspace's sources, when at most 30
+        lines long: (file, item). The first found, in path order."""
+        pattern = re.compile(rb"\b(?:struct|enum|union)\s+" + re.escape(name.encode()) + rb"\b")
+        for f in sorted(self.state):
+            data = self.state[f]
+            m = pattern.search(data) if f.endswith(".rs") else None
+            if m is None:
+                continue
+            d = enclosing_item(data, m.start(), m.end(), max_lines=30)
+            if d is not None and d.kind in ("struct_item", "enum_item", "union_item") and d.text.count("\n") < 30:
+                return f, d
+        return None
 
 
 def is_misspelling(name: str, of: str) -> bool:
