@@ -349,3 +349,33 @@ def test_a_test_target_named_like_the_library_is_not_the_library(crate):
     res = repair(root, RepairOptions(use_llm=False))
     assert "let s = a + b;" in res.files["src/lib.rs"].decode(), res.trace
     assert any(d.target_name == "clean (test)" for d in res.remaining_errors), res.remaining_errors
+
+
+def test_a_move_out_of_self_shows_the_methods_that_borrow_it(crate):
+    """E0507 "cannot move out of `*self`": the prompt lists the type's `&self` methods (`as_ref`), the
+    fix the model needs to see."""
+    root = crate("clean")
+    (root / "src/lib.rs").write_text(
+        "pub enum Pair {\n    Both(String, String),\n    One(String),\n}\n\nimpl Pair {\n"
+        "    pub fn as_ref(&self) -> Option<&String> {\n        match self {\n            Pair::Both(a, _) | Pair::One(a) => Some(a),\n        }\n    }\n"
+        "    pub fn first(self) -> Option<String> {\n        match self {\n            Pair::Both(a, _) | Pair::One(a) => Some(a),\n        }\n    }\n"
+        "    pub fn has_first(&self) -> bool {\n        self.first().is_some()\n    }\n}\n")
+    eng = ScriptedEngine(["<<<<<<< SEARCH\n        self.first().is_some()\n=======\n        self.as_ref().is_some()\n>>>>>>> REPLACE"])
+    res = repair(root, RepairOptions(samples=0), engine=eng)
+    assert res.fixed, res.trace
+    prompt = eng.requests[0][-1]["content"]
+    assert "// methods of `Pair` that borrow `self` (signatures)\npub fn as_ref(&self) -> Option<&String>\n" \
+        "pub fn has_first(&self) -> bool" in prompt, prompt
+    assert "pub fn first(self)" not in prompt.split("(signatures)")[1].split("```")[0]
+
+
+def test_an_iterator_yielding_shared_references_becomes_iter_mut(crate):
+    """E0594 where rustc labels "this iterator yields `&` references" but suggests nothing: `.iter()` on
+    the labelled line becomes `.iter_mut()` (the first call: the one that yields `x`)."""
+    root = crate("clean")
+    (root / "src/lib.rs").write_text(
+        "pub fn difference(a: &mut Vec<u32>, b: &[u32]) {\n"
+        "    for (x, y) in a.iter().zip(b.iter()) {\n        *x &= !*y;\n    }\n}\n")
+    res = repair(root, RepairOptions(use_llm=False))
+    assert res.fixed, res.trace
+    assert "a.iter_mut().zip(b.iter())" in res.files["src/lib.rs"].decode()

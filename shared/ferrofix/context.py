@@ -104,6 +104,32 @@ def impl_self_type(data: bytes, offset: int) -> str | None:
     return ty.text.decode("utf-8") if ty is not None and ty.type == "type_identifier" else None
 
 
+def method_signatures(data: bytes, type_name: str, limit: int = 30) -> list[str]:
+    """The signatures (up to the body, whitespace collapsed) of the functions in the `impl` blocks of
+    `type_name` in `data`, inherent and trait impls alike, at most `limit`: what the model can call on
+    a value of the type (`pub fn as_ref(&self) -> EitherOrBoth<&A, &B>`)."""
+    out: list[str] = []
+    stack = [parse(data).root_node]
+    while stack and len(out) < limit:
+        node = stack.pop()
+        if node.type == "impl_item":
+            ty = node.child_by_field_name("type")
+            if ty is not None and ty.type == "generic_type":
+                ty = ty.child_by_field_name("type")
+            body = node.child_by_field_name("body")
+            if ty is None or body is None or ty.text.decode("utf-8") != type_name:
+                continue
+            for fn in body.named_children:
+                if fn.type != "function_item" or len(out) >= limit:
+                    continue
+                end = fn.child_by_field_name("body")
+                sig = data[fn.start_byte:end.start_byte if end is not None else fn.end_byte].decode("utf-8")
+                out.append(" ".join(sig.split()))
+        elif node.type in ("source_file", "mod_item", "declaration_list"):
+            stack.extend(reversed(node.named_children))
+    return out
+
+
 def window(data: bytes, line: int, radius: int = 12) -> tuple[int, int, str]:
     """Lines `line-radius .. line+radius` (1-based) of the file: (first line, last line, text)."""
     lines = data.decode("utf-8").splitlines(keepends=True)

@@ -32,9 +32,9 @@ from typing import Callable, Iterator, Sequence
 from rapidfuzz.distance import OSA
 
 from .cargo import Cancellation, CheckOptions, CheckResult, Workspace, locate_workspace
-from .context import ItemContext, enclosing_item, has_syntax_error, impl_self_type, window
-from .diagnostics import MACHINE_APPLICABLE, Diagnostic
-from .edits import (Fix, apply_to_files, is_deletion_only, is_mostly_deletion, is_stub, non_overlapping,
+from .context import ItemContext, enclosing_item, has_syntax_error, impl_self_type, method_signatures, window
+from .diagnostics import MACHINE_APPLICABLE, MAYBE_INCORRECT, Diagnostic
+from .edits import (Fix, TextEdit, apply_to_files, is_deletion_only, is_mostly_deletion, is_stub, non_overlapping,
                     suggestion_fixes, unified_diff)
 from .edits import tokens as code_tokens
 from .edits import OverlappingEditsError
@@ -52,6 +52,12 @@ RESOLVE_CODES = frozenset("E0405 E0407 E0408 E0411 E0412 E0415 E0416 E0422 E0423
                           "E0430 E0431 E0432 E0433 E0434 E0435 E0437 E0438 E0531 E0532 E0573 E0574 E0575 "
                           "E0576 E0577 E0603".split())
 #: Codes about unused or duplicate items, where a fix may legitimately only delete code.
+#: std methods returning shared references → their `&mut` variants (slices, Vec, maps, Option)
+_MUT_VARIANTS = {k.encode(): v.encode() for k, v in {
+    "iter": "iter_mut", "values": "values_mut", "chunks": "chunks_mut", "chunks_exact": "chunks_exact_mut",
+    "get": "get_mut", "first": "first_mut", "last": "last_mut", "as_ref": "as_mut", "as_deref": "as_deref_mut",
+    "borrow": "borrow_mut", "as_slice": "as_mut_slice", "split_first": "split_first_mut",
+    "split_last": "split_last_mut"}.items()}
 #: privacy errors: their fix may make an item public
 PRIVACY_CODES = frozenset("E0603 E0624 E0616 E0451 E0445 E0446 E0364 E0365 E0577 E0742 E0449".split())
 DELETION_OK_CODES = frozenset("E0062 E0124 E0201 E0252 E0254 E0255 E0260 E0263 E0403 E0407 E0408 E0415 "
@@ -416,7 +422,7 @@ class Repairer:
         # the code's intent is better when one can be found
         deferred: list[tuple[Diagnostic, Fix, dict[str, bytes]]] = []
         for e in work:
-            for fix in suggestion_fixes(e, root)[:6] + self._warning_fixes(e):
+            for fix in suggestion_fixes(e, root)[:6] + self._warning_fixes(e) + self._mut_variant_fixes(e):
                 if budget.exhausted():
                     return None
                 changes = self._fix_changes([fix])
@@ -459,6 +465,26 @@ class Repairer:
                 continue
             out += [Fix(f"{fix.title} (warning: {w.message})", fix.edits, fix.applicability)
                     for fix in suggestion_fixes(w, self.ws.root)[:2]]
+        return out
+
+    def _mut_variant_fixes(self, e: Diagnostic) -> list[Fix]:
+        """For "cannot assign to `*x`/borrow `*x` as mutable, which is behind a `&` reference" (E0594,
+        E0596): the `&mut` variant of a std method the error's other spans call (`.iter()` → `.iter_mut()`
+        where rustc labels "this iterator yields `&` references"), one candidate per call. rustc
+        explains this case but suggests no edit."""
+        if e.code not in ("E0594", "E0596") or "`&` reference" not in e.message:
+            return []
+        out = []
+        for s in e.spans:
+            if s.is_primary or s.file_name not in self.state:
+                continue
+            data = self.state[s.file_name]
+            for m in re.finditer(rb"\.(" + b"|".join(_MUT_VARIANTS) + rb")\(", data[s.byte_start:s.byte_end]):
+                at = s.byte_start + m.start(1)
+                name = m.group(1).decode()
+                edit = TextEdit(s.file_name, at, at + len(name), _MUT_VARIANTS[m.group(1)].decode())
+                out.append(Fix(f"call `{edit.new_text}()` instead of `{name}()` ({s.label or 'the borrow'})",
+                               (edit,), MAYBE_INCORRECT))
         return out
 
     def _deletes_intent(self, e: Diagnostic, changes: dict[str, bytes]) -> bool:
@@ -766,6 +792,12 @@ class Repairer:
             f, d = definition
             out.append(f"// {f}:{d.line_start}\n{d.text}")
             where.setdefault(f, d.line_start)
+        # a borrow error on `self`: the methods that borrow it (`as_ref(&self)` instead of moving `*self`)
+        if name and e.code in BORROWCK_CODES and "self" in e.message:
+            borrowing = [sig for sig in method_signatures(self.state[rel], name, limit=60)
+                         if re.search(r"\(\s*&(?:'\w+\s+)?(?:mut\s+)?self\b", sig)][:15]
+            if borrowing:
+                out.append(f"// methods of `{name}` that borrow `self` (signatures)\n" + "\n".join(borrowing))
         return "\n".join(dict.fromkeys(out))[:1500], where
 
     def _type_definition(self, name: str) -> tuple[str, ItemContext] | None:
