@@ -292,11 +292,13 @@ def test_a_borrow_error_the_candidate_writes_is_not_revealed(crate):
     own error, rejected; the next answer changes only the iterator that yields `&` references."""
     root = crate("clean")
     (root / "src/lib.rs").write_text(
+        "fn pairs<'a>(a: &'a [u32], b: &'a [u32]) -> impl Iterator<Item = (&'a u32, &'a u32)> {\n"
+        "    a.iter().zip(b.iter())\n}\n\n"
         "pub fn difference(a: &mut Vec<u32>, b: &Vec<u32>) {\n"
-        "    for (x, y) in a.iter().zip(b.iter()) {\n        *x &= !*y;\n    }\n}\n")
+        "    for (x, y) in pairs(a, b) {\n        *x &= !*y;\n    }\n}\n")
     both = "a.iter_mut().zip(b.iter_mut())"
     eng = ScriptedEngine([
-        f"<<<<<<< SEARCH\n    for (x, y) in a.iter().zip(b.iter()) {{\n=======\n    for (x, y) in {both} {{\n>>>>>>> REPLACE",
+        f"<<<<<<< SEARCH\n    for (x, y) in pairs(a, b) {{\n=======\n    for (x, y) in {both} {{\n>>>>>>> REPLACE",
         "```rust\npub fn difference(a: &mut Vec<u32>, b: &Vec<u32>) {\n"
         "    for (x, y) in a.iter_mut().zip(b.iter()) {\n        *x &= !*y;\n    }\n}\n```"])
     res = repair(root, RepairOptions(samples=0), engine=eng)
@@ -379,3 +381,15 @@ def test_an_iterator_yielding_shared_references_becomes_iter_mut(crate):
     res = repair(root, RepairOptions(use_llm=False))
     assert res.fixed, res.trace
     assert "a.iter_mut().zip(b.iter())" in res.files["src/lib.rs"].decode()
+
+
+def test_a_borrow_of_a_field_behind_self_becomes_an_owned_clone(crate):
+    """E0596 on `let mut p = &self.items; p.push(..)` in a `&self` method: rustc's `&mut self.items` fails
+    (self is `&`), the owned `self.items.clone()` compiles."""
+    root = crate("clean")
+    (root / "src/lib.rs").write_text(
+        "pub struct Bag {\n    items: Vec<u32>,\n}\n\nimpl Bag {\n    pub fn with(&self, x: u32) -> Vec<u32> {\n"
+        "        let mut items = &self.items;\n        items.push(x);\n        items.to_vec()\n    }\n}\n")
+    res = repair(root, RepairOptions(use_llm=False))
+    assert res.fixed, res.trace
+    assert "let mut items = self.items.clone();" in res.files["src/lib.rs"].decode()

@@ -130,6 +130,22 @@ def method_signatures(data: bytes, type_name: str, limit: int = 30) -> list[str]
     return out
 
 
+def reference_at(data: bytes, offset: int) -> tuple[int, int, str] | None:
+    """The shared-reference expression `&expr` whose `&` is at byte `offset`: (start byte, end byte, the
+    text of `expr`), or None when there is none (or it is already `&mut`)."""
+    node: Node | None = parse(data).root_node.descendant_for_byte_range(offset, offset + 1)
+    while node is not None and node.type != "reference_expression":
+        if node.start_byte != offset and node.type != "&":
+            return None
+        node = node.parent
+    if node is None or node.start_byte != offset:
+        return None
+    value = node.child_by_field_name("value")
+    if value is None or any(c.type == "mutable_specifier" for c in node.children):
+        return None
+    return node.start_byte, node.end_byte, value.text.decode("utf-8")
+
+
 def window(data: bytes, line: int, radius: int = 12) -> tuple[int, int, str]:
     """Lines `line-radius .. line+radius` (1-based) of the file: (first line, last line, text)."""
     lines = data.decode("utf-8").splitlines(keepends=True)

@@ -32,7 +32,7 @@ from typing import Callable, Iterator, Sequence
 from rapidfuzz.distance import OSA
 
 from .cargo import Cancellation, CheckOptions, CheckResult, Workspace, locate_workspace
-from .context import ItemContext, enclosing_item, has_syntax_error, impl_self_type, method_signatures, window
+from .context import ItemContext, enclosing_item, has_syntax_error, impl_self_type, method_signatures, reference_at, window
 from .diagnostics import MACHINE_APPLICABLE, MAYBE_INCORRECT, Diagnostic
 from .edits import (Fix, TextEdit, apply_to_files, is_deletion_only, is_mostly_deletion, is_stub, non_overlapping,
                     suggestion_fixes, unified_diff)
@@ -470,8 +470,8 @@ class Repairer:
     def _mut_variant_fixes(self, e: Diagnostic) -> list[Fix]:
         """For "cannot assign to `*x`/borrow `*x` as mutable, which is behind a `&` reference" (E0594,
         E0596): the `&mut` variant of a std method the error's other spans call (`.iter()` → `.iter_mut()`
-        where rustc labels "this iterator yields `&` references"), one candidate per call. rustc
-        explains this case but suggests no edit."""
+        where rustc labels "this iterator yields `&` references"), one candidate per call (rustc explains
+        this case but suggests no edit); and where rustc suggests `&mut x` for a `&x`, `x.clone()`."""
         if e.code not in ("E0594", "E0596") or "`&` reference" not in e.message:
             return []
         out = []
@@ -485,6 +485,21 @@ class Repairer:
                 edit = TextEdit(s.file_name, at, at + len(name), _MUT_VARIANTS[m.group(1)].decode())
                 out.append(Fix(f"call `{edit.new_text}()` instead of `{name}()` ({s.label or 'the borrow'})",
                                (edit,), MAYBE_INCORRECT))
+        # rustc's "consider changing this to be a mutable reference" (`&x` → `&mut x`) fails when `x` is
+        # itself behind `&self`; an owned copy (`x.clone()`) is the other way to mutate it
+        for child in e.children:
+            for s in child.spans:
+                if (s.suggested_replacement or "").strip() != "mut" or s.byte_start != s.byte_end \
+                        or s.file_name not in self.state:
+                    continue
+                data = self.state[s.file_name]
+                ref = reference_at(data, s.byte_start - 1) if data[s.byte_start - 1:s.byte_start] == b"&" else None
+                if ref is None:
+                    continue
+                lo, hi, value = ref
+                owned = f"{value}.clone()" if re.fullmatch(r"[\w.:]+", value) else f"({value}).clone()"
+                out.append(Fix(f"clone instead of borrowing: `{owned}`", (TextEdit(s.file_name, lo, hi, owned),),
+                               MAYBE_INCORRECT))
         return out
 
     def _deletes_intent(self, e: Diagnostic, changes: dict[str, bytes]) -> bool:
