@@ -393,3 +393,17 @@ def test_a_borrow_of_a_field_behind_self_becomes_an_owned_clone(crate):
     res = repair(root, RepairOptions(use_llm=False))
     assert res.fixed, res.trace
     assert "let mut items = self.items.clone();" in res.files["src/lib.rs"].decode()
+
+
+def test_a_library_error_beside_a_test_only_missing_crate_gets_the_model(crate):
+    """`#[cfg(test)] extern crate quickcheck;` at the top of lib.rs breaks only the unit-test build; an
+    error the library's own build reports too is the source's, and goes to the model."""
+    root = crate("clean")
+    (root / "src/lib.rs").write_text(
+        "#[cfg(test)]\nextern crate quickcheck;\n\npub fn count() -> usize {\n"
+        "    let items = Vec::new();\n    items.len()\n}\n")
+    eng = ScriptedEngine(["<<<<<<< SEARCH\n    let items = Vec::new();\n=======\n"
+                          "    let items: Vec<u8> = Vec::new();\n>>>>>>> REPLACE"])
+    res = repair(root, RepairOptions(samples=0), engine=eng)
+    assert eng.requests, res.trace
+    assert "let items: Vec<u8> = Vec::new();" in res.files["src/lib.rs"].decode(), res.trace

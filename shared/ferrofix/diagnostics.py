@@ -10,7 +10,7 @@ LSP positions are 0-based lines and UTF-16 code units (LSP 3.17 `Position`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -144,6 +144,9 @@ class Diagnostic:
     package_id: str = ""
     target_name: str = ""
     manifest_path: str = ""
+    #: how many builds reported it (`dedupe`): a library's error comes once from the library and once
+    #: from its unit-test build, an error only the test build sees (a missing dev-dependency) once
+    reported: int = field(default=1, compare=False)
 
     @classmethod
     def from_json(cls, d: dict[str, Any], *, package_id: str = "", target_name: str = "",
@@ -229,14 +232,14 @@ _STUBBY = re.compile(r"todo!|unimplemented!|/\*|\.\.\.|REASON")
 
 
 def dedupe(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
-    """Drop repeats of the same diagnostic (cargo reports a lib's errors once per target), keeping order."""
-    seen: set[tuple] = set()
-    out = []
+    """Drop repeats of the same diagnostic (cargo reports a lib's errors once per target), keeping order;
+    each kept one's `reported` counts its repeats."""
+    first: dict[tuple, Diagnostic] = {}
+    count: dict[tuple, int] = {}
     for d in diags:
-        if d.key not in seen:
-            seen.add(d.key)
-            out.append(d)
-    return out
+        first.setdefault(d.key, d)
+        count[d.key] = count.get(d.key, 0) + 1
+    return [replace(d, reported=count[k]) if count[k] != d.reported else d for k, d in first.items()]
 
 
 _SUMMARY = re.compile(r"^(aborting due to|could not compile|For more information about|"

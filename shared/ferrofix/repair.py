@@ -187,8 +187,9 @@ class Environment:
         self.own: dict[int, str] = {}
         #: crate name → the (package id, target name) pairs reporting it missing
         self.missing: dict[str, set[tuple[str, str]]] = {}
-        #: (package id, target name, file) of files that import a missing crate at their top level
-        self.top_level: dict[tuple[str, str, str], str] = {}
+        #: (package id, target name, file) of files that import a missing crate at their top level →
+        #: (the crate, how many builds reported it missing)
+        self.top_level: dict[tuple[str, str, str], tuple[str, int]] = {}
         self.nightly: set[tuple[str, str]] = set()
         for d in errors:
             target = (d.package_id, d.target_name)
@@ -198,7 +199,7 @@ class Environment:
                 self.missing.setdefault(name, set()).add(target)
                 p = d.primary_span
                 if p is not None and p.text and not p.text[0].text[:1].isspace():  # unindented `use x::…`
-                    self.top_level.setdefault((*target, p.file_name), name)
+                    self.top_level.setdefault((*target, p.file_name), (name, d.reported))
             elif d.code == "E0554":
                 self.nightly.add(target)
 
@@ -227,12 +228,14 @@ class Environment:
         here = sorted(n for n, targets in self.missing.items() if target in targets)
         if here and (e.code == "E0601" or re.match(r"cannot find (macro|attribute|derive macro) ", e.message)):
             return f"likely from a macro of the missing crate `{here[0]}`"
-        # the file of the primary span or of any macro invocation it expands from
+        # the file of the primary span or of any macro invocation it expands from, unless more builds
+        # report the error than miss the crate (the library's own build, besides its unit-test build
+        # that imports a dev-dependency under `#[cfg(test)]`)
         span = e.primary_span
         while span is not None:
-            name = self.top_level.get((*target, span.file_name))
-            if name is not None:
-                return f"in a file that uses the missing crate `{name}`"
+            found = self.top_level.get((*target, span.file_name))
+            if found is not None and e.reported <= found[1]:
+                return f"in a file that uses the missing crate `{found[0]}`"
             span = span.expansion.span if span.expansion else None
         return None
 
