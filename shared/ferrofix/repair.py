@@ -58,6 +58,8 @@ _MUT_VARIANTS = {k.encode(): v.encode() for k, v in {
     "get": "get_mut", "first": "first_mut", "last": "last_mut", "as_ref": "as_mut", "as_deref": "as_deref_mut",
     "borrow": "borrow_mut", "as_slice": "as_mut_slice", "split_first": "split_first_mut",
     "split_last": "split_last_mut"}.items()}
+#: errors about a type's fields or missing items: the prompt shows the impl's self type definition
+FIELD_CODES = frozenset("E0026 E0027 E0046 E0062 E0063 E0559 E0560 E0609 E0610 E0615 E0616".split())
 #: privacy errors: their fix may make an item public
 PRIVACY_CODES = frozenset("E0603 E0624 E0616 E0451 E0445 E0446 E0364 E0365 E0577 E0742 E0449".split())
 DELETION_OK_CODES = frozenset("E0062 E0124 E0201 E0252 E0254 E0255 E0260 E0263 E0403 E0407 E0408 E0415 "
@@ -802,9 +804,11 @@ class Repairer:
             else:
                 continue
             where.setdefault(s.file_name, s.line_start)
-        # the definition of the impl's self type: its field names (E0046 `deref` returns `&self.value`)
+        # the definition of the impl's self type, for errors about its fields or missing items (E0046
+        # `deref` returns `&self.value`); other errors are better off with the shorter prompt
         name = impl_self_type(self.state[rel], item.byte_start)
-        definition = self._type_definition(name) if name else None
+        wants_fields = e.code in FIELD_CODES or "field" in e.message
+        definition = self._type_definition(name) if name and wants_fields else None
         if definition is not None and not (definition[0] == rel and item.byte_start <= definition[1].byte_start
                                            < item.byte_end):
             f, d = definition
