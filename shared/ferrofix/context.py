@@ -87,6 +87,14 @@ def enclosing_item(data: bytes, byte_start: int, byte_end: int, *, max_lines: in
                        data[start:end].decode("utf-8"), sig_end)
 
 
+def _impl_type(impl: Node) -> Node | None:
+    """The self type node of an `impl_item`, generic arguments stripped (`ScopeGuard` of `ScopeGuard<T>`)."""
+    ty = impl.child_by_field_name("type")
+    if ty is not None and ty.type == "generic_type":
+        ty = ty.child_by_field_name("type")
+    return ty
+
+
 def impl_self_type(data: bytes, offset: int) -> str | None:
     """The name of the self type of the `impl` block enclosing byte `offset` (`ScopeGuard` for
     `impl<T> Deref for ScopeGuard<T>`, also when `offset` is in one of its methods), or None outside
@@ -96,9 +104,7 @@ def impl_self_type(data: bytes, offset: int) -> str | None:
         node = node.parent
     if node is None:
         return None
-    ty = node.child_by_field_name("type")
-    if ty is not None and ty.type == "generic_type":
-        ty = ty.child_by_field_name("type")
+    ty = _impl_type(node)
     if ty is not None and ty.type == "scoped_type_identifier":
         ty = ty.child_by_field_name("name")
     return ty.text.decode("utf-8") if ty is not None and ty.type == "type_identifier" else None
@@ -113,9 +119,7 @@ def method_signatures(data: bytes, type_name: str, limit: int = 30) -> list[str]
     while stack and len(out) < limit:
         node = stack.pop()
         if node.type == "impl_item":
-            ty = node.child_by_field_name("type")
-            if ty is not None and ty.type == "generic_type":
-                ty = ty.child_by_field_name("type")
+            ty = _impl_type(node)
             body = node.child_by_field_name("body")
             if ty is None or body is None or ty.text.decode("utf-8") != type_name:
                 continue

@@ -27,7 +27,7 @@ import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterator, NamedTuple, Sequence
 
 from rapidfuzz.distance import OSA
 
@@ -240,6 +240,31 @@ class Environment:
                 return f"in a file that uses the missing crate `{found[0]}`"
             span = span.expansion.span if span.expansion else None
         return None
+
+
+class _Scaffold(NamedTuple):
+    """A rustc placeholder suggestion applied to one file (`Repairer._scaffold`)."""
+
+    title: str
+    #: the file's bytes with the suggestion applied
+    data: bytes
+    #: bytes and lines the text before the error's span moved by
+    shift_bytes: int
+    shift_lines: int
+    #: 1-based lines holding a placeholder
+    fill: set[int]
+
+
+class _Base(NamedTuple):
+    """What a model answer is applied to (`Repairer._base`)."""
+
+    data: bytes
+    #: the item around the error in `data`
+    item: ItemContext
+    #: the error's 1-based line, and the lines to mark as the error and for completion
+    error_line: int
+    error_lines: set[int]
+    fill: set[int]
 
 
 class Repairer:
@@ -597,7 +622,7 @@ class Repairer:
         scaffold = self._scaffold(e, rel, span.byte_start)
         bases = [self._base(e, rel, span, scaffold)] if scaffold is not None else []
         bases.append(self._base(e, rel, span, None))
-        item, error_lines, fill = bases[0][1], bases[0][3], bases[0][4]
+        item, error_lines, fill = bases[0].item, bases[0].error_lines, bases[0].fill
         extra, related = self._related_lines(e, item, rel)
         examples = list(self.examples(e)) if self.examples else []
         stage = "model-kb" if examples else "model"
@@ -611,7 +636,7 @@ class Repairer:
             if budget.exhausted():
                 return
             msgs = modelfix.build_prompt(kind, rel, item, e, error_lines, extra, examples,
-                                         scaffold=scaffold[0] if scaffold else "", fill_lines=fill)
+                                         scaffold=scaffold.title if scaffold else "", fill_lines=fill)
             self.progress(f"asking {self.engine.name} ({kind}) about {describe(e)}")
             # an item rewrite repeats the item: allow its length plus room for the fix
             max_tokens = self.opt.max_tokens if kind == "search_replace" else \
@@ -646,12 +671,12 @@ class Repairer:
                 continue
             why = ""
             changes: dict[str, bytes] = {}
-            for data, b_item, error_line, _lines, _fill in bases:
-                text = data.decode("utf-8")
+            for base in bases:
+                text = base.data.decode("utf-8")
                 if blocks:
-                    texts = self._apply_blocks(blocks, rel, text, error_line, related)
+                    texts = self._apply_blocks(blocks, rel, text, base.error_line, related)
                 else:
-                    new_text = modelfix.apply_item_rewrite(text, b_item, data, code)
+                    new_text = modelfix.apply_item_rewrite(text, base.item, base.data, code)
                     texts = {rel: new_text} if new_text is not None else None
                 if texts is None:
                     continue
@@ -659,7 +684,7 @@ class Repairer:
                 encoded = {f: t.encode("utf-8") for f, t in texts.items()}
                 changes = {f: b for f, b in encoded.items() if b != self.state[f]}
                 why = next((w for f, new in changes.items()
-                            if (w := self._guard(e, b_item if f == rel else None, self.state[f], new))), "")
+                            if (w := self._guard(e, base.item if f == rel else None, self.state[f], new))), "")
                 if not why:
                     break
             else:
@@ -676,27 +701,24 @@ class Repairer:
                 continue
             yield stage, label, changes, tokens
 
-    def _base(self, e: Diagnostic, rel: str, span, scaffold) -> tuple[bytes, ItemContext, int, set[int], set[int]]:
-        """What a model answer applies to: (the file's bytes, the item around the error in them, the error's
-        1-based line, the lines to mark as the error, the lines to mark for completion), for the file as it
-        is or with rustc's `scaffold` (from `_scaffold`) applied."""
-        data, fill, shift = self.state[rel], set(), (0, 0)
+    def _base(self, e: Diagnostic, rel: str, span, scaffold: "_Scaffold | None") -> "_Base":
+        """What a model answer applies to: the file as it is, or with rustc's `scaffold` applied."""
+        data, fill, shift_bytes, shift_lines = self.state[rel], set(), 0, 0
         if scaffold is not None:
-            _title, data, shift, fill = scaffold
-        error_line = span.line_start + shift[1]
-        item = enclosing_item(data, span.byte_start + shift[0], span.byte_end + shift[0])
+            data, fill, shift_bytes, shift_lines = scaffold.data, scaffold.fill, scaffold.shift_bytes, scaffold.shift_lines
+        error_line = span.line_start + shift_lines
+        item = enclosing_item(data, span.byte_start + shift_bytes, span.byte_end + shift_bytes)
         if item is None or item.text.count("\n") > 200:
             lo, hi, text = window(data, error_line, 15)
             start = len("".join(data.decode("utf-8").splitlines(keepends=True)[: lo - 1]).encode())
             item = ItemContext("window", start, start + len(text.encode()), lo, text.rstrip("\n"), 0)
-        error_lines = {s.line_start + shift[1] for s in e.spans if s.file_name == rel and s.is_primary} or {error_line}
-        return data, item, error_line, error_lines, fill
+        error_lines = {s.line_start + shift_lines for s in e.spans if s.file_name == rel and s.is_primary} or {error_line}
+        return _Base(data, item, error_line, error_lines, fill)
 
-    def _scaffold(self, e: Diagnostic, rel: str, at: int) -> tuple[str, bytes, tuple[int, int], set[int]] | None:
+    def _scaffold(self, e: Diagnostic, rel: str, at: int) -> "_Scaffold | None":
         """rustc's first placeholder suggestion for `e` (`Kind::C => todo!()`, a missing trait method with a
-        `todo!()` body, `field: /* value */`) applied to `rel`, for the model to complete: (its title, the
-        file's new bytes, (bytes, lines) the text before byte `at` moved by, the 1-based lines holding a
-        placeholder). None when rustc has none, or it edits another file."""
+        `todo!()` body, `field: /* value */`) applied to `rel`, for the model to complete; `at` is the byte
+        whose move the result records. None when rustc has none, or it edits another file."""
         for fix in suggestion_fixes(e, self.ws.root, stubs=True)[:1]:
             if any(ed.file != rel for ed in fix.edits):
                 return None
@@ -710,7 +732,7 @@ class Repairer:
             lines = sum(ed.new_text.count("\n") - old_b[ed.byte_start:ed.byte_end].count(b"\n") for ed in before)
             text = new.decode("utf-8").split("\n")
             fill = {n for n in changed_lines(old_b.decode("utf-8"), new.decode("utf-8")) if is_stub(text[n - 1])}
-            return fix.title, new, (shift, lines), fill
+            return _Scaffold(fix.title, new, shift, lines, fill)
         return None
 
     def _apply_blocks(self, blocks: Sequence[tuple[str, str]], rel: str, text: str, line: int,
