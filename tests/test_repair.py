@@ -407,3 +407,17 @@ def test_a_library_error_beside_a_test_only_missing_crate_gets_the_model(crate):
     res = repair(root, RepairOptions(samples=0), engine=eng)
     assert eng.requests, res.trace
     assert "let items: Vec<u8> = Vec::new();" in res.files["src/lib.rs"].decode(), res.trace
+
+
+def test_an_unknown_generic_type_becomes_the_std_type_that_type_checks(crate):
+    """E0412/E0425 "cannot find type `Maybe`" with no rustc suggestion: each std type taking as many
+    generic arguments is tried, and only one that adds no type error is kept: `Option`, tried first for
+    `Seq<u32>`, resolves the name but mismatches the body, which the reveal rule must not accept."""
+    root = crate("clean")
+    (root / "src/lib.rs").write_text(
+        "pub fn evens(xs: &[u32]) -> Seq<u32> {\n    xs.iter().copied().filter(|x| x % 2 == 0).collect::<Vec<_>>()\n}\n\n"
+        "pub fn parse(s: &str) -> Outcome<u32, std::num::ParseIntError> {\n    s.parse()\n}\n")
+    res = repair(root, RepairOptions(use_llm=False))
+    assert res.fixed, res.trace
+    src = res.files["src/lib.rs"].decode()
+    assert "-> Vec<u32>" in src and "-> Result<u32, std::num::ParseIntError>" in src

@@ -57,6 +57,12 @@ _MUT_VARIANTS = {k.encode(): v.encode() for k, v in {
     "get": "get_mut", "first": "first_mut", "last": "last_mut", "as_ref": "as_mut", "as_deref": "as_deref_mut",
     "borrow": "borrow_mut", "as_slice": "as_mut_slice", "split_first": "split_first_mut",
     "split_last": "split_last_mut"}.items()}
+#: std types by their number of generic type arguments, the prelude's first: candidates for an unknown
+#: generic type rustc finds nothing similar to (`Maybe<T>` → `Option<T>`, `List<T>` → `Vec<T>`,
+#: `Map<K, V>` → `HashMap<K, V>`: names from other languages), each verified with no new error
+_STD_GENERICS = {1: ("Option", "Vec", "Box", "std::rc::Rc", "std::sync::Arc", "std::cell::RefCell",
+                     "std::collections::HashSet", "std::collections::VecDeque", "std::collections::BTreeSet"),
+                 2: ("Result", "std::collections::HashMap", "std::collections::BTreeMap")}
 #: errors about a type's fields or missing items: the prompt shows the impl's self type definition
 FIELD_CODES = frozenset("E0026 E0027 E0046 E0062 E0063 E0559 E0560 E0609 E0610 E0615 E0616".split())
 #: privacy errors: their fix may make an item public
@@ -289,13 +295,14 @@ class Repairer:
 
     # -- verification ------------------------------------------------------------------------
     def verify(self, stage: str, target: Sequence[Diagnostic], label: str, changes: dict[str, bytes],
-               errors: list[Diagnostic], *, tokens: int = 0) -> CheckResult | None:
+               errors: list[Diagnostic], *, tokens: int = 0, reveal: bool = True) -> CheckResult | None:
         """Check the state with `changes` applied in the mirror; accept it (return the check) when every
         targeted error is gone and no error is new. New errors that a later compiler stage reports
         are revealed, not caused (`_revealed`: borrow checking after type checking, type checking after
         name resolution; at most `MAX_REVEALS` such fixes per run), and so are errors in targets the
         previous check never reached (an example or test blocked by the broken library). Otherwise
-        restore the mirror and return None. Every outcome is recorded in the trace."""
+        restore the mirror and return None. `reveal=False` (a guessed candidate) accepts no new error at
+        all. Every outcome is recorded in the trace."""
         err_label = "; ".join(describe(t) for t in target[:3])
         changed = {f: b for f, b in changes.items() if self.state.get(f) != b}
         if not changed:
@@ -323,7 +330,7 @@ class Repairer:
         if not gone:
             reason = "the error remains"
         elif new:
-            if self.reveals < MAX_REVEALS and self._revealed(target, new) and not (
+            if reveal and self.reveals < MAX_REVEALS and self._revealed(target, new) and not (
                     any(t.code in BORROWCK_CODES for t in target)
                     and self._on_changed_lines([d for d in res.errors if _eid(d) in new], changed)):
                 self.reveals += 1
@@ -452,7 +459,9 @@ class Repairer:
         # the code's intent is better when one can be found
         deferred: list[tuple[Diagnostic, Fix, dict[str, bytes]]] = []
         for e in work:
-            for fix in suggestion_fixes(e, root)[:6] + self._warning_fixes(e) + self._mut_variant_fixes(e):
+            rustc = suggestion_fixes(e, root)[:6] + self._warning_fixes(e) + self._mut_variant_fixes(e)
+            guessed = self._std_type_fixes(e) if not rustc else []
+            for fix in rustc + guessed:
                 if budget.exhausted():
                     return None
                 changes = self._fix_changes([fix])
@@ -461,7 +470,8 @@ class Repairer:
                 if self._deletes_intent(e, changes):
                     deferred.append((e, fix, changes))
                     continue
-                res = self.verify("rustc-suggestion", [e], f"{fix.applicability}: {fix.title}", changes, errors)
+                res = self.verify("rustc-suggestion", [e], f"{fix.applicability}: {fix.title}", changes, errors,
+                                  reveal=fix not in guessed)
                 if res is not None:
                     return res
         garbage: ModelAnswerError | None = None
@@ -531,6 +541,22 @@ class Repairer:
                 out.append(Fix(f"clone instead of borrowing: `{owned}`", (TextEdit(s.file_name, lo, hi, owned),),
                                MAYBE_INCORRECT))
         return out
+
+    def _std_type_fixes(self, e: Diagnostic) -> list[Fix]:
+        """For "cannot find type `X` in this scope" (E0412, E0425) where `X` takes generic arguments and
+        rustc suggests nothing: `X` replaced by each std type of the same arity (`_STD_GENERICS`), for
+        `verify(reveal=False)`: only a replacement that type-checks everywhere is kept."""
+        m = re.match(r"cannot find type `(\w+)`", e.message)
+        span = e.primary_span
+        if e.code not in ("E0412", "E0425") or not m or span is None or span.file_name not in self.state:
+            return []
+        data = self.state[span.file_name]
+        if data[span.byte_start:span.byte_end] != m.group(1).encode():
+            return []
+        arity = generic_arity(data, span.byte_end)
+        return [Fix(f"use the std type `{name}`", (TextEdit(span.file_name, span.byte_start, span.byte_end, name),),
+                    MAYBE_INCORRECT)
+                for name in _STD_GENERICS.get(arity, ()) if name.rsplit("::", 1)[-1] != m.group(1)]
 
     def _deletes_intent(self, e: Diagnostic, changes: dict[str, bytes]) -> bool:
         """True when `changes` only delete code, and what they delete includes a name or a literal (a value
@@ -865,6 +891,32 @@ def is_misspelling(name: str, of: str) -> bool:
     allowed. `serd`/`serde` and `colections`/`collections` are; `rand`/`read` (two edits in four
     characters) is not."""
     return name != of and OSA.distance(name, of) <= max(1, len(name) // 4)
+
+
+def generic_arity(data: bytes, at: int) -> int:
+    """The number of generic arguments in the `<...>` that starts at byte `at` of `data` (`<Result<T>>`
+    → 1, `<K, V>` → 2); 0 when no `<` is there, the list does not close, or it holds a lifetime."""
+    if data[at:at + 1] != b"<":
+        return 0
+    depth, args, prev = 0, 1, b""
+    for i in range(at, min(len(data), at + 2000)):
+        c = data[i:i + 1]
+        if c in b"<([" and c:
+            depth += 1
+        elif c == b">" and prev == b"-":
+            pass  # `->` in `Fn() -> T`
+        elif c in b">)]" and c:
+            depth -= 1
+            if depth == 0:
+                return args
+        elif c == b"," and depth == 1:
+            args += 1
+        elif c == b"'" and depth == 1 and prev in (b"<", b" ", b","):
+            return 0
+        elif c in b";{}" and depth == 1:
+            return 0
+        prev = c
+    return 0
 
 
 def changed_lines(old: str, new: str) -> set[int]:
