@@ -150,6 +150,34 @@ def reference_at(data: bytes, offset: int) -> tuple[int, int, str] | None:
     return node.start_byte, node.end_byte, value.text.decode("utf-8")
 
 
+def receiver_at(data: bytes, offset: int) -> tuple[int, int, str, list[str]] | None:
+    """The `self` parameter of the innermost function enclosing byte `offset` (tree-sitter's
+    `self_parameter`): (start byte, end byte, its text: `self`, `mut self`, `&self`, `&'a mut self`,
+    ..., the lifetimes the function declares: `["'a"]` for `fn f<'a, T>`), or None when that function
+    has no receiver or `offset` is in no function."""
+    node: Node | None = parse(data).root_node.descendant_for_byte_range(offset, offset)
+    while node is not None and node.type not in ("function_item", "function_signature_item"):
+        node = node.parent
+    params = node.child_by_field_name("parameters") if node is not None else None
+    first = next((c for c in params.named_children if c.type != "attribute_item"), None) if params else None
+    if first is None or first.type != "self_parameter":
+        return None
+    generics = node.child_by_field_name("type_parameters")
+    lifetimes = [c.text.decode("utf-8") for c in (generics.named_children if generics else [])
+                 for c in ([c] if c.type == "lifetime" else c.named_children[:1]) if c.type == "lifetime"]
+    return first.start_byte, first.end_byte, first.text.decode("utf-8"), lifetimes
+
+
+def return_type_at(data: bytes, offset: int) -> str | None:
+    """The declared return type of the innermost function enclosing byte `offset` (`Self`,
+    `Vec<String>`, ...), or None when that function declares none (or `offset` is in no function)."""
+    node: Node | None = parse(data).root_node.descendant_for_byte_range(offset, offset)
+    while node is not None and node.type not in ("function_item", "closure_expression"):
+        node = node.parent
+    ret = node.child_by_field_name("return_type") if node is not None else None
+    return ret.text.decode("utf-8") if ret is not None else None
+
+
 def window(data: bytes, line: int, radius: int = 12) -> tuple[int, int, str]:
     """Lines `line-radius .. line+radius` (1-based) of the file: (first line, last line, text)."""
     lines = data.decode("utf-8").splitlines(keepends=True)

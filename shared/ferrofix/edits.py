@@ -141,6 +141,28 @@ def suggestion_fixes(diag: Diagnostic, root: Path | None = None,
     return sorted(fixes, key=lambda f: order.get(f.applicability, 9))
 
 
+_EXPECT_REASON = re.compile(r'(\.?)expect\(\s*"REASON"\s*\)')
+
+
+def concrete_variants(fix: Fix) -> list[Fix]:
+    """Concrete versions of a rustc placeholder suggestion whose placeholder has a standard stand-in:
+    "consider using `Option::expect` to unwrap the `T` value" (`x.expect("REASON").len()`) becomes
+    `x?.len()` (propagate, when the function returns a compatible `Option`/`Result`) and
+    `x.unwrap().len()`, both `MaybeIncorrect`: the caller verifies which compiles. Other fixes: []."""
+    found = [m for e in fix.edits for m in _EXPECT_REASON.finditer(e.new_text)]
+    if not found:
+        return []
+    out = []
+    for title, dotted, bare in (("propagate with `?`", "?", None), ("unwrap", ".unwrap()", "unwrap()")):
+        if bare is None and not all(m.group(1) for m in found):
+            continue  # `?` needs the receiver's dot: `x.expect(..)` → `x?`
+        edits = tuple(TextEdit(e.file, e.byte_start, e.byte_end,
+                               _EXPECT_REASON.sub(lambda m, d=dotted, b=bare: d if m.group(1) else b, e.new_text))
+                      for e in fix.edits)
+        out.append(Fix(f"{fix.title} ({title})", edits, MAYBE_INCORRECT))
+    return out
+
+
 def _inside(root: Path, p: Path) -> bool:
     try:
         p.resolve().relative_to(root.resolve())

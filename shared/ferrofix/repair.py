@@ -5,7 +5,8 @@ Stages, in order, each candidate verified by a check in a scratch mirror of the 
 
 1. `rustc-machine-applicable`: all of rustc's MachineApplicable suggestions at once;
 2. `rustc-suggestion`: each suggestion alone (MachineApplicable, MaybeIncorrect, then HasPlaceholders
-   without placeholders), then those of warnings whose spans overlap the error's; stubs rejected;
+   without placeholders), then those of warnings whose spans overlap the error's, then placeholder
+   suggestions made concrete (`expect("REASON")` → `?`, `unwrap()`); stubs rejected;
 3. `model`: for each remaining error, the enclosing item (tree-sitter) and the error as plain lines go
    to the model, which answers search/replace blocks (greedy), then a whole-item rewrite, then samples.
 
@@ -32,9 +33,10 @@ from typing import Callable, Iterator, NamedTuple, Sequence
 from rapidfuzz.distance import OSA
 
 from .cargo import Cancellation, CheckOptions, CheckResult, Workspace, locate_workspace
-from .context import ItemContext, enclosing_item, has_syntax_error, impl_self_type, method_signatures, reference_at, window
+from .context import (ItemContext, enclosing_item, has_syntax_error, impl_self_type, method_signatures, receiver_at,
+                      reference_at, return_type_at, window)
 from .diagnostics import MACHINE_APPLICABLE, MAYBE_INCORRECT, Diagnostic
-from .edits import (Fix, TextEdit, apply_to_files, is_deletion_only, is_mostly_deletion, is_stub, non_overlapping,
+from .edits import (Fix, TextEdit, apply_to_files, concrete_variants, is_deletion_only, is_mostly_deletion, is_stub, non_overlapping,
                     suggestion_fixes, unified_diff)
 from .edits import tokens as code_tokens
 from .edits import OverlappingEditsError
@@ -459,8 +461,10 @@ class Repairer:
         # the code's intent is better when one can be found
         deferred: list[tuple[Diagnostic, Fix, dict[str, bytes]]] = []
         for e in work:
-            rustc = suggestion_fixes(e, root)[:6] + self._warning_fixes(e) + self._mut_variant_fixes(e)
-            guessed = self._std_type_fixes(e) if not rustc else []
+            rustc = suggestion_fixes(e, root)[:6] + self._warning_fixes(e) + self._mut_variant_fixes(e) + \
+                [v for f in suggestion_fixes(e, root, stubs=True) for v in concrete_variants(f)]
+            guessed = (self._std_type_fixes(e) if not rustc else []) + self._receiver_fixes(e) + \
+                self._type_placeholder_fixes(e)
             for fix in rustc + guessed:
                 if budget.exhausted():
                     return None
@@ -557,6 +561,45 @@ class Repairer:
         return [Fix(f"use the std type `{name}`", (TextEdit(span.file_name, span.byte_start, span.byte_end, name),),
                     MAYBE_INCORRECT)
                 for name in _STD_GENERICS.get(arity, ()) if name.rsplit("::", 1)[-1] != m.group(1)]
+
+    def _receiver_fixes(self, e: Diagnostic) -> list[Fix]:
+        """For a borrow-check error or E0493 (a destructor in a `const fn`) whose spans or notes point into
+        a method taking `self` by value (the method the error is in, or the one whose call moves
+        `*self`): that receiver as `&self`, `&mut self`, then with each lifetime the method declares
+        (`&'a self`), for `verify(reveal=False)`. rustc names
+        the move ("`*self` moved due to this method call") but suggests no edit."""
+        if e.code not in BORROWCK_CODES and e.code != "E0493":
+            return []
+        out, seen = [], set()
+        for s in list(e.spans) + [s for c in e.children for s in c.spans]:
+            if s.file_name not in self.state:
+                continue
+            recv = receiver_at(self.state[s.file_name], s.byte_start)
+            if recv is None or recv[2] not in ("self", "mut self") or (s.file_name, recv[0]) in seen:
+                continue
+            seen.add((s.file_name, recv[0]))
+            # `&'a self` where the function declares `'a` (its result borrows from `self` for `'a`)
+            refs = ["&self", "&mut self"] + [f"&{lt}{m} self" for m in ("", " mut") for lt in recv[3]]
+            out += [Fix(f"take `{new}` instead of `{recv[2]}`", (TextEdit(s.file_name, recv[0], recv[1], new),),
+                        MAYBE_INCORRECT) for new in refs]
+        return out
+
+    def _type_placeholder_fixes(self, e: Diagnostic) -> list[Fix]:
+        """rustc's "consider giving `x` an explicit type" (`: /* Type */`, E0282/E0283/E0790) with the
+        placeholder filled by the enclosing function's return type: the binding is often the value the
+        function builds and returns (`let mut ret = Default::default(); ...; ret`). For
+        `verify(reveal=False)`."""
+        out = []
+        for fix in suggestion_fixes(e, self.ws.root, stubs=True):
+            if len(fix.edits) != 1 or "/* Type */" not in fix.edits[0].new_text:
+                continue
+            ed = fix.edits[0]
+            ret = return_type_at(self.state[ed.file], ed.byte_start) if ed.file in self.state else None
+            if ret and ret not in ("()", "!") and "impl " not in ret:
+                out.append(Fix(f"{fix.title}: the function's return type `{ret}`",
+                               (TextEdit(ed.file, ed.byte_start, ed.byte_end, ed.new_text.replace("/* Type */", ret)),),
+                               MAYBE_INCORRECT))
+        return out
 
     def _deletes_intent(self, e: Diagnostic, changes: dict[str, bytes]) -> bool:
         """True when `changes` only delete code, and what they delete includes a name or a literal (a value
