@@ -463,3 +463,43 @@ def test_rustcs_type_placeholder_is_filled_with_the_return_type(crate):
     res = repair(root, RepairOptions(use_llm=False))
     assert res.fixed, res.trace
     assert "let mut out: Vec<u32> = Default::default();" in res.files["src/lib.rs"].decode()
+
+
+def test_an_iterator_of_references_collected_as_values_copies_or_clones(crate):
+    """E0277 "a value of type `Vec<u32>` cannot be built from an iterator over elements of type
+    `&u32`": `.iter()` in the error's span gains `.copied()` (u32 is Copy) or `.cloned()` (String is not)."""
+    root = crate("clean")
+    (root / "src/lib.rs").write_text(
+        "pub fn ids(xs: &[u32]) -> Vec<u32> {\n    xs.iter().collect()\n}\n\n"
+        "pub fn names(xs: &[String]) -> Vec<String> {\n    xs.iter().collect()\n}\n")
+    res = repair(root, RepairOptions(use_llm=False))
+    assert res.fixed, res.trace
+    src = res.files["src/lib.rs"].decode()
+    assert "    xs.iter().copied().collect()\n}\n\npub fn names" in src
+    assert "    xs.iter().cloned().collect()\n}\n" in src
+
+
+def test_numbers_of_different_types_get_an_as_cast(crate):
+    """E0277 "the type `[u8]` cannot be indexed by `u8`" → the index `as usize`; "cannot divide
+    `{integer}` by `f64`" (span: the operator) → the integer operand `as f64`."""
+    root = crate("clean")
+    (root / "src/lib.rs").write_text(
+        "pub fn hex(table: &[u8], byte: u8) -> u8 {\n    table[(byte >> 4)]\n}\n\n"
+        "pub fn ratio(a: &[u8], b: &[u8]) -> f64 {\n    (2 * a.len()) / (a.len() + b.len()) as f64\n}\n")
+    res = repair(root, RepairOptions(use_llm=False))
+    assert res.fixed, res.trace
+    src = res.files["src/lib.rs"].decode()
+    assert "table[(byte >> 4) as usize]" in src
+    assert "(2 * a.len()) as f64 / (a.len() + b.len()) as f64" in src
+
+
+def test_a_method_moving_out_of_a_reference_is_called_through_as_ref(crate):
+    """E0507 "cannot move out of `*opt` which is behind a shared reference", moved by `.map(..)`:
+    `.as_ref()` before the call; rustc's own suggestions (clone it, derive Clone) do not compile."""
+    root = crate("clean")
+    (root / "src/lib.rs").write_text(
+        "pub struct Token(u32);\n\n"
+        "pub fn id(tok: &Option<Token>) -> Option<u32> {\n    tok.map(|t| t.0)\n}\n")
+    res = repair(root, RepairOptions(use_llm=False))
+    assert res.fixed, res.trace
+    assert "tok.as_ref().map(|t| t.0)" in res.files["src/lib.rs"].decode()

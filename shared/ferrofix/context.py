@@ -178,6 +178,21 @@ def return_type_at(data: bytes, offset: int) -> str | None:
     return ret.text.decode("utf-8") if ret is not None else None
 
 
+def binary_operands(data: bytes, offset: int) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """The operands of the binary expression whose operator starts at byte `offset` (rustc's span for
+    "cannot divide `{integer}` by `f64`" is the `/`): ((left start, left end), (right start, right
+    end)) in bytes, or None when no binary or compound-assignment operator starts there."""
+    node: Node | None = parse(data).root_node.descendant_for_byte_range(offset, offset + 1)
+    while node is not None and node.type not in ("binary_expression", "compound_assignment_expr"):
+        node = node.parent
+    if node is None:
+        return None
+    left, op, right = (node.child_by_field_name(f) for f in ("left", "operator", "right"))
+    if left is None or right is None or op is None or op.start_byte != offset:
+        return None
+    return (left.start_byte, left.end_byte), (right.start_byte, right.end_byte)
+
+
 def window(data: bytes, line: int, radius: int = 12) -> tuple[int, int, str]:
     """Lines `line-radius .. line+radius` (1-based) of the file: (first line, last line, text)."""
     lines = data.decode("utf-8").splitlines(keepends=True)

@@ -33,7 +33,7 @@ from typing import Callable, Iterator, NamedTuple, Sequence
 from rapidfuzz.distance import OSA
 
 from .cargo import Cancellation, CheckOptions, CheckResult, Workspace, locate_workspace
-from .context import (ItemContext, enclosing_item, has_syntax_error, impl_self_type, method_signatures, receiver_at,
+from .context import (ItemContext, binary_operands, enclosing_item, has_syntax_error, impl_self_type, method_signatures, receiver_at,
                       reference_at, return_type_at, window)
 from .diagnostics import MACHINE_APPLICABLE, MAYBE_INCORRECT, Diagnostic
 from .edits import (Fix, TextEdit, apply_to_files, concrete_variants, is_deletion_only, is_mostly_deletion, is_stub, non_overlapping,
@@ -65,6 +65,8 @@ _MUT_VARIANTS = {k.encode(): v.encode() for k, v in {
 _STD_GENERICS = {1: ("Option", "Vec", "Box", "std::rc::Rc", "std::sync::Arc", "std::cell::RefCell",
                      "std::collections::HashSet", "std::collections::VecDeque", "std::collections::BTreeSet"),
                  2: ("Result", "std::collections::HashMap", "std::collections::BTreeMap")}
+#: rustc's primitive numeric types (`as` casts between them always compile)
+_NUMERIC = frozenset("i8 i16 i32 i64 i128 isize u8 u16 u32 u64 u128 usize f32 f64".split())
 #: errors about a type's fields or missing items: the prompt shows the impl's self type definition
 FIELD_CODES = frozenset("E0026 E0027 E0046 E0062 E0063 E0559 E0560 E0609 E0610 E0615 E0616".split())
 #: privacy errors: their fix may make an item public
@@ -464,7 +466,8 @@ class Repairer:
             rustc = suggestion_fixes(e, root)[:6] + self._warning_fixes(e) + self._mut_variant_fixes(e) + \
                 [v for f in suggestion_fixes(e, root, stubs=True) for v in concrete_variants(f)]
             guessed = (self._std_type_fixes(e) if not rustc else []) + self._receiver_fixes(e) + \
-                self._type_placeholder_fixes(e)
+                self._type_placeholder_fixes(e) + self._iter_item_fixes(e) + self._cast_fixes(e) + \
+                self._as_ref_fixes(e)
             for fix in rustc + guessed:
                 if budget.exhausted():
                     return None
@@ -600,6 +603,73 @@ class Repairer:
                                (TextEdit(ed.file, ed.byte_start, ed.byte_end, ed.new_text.replace("/* Type */", ret)),),
                                MAYBE_INCORRECT))
         return out
+
+    def _iter_item_fixes(self, e: Diagnostic) -> list[Fix]:
+        """For a type error about an iterator yielding references where values are wanted (E0271
+        "expected `Iter<'_, char>` to be an iterator that yields `char`, but it yields `&char`", E0277
+        "cannot be built from an iterator over elements of type `&T`", rustc's note "`Iterator::Item` is
+        `&T` here"): each `.iter()` inside the error's spans (at most 20 lines each) followed by
+        `.copied()`, by `.cloned()`, or replaced by `.into_iter()`. For `verify(reveal=False)`."""
+        spans = list(e.spans) + [s for c in e.children for s in c.spans]
+        text = "\n".join([e.plain_text()] + [s.label or "" for s in spans])
+        if e.code not in ("E0271", "E0277", "E0308") or not re.search(r"(yields|Item|iterator over)[^\n]*`&", text):
+            return []
+        out, seen = [], set()
+        for s in spans:
+            if s.file_name not in self.state or s.line_end - s.line_start > 20:
+                continue
+            data = self.state[s.file_name]
+            lo = max(0, s.byte_start - 1)
+            for m in re.finditer(rb"\.iter\(\)", data[lo:s.byte_end]):
+                at = lo + m.start()
+                if (s.file_name, at) in seen:
+                    continue
+                seen.add((s.file_name, at))
+                for new, title in ((".iter().copied()", "copy the items"), (".iter().cloned()", "clone the items"),
+                                   (".into_iter()", "iterate by value")):
+                    out.append(Fix(f"{title}: `{new}`", (TextEdit(s.file_name, at, at + len(m.group()), new),),
+                                   MAYBE_INCORRECT))
+        return out
+
+    def _cast_fixes(self, e: Diagnostic) -> list[Fix]:
+        """`as` casts for E0277 between primitive numbers, which Rust never converts implicitly: "the
+        type `[u8]` cannot be indexed by `u8`" → the index `as usize`; "cannot divide `{integer}` by
+        `f64`" (the span is the operator) → either operand `as` each concrete numeric type the message
+        names. For `verify(reveal=False)`."""
+        span = e.primary_span
+        if e.code != "E0277" or span is None or span.file_name not in self.state:
+            return []
+        data, f = self.state[span.file_name], span.file_name
+        named = [t for t in re.findall(r"`([\w{}]+)`", e.message) if t in _NUMERIC]
+        casts: list[tuple[int, int, str]] = []
+        if re.search(r"cannot be indexed by `(?:[iu]\d+|isize)`", e.message):
+            casts.append((span.byte_start, span.byte_end, "usize"))
+        elif named and (ops := binary_operands(data, span.byte_start)):
+            casts += [(lo, hi, t) for t in dict.fromkeys(named) for lo, hi in ops]
+        out = []
+        for lo, hi, ty in casts:
+            expr = data[lo:hi].decode("utf-8")
+            if re.search(rf"\bas\s+{ty}\s*$", expr):
+                continue
+            new = f"{_parenthesized(expr)} as {ty}"
+            out.append(Fix(f"cast with `as {ty}`: `{new}`", (TextEdit(f, lo, hi, new),), MAYBE_INCORRECT))
+        return out
+
+    def _as_ref_fixes(self, e: Diagnostic) -> list[Fix]:
+        """For "cannot move out of `x` which is behind a shared/mutable reference" (E0507) where a method
+        call moves it ("`x` moved due to this method call": `self.both()` on `&self`, `opt.unwrap()` on
+        `&Option`): `.as_ref()`, then `.as_mut()`, inserted before the call, so the method consumes a
+        borrowed view instead. For `verify(reveal=False)`."""
+        span = e.primary_span
+        if e.code != "E0507" or span is None or span.file_name not in self.state:
+            return []
+        if not any("moved due to this method call" in (s.label or "") for s in e.spans):
+            return []
+        data, at = self.state[span.file_name], span.byte_end
+        if data[at:at + 1] != b".":
+            return []
+        return [Fix(f"borrow through `.{m}()` before the call", (TextEdit(span.file_name, at, at, f".{m}()"),),
+                    MAYBE_INCORRECT) for m in ("as_ref", "as_mut")]
 
     def _deletes_intent(self, e: Diagnostic, changes: dict[str, bytes]) -> bool:
         """True when `changes` only delete code, and what they delete includes a name or a literal (a value
@@ -934,6 +1004,22 @@ def is_misspelling(name: str, of: str) -> bool:
     allowed. `serd`/`serde` and `colections`/`collections` are; `rand`/`read` (two edits in four
     characters) is not."""
     return name != of and OSA.distance(name, of) <= max(1, len(name) // 4)
+
+
+def _parenthesized(expr: str) -> str:
+    """`expr` as an operand of a cast: as it is when it is a path, a call chain or already
+    parenthesized as a whole, else in parentheses (`a + b` → `(a + b)`)."""
+    if re.fullmatch(r"[\w.:]+(\(\))?", expr):
+        return expr
+    if expr.startswith("("):
+        depth = 0
+        for i, c in enumerate(expr):
+            depth += (c == "(") - (c == ")")
+            if depth == 0:
+                if i == len(expr) - 1:
+                    return expr
+                break
+    return f"({expr})"
 
 
 def generic_arity(data: bytes, at: int) -> int:
