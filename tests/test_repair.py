@@ -503,3 +503,20 @@ def test_a_method_moving_out_of_a_reference_is_called_through_as_ref(crate):
     res = repair(root, RepairOptions(use_llm=False))
     assert res.fixed, res.trace
     assert "tok.as_ref().map(|t| t.0)" in res.files["src/lib.rs"].decode()
+
+
+def test_a_shared_borrow_passed_where_a_mutable_one_is_expected_becomes_mut(crate):
+    """E0308 "types differ in mutability" on a `&v` argument (rustc suggests nothing) → `&mut v`;
+    E0507 moving a field out from behind `&mut self` → `std::mem::take(&mut self.field)` (a `Vec` of a
+    type that is not Clone, so rustc's own "clone the value" does not apply)."""
+    root = crate("clean")
+    (root / "src/lib.rs").write_text(
+        "fn fill(v: &mut Vec<u32>) {\n    v.push(1);\n}\n\n"
+        "pub struct Token(u32);\n\npub struct Buf {\n    cur: Vec<Token>,\n    done: Vec<Vec<Token>>,\n    ids: Vec<u32>,\n}\n\n"
+        "impl Buf {\n"
+        "    pub fn refill(&mut self) {\n        fill(&self.ids);\n    }\n\n"
+        "    pub fn flush(&mut self) {\n        let chunk = self.cur;\n        self.done.push(chunk);\n    }\n}\n")
+    res = repair(root, RepairOptions(use_llm=False))
+    assert res.fixed, res.trace
+    src = res.files["src/lib.rs"].decode()
+    assert "fill(&mut self.ids);" in src and "let chunk = std::mem::take(&mut self.cur);" in src

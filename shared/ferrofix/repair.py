@@ -305,8 +305,9 @@ class Repairer:
         are revealed, not caused (`_revealed`: borrow checking after type checking, type checking after
         name resolution; at most `MAX_REVEALS` such fixes per run), and so are errors in targets the
         previous check never reached (an example or test blocked by the broken library). Otherwise
-        restore the mirror and return None. `reveal=False` (a guessed candidate) accepts no new error at
-        all. Every outcome is recorded in the trace."""
+        restore the mirror and return None. `reveal=False` (a guessed candidate) accepts no new coded
+        error at all, only deny-by-default lints (coded by lint name) away from its own lines (they run after borrow
+        checking). Every outcome is recorded in the trace."""
         err_label = "; ".join(describe(t) for t in target[:3])
         changed = {f: b for f, b in changes.items() if self.state.get(f) != b}
         if not changed:
@@ -334,9 +335,14 @@ class Repairer:
         if not gone:
             reason = "the error remains"
         elif new:
-            if reveal and self.reveals < MAX_REVEALS and self._revealed(target, new) and not (
-                    any(t.code in BORROWCK_CODES for t in target)
-                    and self._on_changed_lines([d for d in res.errors if _eid(d) in new], changed)):
+            new_diags = [d for d in res.errors if _eid(d) in new]
+            if reveal:
+                ok = self._revealed(target, new) and not (any(t.code in BORROWCK_CODES for t in target)
+                                                          and self._on_changed_lines(new_diags, changed))
+            else:  # a guessed candidate may only uncover deny-by-default lints (no code), away from its edit
+                ok = all(not re.fullmatch(r"E\d{4}", k[0] or "") for k in new) \
+                    and not self._on_changed_lines(new_diags, changed)
+            if ok and self.reveals < MAX_REVEALS:
                 self.reveals += 1
             else:
                 first = next(iter(new))
@@ -467,7 +473,7 @@ class Repairer:
                 [v for f in suggestion_fixes(e, root, stubs=True) for v in concrete_variants(f)]
             guessed = (self._std_type_fixes(e) if not rustc else []) + self._receiver_fixes(e) + \
                 self._type_placeholder_fixes(e) + self._iter_item_fixes(e) + self._cast_fixes(e) + \
-                self._as_ref_fixes(e)
+                self._as_ref_fixes(e) + self._mutability_fixes(e)
             for fix in rustc + guessed:
                 if budget.exhausted():
                     return None
@@ -670,6 +676,25 @@ class Repairer:
             return []
         return [Fix(f"borrow through `.{m}()` before the call", (TextEdit(span.file_name, at, at, f".{m}()"),),
                     MAYBE_INCORRECT) for m in ("as_ref", "as_mut")]
+
+    def _mutability_fixes(self, e: Diagnostic) -> list[Fix]:
+        """E0308 "types differ in mutability" (expected `&mut T`, found `&T`) on a `&x` argument, which
+        rustc leaves unfixed: `&mut x`. E0507 "cannot move out of `self.v` which is behind a mutable
+        reference" on a place expression: `std::mem::take(&mut self.v)` (leaves the default behind).
+        For `verify(reveal=False)`."""
+        span = e.primary_span
+        if span is None or span.file_name not in self.state:
+            return []
+        f, lo, hi = span.file_name, span.byte_start, span.byte_end
+        expr = self.state[f][lo:hi].decode("utf-8", "replace")
+        if e.code == "E0308" and any("differ in mutability" in (s.label or "") for s in e.spans) \
+                and expr.startswith("&") and not re.match(r"&\s*mut\b", expr):
+            new = "&mut " + expr[1:].lstrip()
+            return [Fix(f"borrow mutably: `{new}`", (TextEdit(f, lo, hi, new),), MAYBE_INCORRECT)]
+        if e.code == "E0507" and "behind a mutable reference" in e.message and re.fullmatch(r"[\w.]+", expr):
+            new = f"std::mem::take(&mut {expr})"
+            return [Fix(f"take the value, leaving its default: `{new}`", (TextEdit(f, lo, hi, new),), MAYBE_INCORRECT)]
+        return []
 
     def _deletes_intent(self, e: Diagnostic, changes: dict[str, bytes]) -> bool:
         """True when `changes` only delete code, and what they delete includes a name or a literal (a value
