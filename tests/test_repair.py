@@ -520,3 +520,31 @@ def test_a_shared_borrow_passed_where_a_mutable_one_is_expected_becomes_mut(crat
     assert res.fixed, res.trace
     src = res.files["src/lib.rs"].decode()
     assert "fill(&mut self.ids);" in src and "let chunk = std::mem::take(&mut self.cur);" in src
+
+
+def test_an_error_about_something_specified_twice_may_be_fixed_by_deleting(crate):
+    """E0719 "the value of the associated type `Item` in trait `Iterator` is already specified": a
+    model answer that deletes the duplicate binding is the fix, not a loss of intent."""
+    root = crate("clean")
+    (root / "src/lib.rs").write_text("pub type Numbers = dyn Iterator<Item = u32, Item = u32>;\n")
+    answer = "<<<<<<< SEARCH\npub type Numbers = dyn Iterator<Item = u32, Item = u32>;\n=======\n" \
+             "pub type Numbers = dyn Iterator<Item = u32>;\n>>>>>>> REPLACE"
+    res = repair(root, RepairOptions(), engine=ScriptedEngine([answer]))
+    assert res.fixed, res.trace
+    assert "dyn Iterator<Item = u32>;" in res.files["src/lib.rs"].decode()
+
+
+def test_a_field_the_struct_lacks_is_added_to_its_definition(crate):
+    """E0560 "struct `Lion` has no field named `father`" with no similar field: the field is added to
+    the struct, typed like the initializer's literal (`0` → the struct's integer type, `"Mufasa"` →
+    `&'static str`), whether the definition spans lines (last field without a comma) or one line."""
+    root = crate("clean")
+    (root / "src/lib.rs").write_text(
+        "pub struct Lion {\n    pub mother: u8\n}\n\npub struct Name { pub first: String }\n\n"
+        "pub fn cub() -> (Lion, Name) {\n"
+        "    (Lion { mother: 1, father: 0 }, Name { first: String::new(), last: \"Mufasa\" })\n}\n")
+    res = repair(root, RepairOptions(use_llm=False))
+    assert res.fixed, res.trace
+    src = res.files["src/lib.rs"].decode()
+    assert "pub struct Lion {\n    pub mother: u8,\n    father: u8,\n}" in src
+    assert "pub struct Name { pub first: String, last: &'static str }" in src

@@ -77,6 +77,12 @@ DELETION_OK_CODES = frozenset("E0062 E0124 E0201 E0252 E0254 E0255 E0260 E0263 E
                               "E0120 E0184 E0199 E0200 E0204 E0407 E0437 E0438 E0449 E0451".split())
 
 
+#: Messages saying something is there once too often or should not be written at all ("the value of the
+#: associated type `Item` in trait `Iterator` is already specified", "cannot specify lifetime arguments
+#: explicitly ...", "field `x` specified more than once"): deleting it is the fix, whatever the code.
+_DELETION_MESSAGE = re.compile(r"\b(unused|already (specified|defined|declared|imported|bound)|twice|duplicate|"
+                               r"more than once|multiple times|redundant|unnecessary|superfluous|cannot specify)\b")
+
 _VALUE_TOKEN = re.compile(r"^([A-Za-z_]\w*|\d[\w.]*|\".*|'.*)$")
 _KEYWORDS = frozenset("mut ref dyn move pub unsafe async await const static let in as where impl".split())
 
@@ -473,7 +479,7 @@ class Repairer:
                 [v for f in suggestion_fixes(e, root, stubs=True) for v in concrete_variants(f)]
             guessed = (self._std_type_fixes(e) if not rustc else []) + self._receiver_fixes(e) + \
                 self._type_placeholder_fixes(e) + self._iter_item_fixes(e) + self._cast_fixes(e) + \
-                self._as_ref_fixes(e) + self._mutability_fixes(e)
+                self._as_ref_fixes(e) + self._mutability_fixes(e) + (self._missing_field_fixes(e) if not rustc else [])
             for fix in rustc + guessed:
                 if budget.exhausted():
                     return None
@@ -696,11 +702,64 @@ class Repairer:
             return [Fix(f"take the value, leaving its default: `{new}`", (TextEdit(f, lo, hi, new),), MAYBE_INCORRECT)]
         return []
 
+    def _missing_field_fixes(self, e: Diagnostic) -> list[Fix]:
+        """E0560 "struct `S` has no field named `f`" where rustc knows no similar field: `f` added to the
+        workspace's definition of `S`, typed after the initializer's literal (`0` → the struct's integer
+        field types, then `i32`, ...; `"x"` → `&'static str`, `String`) or, for another expression,
+        after the struct's other fields. At most 6 candidates, for `verify(reveal=False)`."""
+        m = re.match(r"struct `(\w+)(?:<.*>)?` has no field named `(\w+)`", e.message)
+        span = e.primary_span
+        if e.code != "E0560" or not m or span is None or span.file_name not in self.state:
+            return []
+        found = self._type_definition(m.group(1))
+        if found is None:
+            return []
+        f, item = found
+        body = item.text
+        if "{" not in body or not body.rstrip().endswith("}"):
+            return []
+        field_types = [t.strip() for t in re.findall(r"(?m)^\s*(?:pub(?:\([^)]*\))?\s+)?\w+\s*:\s*([^,\n]+?)\s*,?\s*(?://.*)?$",
+                                                      body.split("{", 1)[1])]
+        after = self.state[span.file_name][span.byte_end:span.byte_end + 200].decode("utf-8", "replace")
+        value = (re.match(r"\s*:\s*([^,}\n]+)", after) or [None, ""])[1].strip()
+        ints = [t for t in field_types if re.fullmatch(r"[iu](8|16|32|64|128|size)", t)]
+        if re.fullmatch(r"-?\d[\d_]*([iu](8|16|32|64|128|size))?", value):
+            suffix = re.search(r"[iu](8|16|32|64|128|size)$", value)
+            types = [suffix.group()] if suffix else ints + ["i32", "u32", "usize", "i64", "u64"]
+        elif re.fullmatch(r"-?\d[\d_]*\.\d*(f32|f64)?", value):
+            types = ["f64", "f32"]
+        elif value.startswith('"'):
+            types = ["&'static str", "String"]
+        elif value in ("true", "false"):
+            types = ["bool"]
+        elif value.startswith("'"):
+            types = ["char"]
+        else:
+            types = field_types
+        data = self.state[f]
+        close = item.byte_start + len(body.rstrip().encode()) - 1  # the struct's closing brace
+        line_start = data.rfind(b"\n", 0, close) + 1
+        out = []
+        for ty in list(dict.fromkeys(types))[:6]:
+            decl = f"{m.group(2)}: {ty}"
+            if data[line_start:close].strip():  # `struct S { a: u32 }` on one line
+                before = data[:close].rstrip()
+                sep = "" if before.endswith((b"{", b",")) else ","
+                edit = TextEdit(f, len(before), close, f"{sep} {decl} ")
+            else:
+                prev = data[:line_start].rstrip()
+                indent = re.match(rb"\s*", data[data.rfind(b"\n", 0, len(prev)) + 1:]).group().decode()
+                indent = indent if prev.endswith(b",") or not prev.endswith(b"{") else indent + "    "
+                sep = "" if prev.endswith((b"{", b",")) else ","
+                edit = TextEdit(f, len(prev), line_start, f"{sep}\n{indent}{decl},\n")
+            out.append(Fix(f"add the field `{decl}` to `{m.group(1)}`", (edit,), MAYBE_INCORRECT))
+        return out
+
     def _deletes_intent(self, e: Diagnostic, changes: dict[str, bytes]) -> bool:
         """True when `changes` only delete code, and what they delete includes a name or a literal (a value
         the author wrote: `break i` → `break`), for an error that is not about something unused or
         duplicate. Deleting only punctuation or keywords (`&`, `;`, `mut`) does not count."""
-        if e.code in DELETION_OK_CODES or "unused" in e.message or not e.is_error:
+        if deletion_ok(e) or not e.is_error:
             return False
         for f, new in changes.items():
             old_mid, new_mid = changed_region(self.state[f].decode("utf-8"), new.decode("utf-8"))
@@ -936,7 +995,7 @@ class Repairer:
         added = "".join(new_mid[j1:j2] for tag, _, _, j1, j2 in ops if tag in ("insert", "replace"))
         if is_stub(added) and not is_stub(old_mid):
             return "adds a stub or placeholder"
-        if e.code not in DELETION_OK_CODES and "unused" not in e.message and is_mostly_deletion(old_mid, new_mid):
+        if not deletion_ok(e) and is_mostly_deletion(old_mid, new_mid):
             return "only deletes code"
         if old.count("pub ") + old.count("pub(") != new.count("pub ") + new.count("pub(") and not self._visibility_ok(e):
             return "changes visibility"
@@ -1021,6 +1080,12 @@ class Repairer:
             if d is not None and d.kind in ("struct_item", "enum_item", "union_item") and d.text.count("\n") < 30:
                 return f, d
         return None
+
+
+def deletion_ok(e: Diagnostic) -> bool:
+    """Whether only deleting code may fix `e`: its code is about unused or duplicate items
+    (`DELETION_OK_CODES`) or its message says something is there too often (`_DELETION_MESSAGE`)."""
+    return e.code in DELETION_OK_CODES or bool(_DELETION_MESSAGE.search(e.message))
 
 
 def is_misspelling(name: str, of: str) -> bool:
