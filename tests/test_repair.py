@@ -548,3 +548,17 @@ def test_a_field_the_struct_lacks_is_added_to_its_definition(crate):
     src = res.files["src/lib.rs"].decode()
     assert "pub struct Lion {\n    pub mother: u8,\n    father: u8,\n}" in src
     assert "pub struct Name { pub first: String, last: &'static str }" in src
+
+
+def test_a_needless_deref_or_borrow_of_a_copy_value_is_dropped(crate):
+    """E0614 "type `u32` cannot be dereferenced" on `*b` → `b`; E0506 "cannot assign to `self.n`
+    because it is borrowed" where the borrow is `&self.n` of a Copy value → the value copied."""
+    root = crate("clean")
+    (root / "src/lib.rs").write_text(
+        "pub fn all_zero(xs: Vec<u32>) -> bool {\n    xs.into_iter().all(|b| *b == 0)\n}\n\n"
+        "pub struct Counter {\n    n: usize,\n}\n\nimpl Counter {\n    pub fn bump(&mut self) -> usize {\n"
+        "        let old = &self.n;\n        self.n += 1;\n        old.clone()\n    }\n}\n")
+    res = repair(root, RepairOptions(use_llm=False))
+    assert res.fixed, res.trace
+    src = res.files["src/lib.rs"].decode()
+    assert "all(|b| b == 0)" in src and "let old = self.n;" in src

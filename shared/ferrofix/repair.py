@@ -687,7 +687,9 @@ class Repairer:
         """E0308 "types differ in mutability" (expected `&mut T`, found `&T`) on a `&x` argument, which
         rustc leaves unfixed: `&mut x`. E0507 "cannot move out of `self.v` which is behind a mutable
         reference" on a place expression: `std::mem::take(&mut self.v)` (leaves the default behind).
-        For `verify(reveal=False)`."""
+        E0614 "type `u32` cannot be dereferenced" on `*x`: `x`. E0502/E0505/E0506 (assigned or moved
+        while borrowed) where the borrow is `&place`: the place copied instead (`&self.len` → `self.len`;
+        only a Copy value compiles). For `verify(reveal=False)`."""
         span = e.primary_span
         if span is None or span.file_name not in self.state:
             return []
@@ -697,6 +699,16 @@ class Repairer:
                 and expr.startswith("&") and not re.match(r"&\s*mut\b", expr):
             new = "&mut " + expr[1:].lstrip()
             return [Fix(f"borrow mutably: `{new}`", (TextEdit(f, lo, hi, new),), MAYBE_INCORRECT)]
+        if e.code == "E0614" and re.fullmatch(r"\*\s*[\w.]+", expr):  # "type `u32` cannot be dereferenced"
+            return [Fix("use the value itself, without `*`", (TextEdit(f, lo, lo + 1, ""),), MAYBE_INCORRECT)]
+        if e.code in ("E0502", "E0505", "E0506"):  # assigned or moved while borrowed: copy instead of borrowing
+            out = []
+            for s in e.spans:
+                text = self.state[s.file_name][s.byte_start:s.byte_end] if s.file_name in self.state else b""
+                if "borrowed here" in (s.label or "") and re.fullmatch(rb"&\s*[\w.]+", text):
+                    out.append(Fix(f"copy `{text[1:].strip().decode()}` instead of borrowing it",
+                                   (TextEdit(s.file_name, s.byte_start, s.byte_start + 1, ""),), MAYBE_INCORRECT))
+            return out
         if e.code == "E0507" and "behind a mutable reference" in e.message and re.fullmatch(r"[\w.]+", expr):
             new = f"std::mem::take(&mut {expr})"
             return [Fix(f"take the value, leaving its default: `{new}`", (TextEdit(f, lo, hi, new),), MAYBE_INCORRECT)]
