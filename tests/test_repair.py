@@ -562,3 +562,17 @@ def test_a_needless_deref_or_borrow_of_a_copy_value_is_dropped(crate):
     assert res.fixed, res.trace
     src = res.files["src/lib.rs"].decode()
     assert "all(|b| b == 0)" in src and "let old = self.n;" in src
+
+
+def test_a_missing_field_is_initialized_like_its_siblings(crate):
+    """E0063 "missing field `div` in initializer of `Ops`": `div: div::<f64>` after `add: add::<f64>`,
+    and a shorthand where a binding of the field's name exists."""
+    root = crate("clean")
+    (root / "src/lib.rs").write_text(
+        "fn add<T>(_: T) {}\nfn div<T>(_: T) {}\n\npub struct Ops {\n    add: fn(f64),\n    div: fn(f64),\n}\n\n"
+        "pub fn ops() -> Ops {\n    Ops {\n        add: add::<f64>,\n    }\n}\n\n"
+        "pub struct P { x: i32, y: i32 }\n\npub fn p(x: i32, y: i32) -> P {\n    P { x }\n}\n")
+    res = repair(root, RepairOptions(use_llm=False))
+    assert res.fixed, res.trace
+    src = res.files["src/lib.rs"].decode()
+    assert "        add: add::<f64>,\n        div: div::<f64>,\n    }" in src and "P { x, y }" in src

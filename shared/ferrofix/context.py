@@ -193,6 +193,31 @@ def binary_operands(data: bytes, offset: int) -> tuple[tuple[int, int], tuple[in
     return (left.start_byte, left.end_byte), (right.start_byte, right.end_byte)
 
 
+def struct_initializer_at(data: bytes, offset: int) -> tuple[list[tuple[str, str | None]], int, int] | None:
+    """The struct expression (`S { a: x, b, .. }`) whose type name starts at byte `offset` (rustc's span
+    for "missing field `c` in initializer of `S`"): (its fields as (name, value text or None for a
+    shorthand `b`), the byte after its last field initializer, the byte of its closing `}`), or None."""
+    node: Node | None = parse(data).root_node.descendant_for_byte_range(offset, offset)
+    while node is not None and node.type != "struct_expression":
+        node = node.parent
+    body = node.child_by_field_name("body") if node is not None else None
+    if body is None:
+        return None
+    fields: list[tuple[str, str | None]] = []
+    last = body.start_byte + 1
+    for c in body.named_children:
+        if c.type == "field_initializer":
+            name, value = c.child_by_field_name("field"), c.child_by_field_name("value")
+            if name is not None and value is not None:
+                fields.append((name.text.decode("utf-8"), value.text.decode("utf-8")))
+        elif c.type == "shorthand_field_initializer":
+            fields.append((c.text.decode("utf-8"), None))
+        else:
+            continue
+        last = c.end_byte
+    return fields, last, body.end_byte - 1
+
+
 def window(data: bytes, line: int, radius: int = 12) -> tuple[int, int, str]:
     """Lines `line-radius .. line+radius` (1-based) of the file: (first line, last line, text)."""
     lines = data.decode("utf-8").splitlines(keepends=True)

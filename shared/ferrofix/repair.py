@@ -34,7 +34,7 @@ from rapidfuzz.distance import OSA
 
 from .cargo import Cancellation, CheckOptions, CheckResult, Workspace, locate_workspace
 from .context import (ItemContext, binary_operands, enclosing_item, has_syntax_error, impl_self_type, method_signatures, receiver_at,
-                      reference_at, return_type_at, window)
+                      reference_at, return_type_at, struct_initializer_at, window)
 from .diagnostics import MACHINE_APPLICABLE, MAYBE_INCORRECT, Diagnostic
 from .edits import (Fix, TextEdit, apply_to_files, concrete_variants, is_deletion_only, is_mostly_deletion, is_stub, non_overlapping,
                     suggestion_fixes, unified_diff)
@@ -479,7 +479,8 @@ class Repairer:
                 [v for f in suggestion_fixes(e, root, stubs=True) for v in concrete_variants(f)]
             guessed = (self._std_type_fixes(e) if not rustc else []) + self._receiver_fixes(e) + \
                 self._type_placeholder_fixes(e) + self._iter_item_fixes(e) + self._cast_fixes(e) + \
-                self._as_ref_fixes(e) + self._mutability_fixes(e) + (self._missing_field_fixes(e) if not rustc else [])
+                self._as_ref_fixes(e) + self._mutability_fixes(e) + (self._missing_field_fixes(e) if not rustc else []) + \
+                self._missing_init_fixes(e)
             for fix in rustc + guessed:
                 if budget.exhausted():
                     return None
@@ -765,6 +766,43 @@ class Repairer:
                 sep = "" if prev.endswith((b"{", b",")) else ","
                 edit = TextEdit(f, len(prev), line_start, f"{sep}\n{indent}{decl},\n")
             out.append(Fix(f"add the field `{decl}` to `{m.group(1)}`", (edit,), MAYBE_INCORRECT))
+        return out
+
+    def _missing_init_fixes(self, e: Diagnostic) -> list[Fix]:
+        """E0063 "missing field `c` in initializer of `S`": the field initialized the way its siblings
+        are (`a: a::<X>, b: b::<X>` → `c: c::<X>`), or as a shorthand `c` when a binding of that name
+        appears before the initializer in the enclosing item. For `verify(reveal=False)`."""
+        m = re.match(r"missing field `(\w+)` in initializer", e.message)
+        span = e.primary_span
+        if e.code != "E0063" or not m or span is None or span.file_name not in self.state:
+            return []
+        f, name, data = span.file_name, m.group(1), self.state[span.file_name]
+        init = struct_initializer_at(data, span.byte_start)
+        if init is None:
+            return []
+        fields, last, close = init
+        values: list[str] = []
+        for sib, value in fields:
+            if value is not None and re.search(rf"\b{re.escape(sib)}\b", value):
+                values.append(re.sub(rf"\b{re.escape(sib)}\b", name, value))
+        item = enclosing_item(data, span.byte_start, span.byte_end)
+        if item is not None and re.search(rf"\b{name}\b", data[item.byte_start:span.byte_start].decode("utf-8", "replace")):
+            values.append(name)
+        if not fields:
+            return []
+        multiline = b"\n" in data[span.byte_end:close]
+        comma = data.find(b",", last, close)
+        out = []
+        for value in list(dict.fromkeys(values))[:4]:
+            decl = name if value == name else f"{name}: {value}"
+            if multiline:
+                line = data.rfind(b"\n", 0, last) + 1
+                indent = re.match(rb"[ \t]*", data[line:]).group().decode()
+                at, text = (comma + 1, f"\n{indent}{decl},") if comma >= 0 else (last, f",\n{indent}{decl},")
+            else:
+                at, text = last, f", {decl}"
+            out.append(Fix(f"initialize `{name}` like its siblings: `{decl}`", (TextEdit(f, at, at, text),),
+                           MAYBE_INCORRECT))
         return out
 
     def _deletes_intent(self, e: Diagnostic, changes: dict[str, bytes]) -> bool:
