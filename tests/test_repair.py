@@ -576,3 +576,14 @@ def test_a_missing_field_is_initialized_like_its_siblings(crate):
     assert res.fixed, res.trace
     src = res.files["src/lib.rs"].decode()
     assert "        add: add::<f64>,\n        div: div::<f64>,\n    }" in src and "P { x, y }" in src
+
+
+def test_swapped_arguments_are_swapped_back(crate):
+    """E0308 "expected `usize`, found fn item" on `fold(Add::add, 0)` (its other argument is wrong too):
+    swapping the two arguments type-checks."""
+    root = crate("clean")
+    (root / "src/lib.rs").write_text(
+        "use std::ops::Add;\n\npub fn total(xs: &[usize]) -> usize {\n    xs.iter().copied().fold(Add::add, 0)\n}\n")
+    res = repair(root, RepairOptions(use_llm=False))
+    assert res.fixed, res.trace
+    assert ".fold(0, Add::add)" in res.files["src/lib.rs"].decode()

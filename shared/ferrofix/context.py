@@ -218,6 +218,18 @@ def struct_initializer_at(data: bytes, offset: int) -> tuple[list[tuple[str, str
     return fields, last, body.end_byte - 1
 
 
+def call_arguments_at(data: bytes, offset: int) -> list[tuple[int, int]]:
+    """The arguments, as (start, end) bytes, of the innermost call or method call with an argument
+    at byte `offset`; [] when `offset` is in no call's argument list."""
+    node: Node | None = parse(data).root_node.descendant_for_byte_range(offset, offset)
+    while node is not None and not (node.type == "arguments" and node.parent is not None
+                                    and node.parent.type in ("call_expression", "method_call_expression")):
+        node = node.parent
+    if node is None:
+        return []
+    return [(c.start_byte, c.end_byte) for c in node.named_children if c.type not in ("line_comment", "block_comment")]
+
+
 def window(data: bytes, line: int, radius: int = 12) -> tuple[int, int, str]:
     """Lines `line-radius .. line+radius` (1-based) of the file: (first line, last line, text)."""
     lines = data.decode("utf-8").splitlines(keepends=True)

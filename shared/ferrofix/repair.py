@@ -33,7 +33,7 @@ from typing import Callable, Iterator, NamedTuple, Sequence
 from rapidfuzz.distance import OSA
 
 from .cargo import Cancellation, CheckOptions, CheckResult, Workspace, locate_workspace
-from .context import (ItemContext, binary_operands, enclosing_item, has_syntax_error, impl_self_type, method_signatures, receiver_at,
+from .context import (ItemContext, binary_operands, call_arguments_at, enclosing_item, has_syntax_error, impl_self_type, method_signatures, receiver_at,
                       reference_at, return_type_at, struct_initializer_at, window)
 from .diagnostics import MACHINE_APPLICABLE, MAYBE_INCORRECT, Diagnostic
 from .edits import (Fix, TextEdit, apply_to_files, concrete_variants, is_deletion_only, is_mostly_deletion, is_stub, non_overlapping,
@@ -480,7 +480,7 @@ class Repairer:
             guessed = (self._std_type_fixes(e) if not rustc else []) + self._receiver_fixes(e) + \
                 self._type_placeholder_fixes(e) + self._iter_item_fixes(e) + self._cast_fixes(e) + \
                 self._as_ref_fixes(e) + self._mutability_fixes(e) + (self._missing_field_fixes(e) if not rustc else []) + \
-                self._missing_init_fixes(e)
+                self._missing_init_fixes(e) + self._swap_fixes(e)
             for fix in rustc + guessed:
                 if budget.exhausted():
                     return None
@@ -803,6 +803,29 @@ class Repairer:
                 at, text = last, f", {decl}"
             out.append(Fix(f"initialize `{name}` like its siblings: `{decl}`", (TextEdit(f, at, at, text),),
                            MAYBE_INCORRECT))
+        return out
+
+    def _swap_fixes(self, e: Diagnostic) -> list[Fix]:
+        """E0308 on an argument of a call whose other arguments are wrong too ("arguments to this
+        method are incorrect"; `fold(Add::add, 0)`): the argument swapped with each other argument of a
+        call with at most 4. For `verify(reveal=False)`: a swap must type-check everything."""
+        span = e.primary_span
+        if e.code != "E0308" or span is None or span.file_name not in self.state \
+                or not any("arguments to this" in (s.label or "") for s in e.spans):
+            return []
+        data = self.state[span.file_name]
+        args = call_arguments_at(data, span.byte_start)
+        this = next((a for a in args if a[0] <= span.byte_start and span.byte_end <= a[1]), None)
+        if this is None or len(args) > 4:
+            return []
+        out = []
+        for other in args:
+            if other == this:
+                continue
+            (lo1, hi1), (lo2, hi2) = sorted([this, other])
+            a, b = data[lo1:hi1].decode("utf-8"), data[lo2:hi2].decode("utf-8")
+            out.append(Fix(f"swap the arguments `{a}` and `{b}`",
+                           (TextEdit(span.file_name, lo1, hi1, b), TextEdit(span.file_name, lo2, hi2, a)), MAYBE_INCORRECT))
         return out
 
     def _deletes_intent(self, e: Diagnostic, changes: dict[str, bytes]) -> bool:
