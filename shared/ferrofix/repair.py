@@ -65,6 +65,14 @@ _MUT_VARIANTS = {k.encode(): v.encode() for k, v in {
 _STD_GENERICS = {1: ("Option", "Vec", "Box", "std::rc::Rc", "std::sync::Arc", "std::cell::RefCell",
                      "std::collections::HashSet", "std::collections::VecDeque", "std::collections::BTreeSet"),
                  2: ("Result", "std::collections::HashMap", "std::collections::BTreeMap")}
+#: Type names from other languages → the Rust types they usually mean (C, Java, Go, Python, C#):
+#: candidates for an unknown type rustc finds nothing similar to (`uint` → `usize`)
+_FOREIGN_TYPES = {"int": ("i32", "isize", "i64"), "uint": ("usize", "u32", "u64"), "long": ("i64",),
+                  "ulong": ("u64",), "short": ("i16",), "ushort": ("u16",), "byte": ("u8",), "sbyte": ("i8",),
+                  "float": ("f32", "f64"), "double": ("f64",), "boolean": ("bool",), "Boolean": ("bool",),
+                  "string": ("String", "str"), "Integer": ("i32",), "Double": ("f64",), "size_t": ("usize",),
+                  "int32": ("i32",), "int64": ("i64",), "uint8": ("u8",), "uint32": ("u32",), "uint64": ("u64",),
+                  "float64": ("f64",), "rune": ("char",), "object": ("Box<dyn std::any::Any>",)}
 #: rustc's primitive numeric types (`as` casts between them always compile)
 _NUMERIC = frozenset("i8 i16 i32 i64 i128 isize u8 u16 u32 u64 u128 usize f32 f64".split())
 #: errors about a type's fields or missing items: the prompt shows the impl's self type definition
@@ -480,7 +488,7 @@ class Repairer:
             guessed = (self._std_type_fixes(e) if not rustc else []) + self._receiver_fixes(e) + \
                 self._type_placeholder_fixes(e) + self._iter_item_fixes(e) + self._cast_fixes(e) + \
                 self._as_ref_fixes(e) + self._mutability_fixes(e) + (self._missing_field_fixes(e) if not rustc else []) + \
-                self._missing_init_fixes(e) + self._swap_fixes(e)
+                self._missing_init_fixes(e) + self._swap_fixes(e) + self._mut_method_fixes(e)
             for fix in rustc + guessed:
                 if budget.exhausted():
                     return None
@@ -564,8 +572,9 @@ class Repairer:
 
     def _std_type_fixes(self, e: Diagnostic) -> list[Fix]:
         """For "cannot find type `X` in this scope" (E0412, E0425) where `X` takes generic arguments and
-        rustc suggests nothing: `X` replaced by each std type of the same arity (`_STD_GENERICS`), for
-        `verify(reveal=False)`: only a replacement that type-checks everywhere is kept."""
+        rustc suggests nothing: `X` replaced by each std type of the same arity (`_STD_GENERICS`), or
+        for a name from another language without arguments (`uint`) by its Rust types (`_FOREIGN_TYPES`),
+        for `verify(reveal=False)`: only a replacement that type-checks everywhere is kept."""
         m = re.match(r"cannot find type `(\w+)`", e.message)
         span = e.primary_span
         if e.code not in ("E0412", "E0425") or not m or span is None or span.file_name not in self.state:
@@ -574,6 +583,9 @@ class Repairer:
         if data[span.byte_start:span.byte_end] != m.group(1).encode():
             return []
         arity = generic_arity(data, span.byte_end)
+        if arity == 0:
+            return [Fix(f"use the Rust type `{name}`", (TextEdit(span.file_name, span.byte_start, span.byte_end, name),),
+                        MAYBE_INCORRECT) for name in _FOREIGN_TYPES.get(m.group(1), ())]
         return [Fix(f"use the std type `{name}`", (TextEdit(span.file_name, span.byte_start, span.byte_end, name),),
                     MAYBE_INCORRECT)
                 for name in _STD_GENERICS.get(arity, ()) if name.rsplit("::", 1)[-1] != m.group(1)]
@@ -684,11 +696,30 @@ class Repairer:
         return [Fix(f"borrow through `.{m}()` before the call", (TextEdit(span.file_name, at, at, f".{m}()"),),
                     MAYBE_INCORRECT) for m in ("as_ref", "as_mut")]
 
+    def _mut_method_fixes(self, e: Diagnostic) -> list[Fix]:
+        """E0308 "expected `IterMut<'_, K, V>`, found `Iter<'_, K, V>`": a std method in the error's
+        primary span that returns the shared variant becomes its `&mut` one (`.iter()` → `.iter_mut()`,
+        `_MUT_VARIANTS`). For `verify(reveal=False)`."""
+        span = e.primary_span
+        m = re.search(r"expected `(?:[\w:]+::)?(\w+)(?:<[^`]*)?`, found `(?:[\w:]+::)?(\w+)", e.plain_text())
+        if e.code != "E0308" or span is None or span.file_name not in self.state or not m \
+                or "Mut" not in m.group(1) or "Mut" in m.group(2):
+            return []
+        data = self.state[span.file_name]
+        out = []
+        for c in re.finditer(rb"\.(" + b"|".join(_MUT_VARIANTS) + rb")\(", data[span.byte_start:span.byte_end]):
+            at = span.byte_start + c.start(1)
+            new = _MUT_VARIANTS[c.group(1)].decode()
+            out.append(Fix(f"call `{new}()` instead of `{c.group(1).decode()}()`",
+                           (TextEdit(span.file_name, at, at + len(c.group(1)), new),), MAYBE_INCORRECT))
+        return out
+
     def _mutability_fixes(self, e: Diagnostic) -> list[Fix]:
         """E0308 "types differ in mutability" (expected `&mut T`, found `&T`) on a `&x` argument, which
         rustc leaves unfixed: `&mut x`. E0507 "cannot move out of `self.v` which is behind a mutable
         reference" on a place expression: `std::mem::take(&mut self.v)` (leaves the default behind).
-        E0614 "type `u32` cannot be dereferenced" on `*x`: `x`. E0502/E0505/E0506 (assigned or moved
+        E0614 "type `u32` cannot be dereferenced" on `*x`: `x`. E0053 (a trait method's parameter) like
+        E0308. E0277 "the `?` operator can only be used in a function that returns `Result`": `.unwrap()`. E0502/E0505/E0506 (assigned or moved
         while borrowed) where the borrow is `&place`: the place copied instead (`&self.len` → `self.len`;
         only a Copy value compiles). For `verify(reveal=False)`."""
         span = e.primary_span
@@ -696,12 +727,15 @@ class Repairer:
             return []
         f, lo, hi = span.file_name, span.byte_start, span.byte_end
         expr = self.state[f][lo:hi].decode("utf-8", "replace")
-        if e.code == "E0308" and any("differ in mutability" in (s.label or "") for s in e.spans) \
+        if e.code in ("E0308", "E0053") and any("differ in mutability" in (s.label or "") for s in e.spans) \
                 and expr.startswith("&") and not re.match(r"&\s*mut\b", expr):
             new = "&mut " + expr[1:].lstrip()
             return [Fix(f"borrow mutably: `{new}`", (TextEdit(f, lo, hi, new),), MAYBE_INCORRECT)]
-        if e.code == "E0614" and re.fullmatch(r"\*\s*[\w.]+", expr):  # "type `u32` cannot be dereferenced"
+        if e.code == "E0614" and expr.startswith("*"):  # "type `u32` cannot be dereferenced"
             return [Fix("use the value itself, without `*`", (TextEdit(f, lo, lo + 1, ""),), MAYBE_INCORRECT)]
+        if e.code == "E0277" and expr == "?" and "operator can only be used in" in e.message:
+            return [Fix("unwrap instead of `?` (the function returns no `Result`/`Option`)",
+                        (TextEdit(f, lo, hi, ".unwrap()"),), MAYBE_INCORRECT)]
         if e.code in ("E0502", "E0505", "E0506"):  # assigned or moved while borrowed: copy instead of borrowing
             out = []
             for s in e.spans:
