@@ -602,3 +602,15 @@ def test_a_type_name_from_another_language_and_a_misplaced_question_mark(crate):
     assert res.fixed, res.trace
     src = res.files["src/lib.rs"].decode()
     assert "cols: &[usize]" in src and "s.parse().unwrap();" in src and "    v.iter_mut()\n" in src
+
+
+def test_rustcs_lifetime_placeholder_takes_an_available_lifetime(crate):
+    """E0106 "missing lifetime specifier" where rustc suggests `Info<'lifetime>` and notes the named
+    lifetimes available (`'t`, `'a`): the one that compiles (`'a`, the text's) replaces `'lifetime`."""
+    root = crate("clean")
+    (root / "src/lib.rs").write_text(
+        "pub struct Info<'t> {\n    pub text: &'t str,\n}\n\nimpl<'t> Info<'t> {\n"
+        "    pub fn new<'a>(n: &usize, text: &'a str) -> Info {\n        Info { text: &text[*n..] }\n    }\n}\n")
+    res = repair(root, RepairOptions(use_llm=False))
+    assert res.fixed, res.trace
+    assert "text: &'a str) -> Info<'a> {" in res.files["src/lib.rs"].decode()

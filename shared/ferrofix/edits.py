@@ -94,13 +94,13 @@ def apply_to_files(files: Mapping[str, bytes], edits: Sequence[TextEdit]) -> dic
 # ------------------------------------------------------------------ suggestions
 
 _PLACEHOLDER = re.compile(r"/\*.*?\*/|\btodo!\s*\(|\bunimplemented!\s*\(|\bunreachable!\s*\(|"
-                          r"expect\(\s*\"REASON\"\s*\)|\.\.\.(?!=)")
+                          r"expect\(\s*\"REASON\"\s*\)|\.\.\.(?!=)|'lifetime\b")
 
 
 def is_stub(text: str) -> bool:
     """True when `text` holds a placeholder or stub a fix must not introduce: `/* ... */` comments
     (rustc's `/* value */`, `/* Type */`), `todo!()`, `unimplemented!()`, `unreachable!()` (a match
-    arm that gives up on a real case), `expect("REASON")`, `...`."""
+    arm that gives up on a real case), `expect("REASON")`, `...`, rustc's `'lifetime`."""
     return bool(_PLACEHOLDER.search(text))
 
 
@@ -111,11 +111,11 @@ def suggestion_fixes(diag: Diagnostic, root: Path | None = None,
 
     A child's spans together form one fix. `MachineApplicable` first, then `MaybeIncorrect`, then
     `HasPlaceholders` whose replacements hold no placeholder (rustc marks "remove the extra argument"
-    that way, with an empty replacement); `Unspecified` and stub-bearing suggestions are skipped.
-    With `stubs=True`, only the stub-bearing ones instead (any applicability but `Unspecified`): a
-    scaffold such as `Kind::C => todo!()` or a missing trait method with a `todo!()` body, for the
-    model to fill in. Edits in files outside the workspace (`root`, when given) or in
-    compiler-internal files are skipped.
+    that way, with an empty replacement), each group with what rustc calls "uncommon" last;
+    `Unspecified` and stub-bearing suggestions are skipped. With `stubs=True`, only the stub-bearing
+    ones instead (any applicability but `Unspecified`): a scaffold such as `Kind::C => todo!()` or a
+    missing trait method with a `todo!()` body, for the model to fill in. Edits in files outside the
+    workspace (`root`, when given) or in compiler-internal files are skipped.
     """
     fixes: list[Fix] = []
     for child in diag.suggestion_children():
@@ -138,7 +138,9 @@ def suggestion_fixes(diag: Diagnostic, root: Path | None = None,
             continue
         fixes.append(Fix(child.message, edits, appl_one))
     order = {MACHINE_APPLICABLE: 0, MAYBE_INCORRECT: 1, HAS_PLACEHOLDERS: 2}
-    return sorted(fixes, key=lambda f: order.get(f.applicability, 9))
+    # within an applicability, what rustc itself calls uncommon ("consider using the `'static` lifetime,
+    # but this is uncommon unless ...") goes after its "more likely" alternatives
+    return sorted(fixes, key=lambda f: (order.get(f.applicability, 9), "uncommon" in f.title))
 
 
 _EXPECT_REASON = re.compile(r'(\.?)expect\(\s*"REASON"\s*\)')

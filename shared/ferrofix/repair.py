@@ -35,7 +35,7 @@ from rapidfuzz.distance import OSA
 from .cargo import Cancellation, CheckOptions, CheckResult, Workspace, locate_workspace
 from .context import (ItemContext, binary_operands, call_arguments_at, enclosing_item, has_syntax_error, impl_self_type, method_signatures, receiver_at,
                       reference_at, return_type_at, struct_initializer_at, window)
-from .diagnostics import MACHINE_APPLICABLE, MAYBE_INCORRECT, Diagnostic
+from .diagnostics import HAS_PLACEHOLDERS, MACHINE_APPLICABLE, MAYBE_INCORRECT, Diagnostic
 from .edits import (Fix, TextEdit, apply_to_files, concrete_variants, is_deletion_only, is_mostly_deletion, is_stub, non_overlapping,
                     suggestion_fixes, unified_diff)
 from .edits import tokens as code_tokens
@@ -488,7 +488,8 @@ class Repairer:
             guessed = (self._std_type_fixes(e) if not rustc else []) + self._receiver_fixes(e) + \
                 self._type_placeholder_fixes(e) + self._iter_item_fixes(e) + self._cast_fixes(e) + \
                 self._as_ref_fixes(e) + self._mutability_fixes(e) + (self._missing_field_fixes(e) if not rustc else []) + \
-                self._missing_init_fixes(e) + self._swap_fixes(e) + self._mut_method_fixes(e)
+                self._missing_init_fixes(e) + self._swap_fixes(e) + self._mut_method_fixes(e) + \
+                self._lifetime_placeholder_fixes(e)
             for fix in rustc + guessed:
                 if budget.exhausted():
                     return None
@@ -695,6 +696,31 @@ class Repairer:
             return []
         return [Fix(f"borrow through `.{m}()` before the call", (TextEdit(span.file_name, at, at, f".{m}()"),),
                     MAYBE_INCORRECT) for m in ("as_ref", "as_mut")]
+
+    def _lifetime_placeholder_fixes(self, e: Diagnostic) -> list[Fix]:
+        """rustc's "consider using one of the available lifetimes here" (`InitialInfo<'lifetime>`, a
+        placeholder) with `'lifetime` replaced by each lifetime its note "these named lifetimes are
+        available to use" points at (`'text`, `'a`). For `verify(reveal=False)`."""
+        named: list[str] = []
+        for c in e.children:
+            if "lifetimes are available" in c.message:
+                for s in c.spans:
+                    data = self.state.get(s.file_name, b"")
+                    text = data[s.byte_start:s.byte_end].decode("utf-8", "replace")
+                    if re.fullmatch(r"'\w+", text):
+                        named.append(text)
+        if not named:
+            return []
+        out = []
+        for fix in suggestion_fixes(e, self.ws.root, (MAYBE_INCORRECT, HAS_PLACEHOLDERS), stubs=False) + \
+                suggestion_fixes(e, self.ws.root, stubs=True):
+            if not any("'lifetime" in ed.new_text for ed in fix.edits):
+                continue
+            for lt in reversed(list(dict.fromkeys(named))):  # the function's own lifetime is listed last
+                edits = tuple(TextEdit(ed.file, ed.byte_start, ed.byte_end, ed.new_text.replace("'lifetime", lt))
+                              for ed in fix.edits)
+                out.append(Fix(f"{fix.title}: `{lt}`", edits, MAYBE_INCORRECT))
+        return out
 
     def _mut_method_fixes(self, e: Diagnostic) -> list[Fix]:
         """E0308 "expected `IterMut<'_, K, V>`, found `Iter<'_, K, V>`": a std method in the error's
