@@ -592,16 +592,18 @@ def test_swapped_arguments_are_swapped_back(crate):
 def test_a_type_name_from_another_language_and_a_misplaced_question_mark(crate):
     """E0412/E0425 "cannot find type `uint`" (no rustc suggestion) → `usize`; E0277 "the `?` operator can
     only be used in a function that returns `Result`" → `.unwrap()`; E0308 "expected `IterMut`, found
-    `Iter`" → `.iter_mut()`."""
+    `Iter`" → `.iter_mut()`; E0599 "no method named `iter` found for type parameter `I`" → `into_iter`."""
     root = crate("clean")
     (root / "src/lib.rs").write_text(
         "pub fn width(cols: &[uint]) -> usize {\n    cols.len()\n}\n\n"
         "pub fn parse(s: &str) -> u32 {\n    let n: u32 = s.parse()?;\n    n\n}\n\n"
-        "pub fn each(v: &mut Vec<u32>) -> std::slice::IterMut<'_, u32> {\n    v.iter()\n}\n")
+        "pub fn each(v: &mut Vec<u32>) -> std::slice::IterMut<'_, u32> {\n    v.iter()\n}\n\n"
+        "pub fn count<I: IntoIterator<Item = u8>>(items: I) -> usize {\n    items.iter().count()\n}\n")
     res = repair(root, RepairOptions(use_llm=False))
     assert res.fixed, res.trace
     src = res.files["src/lib.rs"].decode()
     assert "cols: &[usize]" in src and "s.parse().unwrap();" in src and "    v.iter_mut()\n" in src
+    assert "items.into_iter().count()" in src
 
 
 def test_rustcs_lifetime_placeholder_takes_an_available_lifetime(crate):

@@ -757,6 +757,9 @@ class Repairer:
                 and expr.startswith("&") and not re.match(r"&\s*mut\b", expr):
             new = "&mut " + expr[1:].lstrip()
             return [Fix(f"borrow mutably: `{new}`", (TextEdit(f, lo, hi, new),), MAYBE_INCORRECT)]
+        if e.code == "E0599" and expr in ("iter", "iter_mut") and "no method named" in e.message:
+            # "no method named `iter` found for type parameter `I`": a generic `I: IntoIterator`
+            return [Fix("iterate with `into_iter()`", (TextEdit(f, lo, hi, "into_iter"),), MAYBE_INCORRECT)]
         if e.code == "E0614" and expr.startswith("*"):  # "type `u32` cannot be dereferenced"
             return [Fix("use the value itself, without `*`", (TextEdit(f, lo, lo + 1, ""),), MAYBE_INCORRECT)]
         if e.code == "E0277" and expr == "?" and "operator can only be used in" in e.message:
