@@ -16,6 +16,16 @@ MATCH_ARM_FIX = """<<<<<<< SEARCH
 >>>>>>> REPLACE"""
 
 
+def fixed_lib(crate, source: str) -> str:
+    """`source` as the lib.rs of a clean crate, repaired without the model: asserts the crate got
+    fixed and returns the fixed lib.rs."""
+    root = crate("clean")
+    (root / "src/lib.rs").write_text(source)
+    res = repair(root, RepairOptions(use_llm=False))
+    assert res.fixed, res.trace
+    return res.files["src/lib.rs"].decode()
+
+
 def test_rustc_suggestion_fixes_without_model(crate):
     root = crate("moved_value")
     before = tree_bytes(root)
@@ -310,15 +320,11 @@ def test_a_borrow_error_the_candidate_writes_is_not_revealed(crate):
 def test_a_warning_on_the_errors_code_supplies_the_fix(crate):
     """E0571 `break` with a value from `while true`: the `while_true` lint's "use `loop`" on the span the
     error labels fixes it, and keeps the value (rustc's own help would delete it)."""
-    root = crate("clean")
-    (root / "src/lib.rs").write_text(
+    src = fixed_lib(crate,
         "pub fn first(limit: u32) -> u32 {\n    let mut i = 1;\n    let found = while true {\n"
         "        if i % 7 == 0 || i > limit {\n            break i * 2;\n        }\n        i += 1;\n"
         "    };\n    found\n}\n")
-    res = repair(root, RepairOptions(use_llm=False))
-    assert res.fixed, res.trace
-    text = res.files["src/lib.rs"].decode()
-    assert "let found = loop {" in text and "break i * 2;" in text
+    assert "let found = loop {" in src and "break i * 2;" in src
 
 
 def test_the_model_completes_rustcs_placeholder_scaffold(crate):
@@ -374,25 +380,19 @@ def test_a_move_out_of_self_shows_the_methods_that_borrow_it(crate):
 def test_an_iterator_yielding_shared_references_becomes_iter_mut(crate):
     """E0594 where rustc labels "this iterator yields `&` references" but suggests nothing: `.iter()` on
     the labelled line becomes `.iter_mut()` (the first call: the one that yields `x`)."""
-    root = crate("clean")
-    (root / "src/lib.rs").write_text(
+    src = fixed_lib(crate,
         "pub fn difference(a: &mut Vec<u32>, b: &[u32]) {\n"
         "    for (x, y) in a.iter().zip(b.iter()) {\n        *x &= !*y;\n    }\n}\n")
-    res = repair(root, RepairOptions(use_llm=False))
-    assert res.fixed, res.trace
-    assert "a.iter_mut().zip(b.iter())" in res.files["src/lib.rs"].decode()
+    assert "a.iter_mut().zip(b.iter())" in src
 
 
 def test_a_borrow_of_a_field_behind_self_becomes_an_owned_clone(crate):
     """E0596 on `let mut p = &self.items; p.push(..)` in a `&self` method: rustc's `&mut self.items` fails
     (self is `&`), the owned `self.items.clone()` compiles."""
-    root = crate("clean")
-    (root / "src/lib.rs").write_text(
+    src = fixed_lib(crate,
         "pub struct Bag {\n    items: Vec<u32>,\n}\n\nimpl Bag {\n    pub fn with(&self, x: u32) -> Vec<u32> {\n"
         "        let mut items = &self.items;\n        items.push(x);\n        items.to_vec()\n    }\n}\n")
-    res = repair(root, RepairOptions(use_llm=False))
-    assert res.fixed, res.trace
-    assert "let mut items = self.items.clone();" in res.files["src/lib.rs"].decode()
+    assert "let mut items = self.items.clone();" in src
 
 
 def test_a_library_error_beside_a_test_only_missing_crate_gets_the_model(crate):
@@ -413,41 +413,29 @@ def test_an_unknown_generic_type_becomes_the_std_type_that_type_checks(crate):
     """E0412/E0425 "cannot find type `Maybe`" with no rustc suggestion: each std type taking as many
     generic arguments is tried, and only one that adds no type error is kept: `Option`, tried first for
     `Seq<u32>`, resolves the name but mismatches the body, which the reveal rule must not accept."""
-    root = crate("clean")
-    (root / "src/lib.rs").write_text(
+    src = fixed_lib(crate,
         "pub fn evens(xs: &[u32]) -> Seq<u32> {\n    xs.iter().copied().filter(|x| x % 2 == 0).collect::<Vec<_>>()\n}\n\n"
         "pub fn parse(s: &str) -> Outcome<u32, std::num::ParseIntError> {\n    s.parse()\n}\n")
-    res = repair(root, RepairOptions(use_llm=False))
-    assert res.fixed, res.trace
-    src = res.files["src/lib.rs"].decode()
     assert "-> Vec<u32>" in src and "-> Result<u32, std::num::ParseIntError>" in src
 
 
 def test_rustcs_expect_reason_placeholder_becomes_question_mark_or_unwrap(crate):
     """E0599 "no method named `len` found for enum `Option`": rustc suggests `.expect("REASON")`, a
     placeholder; `?` compiles where the function returns an Option, `.unwrap()` where it does not."""
-    root = crate("clean")
-    (root / "src/lib.rs").write_text(
+    src = fixed_lib(crate,
         "pub fn width(s: Option<String>) -> Option<usize> {\n    Some(s.len())\n}\n\n"
         "pub fn height(s: Option<String>) -> usize {\n    s.len()\n}\n")
-    res = repair(root, RepairOptions(use_llm=False))
-    assert res.fixed, res.trace
-    src = res.files["src/lib.rs"].decode()
     assert "Some(s?.len())" in src and "    s.unwrap().len()" in src and "REASON" not in src
 
 
 def test_a_method_taking_self_by_value_borrows_it_instead(crate):
     """E0507 "cannot move out of `*self` which is behind a mutable reference": the called method takes
     `self` by value (rustc's note points at it) and suggests nothing; `&self` on that method compiles."""
-    root = crate("clean")
-    (root / "src/lib.rs").write_text(
+    src = fixed_lib(crate,
         "pub struct Stack {\n    items: Vec<u32>,\n}\n\nimpl Stack {\n"
         "    pub fn len(self) -> usize {\n        self.items.len()\n    }\n\n"
         "    pub fn push(&mut self, x: u32) -> usize {\n        self.items.push(x);\n        self.len()\n    }\n\n"
         "    pub fn first<'a>(self, _other: &'a Stack) -> &'a u32 {\n        &self.items[0]\n    }\n}\n")
-    res = repair(root, RepairOptions(use_llm=False))
-    assert res.fixed, res.trace
-    src = res.files["src/lib.rs"].decode()
     assert "pub fn len(&self) -> usize" in src
     # E0515: the result borrows from `self` for `'a`, so only `&'a self` compiles
     assert "pub fn first<'a>(&'a self, _other: &'a Stack)" in src
@@ -456,25 +444,18 @@ def test_a_method_taking_self_by_value_borrows_it_instead(crate):
 def test_rustcs_type_placeholder_is_filled_with_the_return_type(crate):
     """E0282 "type annotations needed" on a binding the function returns: rustc's `: /* Type */`
     placeholder becomes the function's return type."""
-    root = crate("clean")
-    (root / "src/lib.rs").write_text(
+    src = fixed_lib(crate,
         "pub fn evens(n: u32) -> Vec<u32> {\n    let mut out = Default::default();\n"
         "    for i in 0..n {\n        out.push(2 * i);\n    }\n    out\n}\n")
-    res = repair(root, RepairOptions(use_llm=False))
-    assert res.fixed, res.trace
-    assert "let mut out: Vec<u32> = Default::default();" in res.files["src/lib.rs"].decode()
+    assert "let mut out: Vec<u32> = Default::default();" in src
 
 
 def test_an_iterator_of_references_collected_as_values_copies_or_clones(crate):
     """E0277 "a value of type `Vec<u32>` cannot be built from an iterator over elements of type
     `&u32`": `.iter()` in the error's span gains `.copied()` (u32 is Copy) or `.cloned()` (String is not)."""
-    root = crate("clean")
-    (root / "src/lib.rs").write_text(
+    src = fixed_lib(crate,
         "pub fn ids(xs: &[u32]) -> Vec<u32> {\n    xs.iter().collect()\n}\n\n"
         "pub fn names(xs: &[String]) -> Vec<String> {\n    xs.iter().collect()\n}\n")
-    res = repair(root, RepairOptions(use_llm=False))
-    assert res.fixed, res.trace
-    src = res.files["src/lib.rs"].decode()
     assert "    xs.iter().copied().collect()\n}\n\npub fn names" in src
     assert "    xs.iter().cloned().collect()\n}\n" in src
 
@@ -482,13 +463,9 @@ def test_an_iterator_of_references_collected_as_values_copies_or_clones(crate):
 def test_numbers_of_different_types_get_an_as_cast(crate):
     """E0277 "the type `[u8]` cannot be indexed by `u8`" → the index `as usize`; "cannot divide
     `{integer}` by `f64`" (span: the operator) → the integer operand `as f64`."""
-    root = crate("clean")
-    (root / "src/lib.rs").write_text(
+    src = fixed_lib(crate,
         "pub fn hex(table: &[u8], byte: u8) -> u8 {\n    table[(byte >> 4)]\n}\n\n"
         "pub fn ratio(a: &[u8], b: &[u8]) -> f64 {\n    (2 * a.len()) / (a.len() + b.len()) as f64\n}\n")
-    res = repair(root, RepairOptions(use_llm=False))
-    assert res.fixed, res.trace
-    src = res.files["src/lib.rs"].decode()
     assert "table[(byte >> 4) as usize]" in src
     assert "(2 * a.len()) as f64 / (a.len() + b.len()) as f64" in src
 
@@ -496,29 +473,22 @@ def test_numbers_of_different_types_get_an_as_cast(crate):
 def test_a_method_moving_out_of_a_reference_is_called_through_as_ref(crate):
     """E0507 "cannot move out of `*opt` which is behind a shared reference", moved by `.map(..)`:
     `.as_ref()` before the call; rustc's own suggestions (clone it, derive Clone) do not compile."""
-    root = crate("clean")
-    (root / "src/lib.rs").write_text(
+    src = fixed_lib(crate,
         "pub struct Token(u32);\n\n"
         "pub fn id(tok: &Option<Token>) -> Option<u32> {\n    tok.map(|t| t.0)\n}\n")
-    res = repair(root, RepairOptions(use_llm=False))
-    assert res.fixed, res.trace
-    assert "tok.as_ref().map(|t| t.0)" in res.files["src/lib.rs"].decode()
+    assert "tok.as_ref().map(|t| t.0)" in src
 
 
 def test_a_shared_borrow_passed_where_a_mutable_one_is_expected_becomes_mut(crate):
     """E0308 "types differ in mutability" on a `&v` argument (rustc suggests nothing) → `&mut v`;
     E0507 moving a field out from behind `&mut self` → `std::mem::take(&mut self.field)` (a `Vec` of a
     type that is not Clone, so rustc's own "clone the value" does not apply)."""
-    root = crate("clean")
-    (root / "src/lib.rs").write_text(
+    src = fixed_lib(crate,
         "fn fill(v: &mut Vec<u32>) {\n    v.push(1);\n}\n\n"
         "pub struct Token(u32);\n\npub struct Buf {\n    cur: Vec<Token>,\n    done: Vec<Vec<Token>>,\n    ids: Vec<u32>,\n}\n\n"
         "impl Buf {\n"
         "    pub fn refill(&mut self) {\n        fill(&self.ids);\n    }\n\n"
         "    pub fn flush(&mut self) {\n        let chunk = self.cur;\n        self.done.push(chunk);\n    }\n}\n")
-    res = repair(root, RepairOptions(use_llm=False))
-    assert res.fixed, res.trace
-    src = res.files["src/lib.rs"].decode()
     assert "fill(&mut self.ids);" in src and "let chunk = std::mem::take(&mut self.cur);" in src
 
 
@@ -538,14 +508,10 @@ def test_a_field_the_struct_lacks_is_added_to_its_definition(crate):
     """E0560 "struct `Lion` has no field named `father`" with no similar field: the field is added to
     the struct, typed like the initializer's literal (`0` → the struct's integer type, `"Mufasa"` →
     `&'static str`), whether the definition spans lines (last field without a comma) or one line."""
-    root = crate("clean")
-    (root / "src/lib.rs").write_text(
+    src = fixed_lib(crate,
         "pub struct Lion {\n    pub mother: u8\n}\n\npub struct Name { pub first: String }\n\n"
         "pub fn cub() -> (Lion, Name) {\n"
         "    (Lion { mother: 1, father: 0 }, Name { first: String::new(), last: \"Mufasa\" })\n}\n")
-    res = repair(root, RepairOptions(use_llm=False))
-    assert res.fixed, res.trace
-    src = res.files["src/lib.rs"].decode()
     assert "pub struct Lion {\n    pub mother: u8,\n    father: u8,\n}" in src
     assert "pub struct Name { pub first: String, last: &'static str }" in src
 
@@ -553,55 +519,40 @@ def test_a_field_the_struct_lacks_is_added_to_its_definition(crate):
 def test_a_needless_deref_or_borrow_of_a_copy_value_is_dropped(crate):
     """E0614 "type `u32` cannot be dereferenced" on `*b` → `b`; E0506 "cannot assign to `self.n`
     because it is borrowed" where the borrow is `&self.n` of a Copy value → the value copied."""
-    root = crate("clean")
-    (root / "src/lib.rs").write_text(
+    src = fixed_lib(crate,
         "pub fn all_zero(xs: Vec<u32>) -> bool {\n    xs.into_iter().all(|b| *b == 0)\n}\n\n"
         "pub struct Counter {\n    n: usize,\n}\n\nimpl Counter {\n    pub fn bump(&mut self) -> usize {\n"
         "        let old = &self.n;\n        self.n += 1;\n        old.clone()\n    }\n}\n")
-    res = repair(root, RepairOptions(use_llm=False))
-    assert res.fixed, res.trace
-    src = res.files["src/lib.rs"].decode()
     assert "all(|b| b == 0)" in src and "let old = self.n;" in src
 
 
 def test_a_missing_field_is_initialized_like_its_siblings(crate):
     """E0063 "missing field `div` in initializer of `Ops`": `div: div::<f64>` after `add: add::<f64>`,
     and a shorthand where a binding of the field's name exists."""
-    root = crate("clean")
-    (root / "src/lib.rs").write_text(
+    src = fixed_lib(crate,
         "fn add<T>(_: T) {}\nfn div<T>(_: T) {}\n\npub struct Ops {\n    add: fn(f64),\n    div: fn(f64),\n}\n\n"
         "pub fn ops() -> Ops {\n    Ops {\n        add: add::<f64>,\n    }\n}\n\n"
         "pub struct P { x: i32, y: i32 }\n\npub fn p(x: i32, y: i32) -> P {\n    P { x }\n}\n")
-    res = repair(root, RepairOptions(use_llm=False))
-    assert res.fixed, res.trace
-    src = res.files["src/lib.rs"].decode()
     assert "        add: add::<f64>,\n        div: div::<f64>,\n    }" in src and "P { x, y }" in src
 
 
 def test_swapped_arguments_are_swapped_back(crate):
     """E0308 "expected `usize`, found fn item" on `fold(Add::add, 0)` (its other argument is wrong too):
     swapping the two arguments type-checks."""
-    root = crate("clean")
-    (root / "src/lib.rs").write_text(
+    src = fixed_lib(crate,
         "use std::ops::Add;\n\npub fn total(xs: &[usize]) -> usize {\n    xs.iter().copied().fold(Add::add, 0)\n}\n")
-    res = repair(root, RepairOptions(use_llm=False))
-    assert res.fixed, res.trace
-    assert ".fold(0, Add::add)" in res.files["src/lib.rs"].decode()
+    assert ".fold(0, Add::add)" in src
 
 
 def test_a_type_name_from_another_language_and_a_misplaced_question_mark(crate):
     """E0412/E0425 "cannot find type `uint`" (no rustc suggestion) → `usize`; E0277 "the `?` operator can
     only be used in a function that returns `Result`" → `.unwrap()`; E0308 "expected `IterMut`, found
     `Iter`" → `.iter_mut()`; E0599 "no method named `iter` found for type parameter `I`" → `into_iter`."""
-    root = crate("clean")
-    (root / "src/lib.rs").write_text(
+    src = fixed_lib(crate,
         "pub fn width(cols: &[uint]) -> usize {\n    cols.len()\n}\n\n"
         "pub fn parse(s: &str) -> u32 {\n    let n: u32 = s.parse()?;\n    n\n}\n\n"
         "pub fn each(v: &mut Vec<u32>) -> std::slice::IterMut<'_, u32> {\n    v.iter()\n}\n\n"
         "pub fn count<I: IntoIterator<Item = u8>>(items: I) -> usize {\n    items.iter().count()\n}\n")
-    res = repair(root, RepairOptions(use_llm=False))
-    assert res.fixed, res.trace
-    src = res.files["src/lib.rs"].decode()
     assert "cols: &[usize]" in src and "s.parse().unwrap();" in src and "    v.iter_mut()\n" in src
     assert "items.into_iter().count()" in src
 
@@ -609,10 +560,7 @@ def test_a_type_name_from_another_language_and_a_misplaced_question_mark(crate):
 def test_rustcs_lifetime_placeholder_takes_an_available_lifetime(crate):
     """E0106 "missing lifetime specifier" where rustc suggests `Info<'lifetime>` and notes the named
     lifetimes available (`'t`, `'a`): the one that compiles (`'a`, the text's) replaces `'lifetime`."""
-    root = crate("clean")
-    (root / "src/lib.rs").write_text(
+    src = fixed_lib(crate,
         "pub struct Info<'t> {\n    pub text: &'t str,\n}\n\nimpl<'t> Info<'t> {\n"
         "    pub fn new<'a>(n: &usize, text: &'a str) -> Info {\n        Info { text: &text[*n..] }\n    }\n}\n")
-    res = repair(root, RepairOptions(use_llm=False))
-    assert res.fixed, res.trace
-    assert "text: &'a str) -> Info<'a> {" in res.files["src/lib.rs"].decode()
+    assert "text: &'a str) -> Info<'a> {" in src
