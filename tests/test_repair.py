@@ -564,3 +564,14 @@ def test_rustcs_lifetime_placeholder_takes_an_available_lifetime(crate):
         "pub struct Info<'t> {\n    pub text: &'t str,\n}\n\nimpl<'t> Info<'t> {\n"
         "    pub fn new<'a>(n: &usize, text: &'a str) -> Info {\n        Info { text: &text[*n..] }\n    }\n}\n")
     assert "text: &'a str) -> Info<'a> {" in src
+
+
+def test_an_unconstrained_impl_parameter_moves_to_its_methods(crate):
+    """E0207 "the type parameter `T` is not constrained by the impl trait, self type, or predicates":
+    `T` and its bounds move from the inherent impl onto the methods that use it."""
+    src = fixed_lib(crate,
+        "pub struct Cache<K> {\n    pub keys: Vec<K>,\n}\n\nimpl<K, T: Default> Cache<K> {\n"
+        "    pub fn empty(&self) -> T {\n        T::default()\n    }\n\n    pub fn len(&self) -> usize {\n"
+        "        self.keys.len()\n    }\n}\n")
+    assert "impl<K> Cache<K> {" in src and "pub fn empty<T: Default>(&self) -> T {" in src
+    assert "pub fn len(&self) -> usize {" in src

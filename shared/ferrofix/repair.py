@@ -33,8 +33,9 @@ from typing import Callable, Iterator, NamedTuple, Sequence
 from rapidfuzz.distance import OSA
 
 from .cargo import Cancellation, CheckOptions, CheckResult, Workspace, locate_workspace
-from .context import (ItemContext, binary_operands, call_arguments_at, enclosing_item, has_syntax_error, impl_self_type, method_signatures, receiver_at,
-                      reference_at, return_type_at, struct_initializer_at, window)
+from .context import (ItemContext, binary_operands, call_arguments_at, enclosing_item, has_syntax_error,
+                      impl_self_type, method_signatures, move_impl_parameter, receiver_at, reference_at,
+                      return_type_at, struct_initializer_at, window)
 from .diagnostics import HAS_PLACEHOLDERS, MACHINE_APPLICABLE, MAYBE_INCORRECT, Diagnostic
 from .edits import (Fix, TextEdit, apply_to_files, concrete_variants, is_deletion_only, is_mostly_deletion, is_stub, non_overlapping,
                     suggestion_fixes, unified_diff)
@@ -489,7 +490,7 @@ class Repairer:
                 self._type_placeholder_fixes(e) + self._iter_item_fixes(e) + self._cast_fixes(e) + \
                 self._as_ref_fixes(e) + self._mutability_fixes(e) + (self._missing_field_fixes(e) if not rustc else []) + \
                 self._missing_init_fixes(e) + self._swap_fixes(e) + self._mut_method_fixes(e) + \
-                self._lifetime_placeholder_fixes(e)
+                self._lifetime_placeholder_fixes(e) + self._impl_parameter_fixes(e)
             for fix in rustc + guessed:
                 if budget.exhausted():
                     return None
@@ -721,6 +722,18 @@ class Repairer:
                               for ed in fix.edits)
                 out.append(Fix(f"{fix.title}: `{lt}`", edits, MAYBE_INCORRECT))
         return out
+
+    def _impl_parameter_fixes(self, e: Diagnostic) -> list[Fix]:
+        """E0207 "the type parameter `T` is not constrained by the impl trait, self type, or predicates"
+        on an inherent impl: `T` moved onto the methods that use it (`context.move_impl_parameter`)."""
+        span = e.primary_span
+        if e.code != "E0207" or span is None or span.file_name not in self.state:
+            return []
+        edits = move_impl_parameter(self.state[span.file_name], span.byte_start)
+        if not edits:
+            return []
+        return [Fix("move the type parameter from the impl to the methods that use it",
+                    tuple(TextEdit(span.file_name, lo, hi, t) for lo, hi, t in edits), MAYBE_INCORRECT)]
 
     def _mut_method_fixes(self, e: Diagnostic) -> list[Fix]:
         """E0308 "expected `IterMut<'_, K, V>`, found `Iter<'_, K, V>`": a std method in the error's
