@@ -575,3 +575,12 @@ def test_an_unconstrained_impl_parameter_moves_to_its_methods(crate):
         "        self.keys.len()\n    }\n}\n")
     assert "impl<K> Cache<K> {" in src and "pub fn empty<T: Default>(&self) -> T {" in src
     assert "pub fn len(&self) -> usize {" in src
+
+
+def test_a_lifetime_argument_a_late_bound_lifetime_forbids_is_removed(crate):
+    """E0794 "cannot specify lifetime arguments explicitly if late bound lifetime parameters are
+    present" (no rustc suggestion): the turbofish `::<'static>` goes."""
+    src = fixed_lib(crate,
+        "fn first<'a>(x: &'a str) -> &'a str {\n    x\n}\n\npub fn pick() -> fn(&str) -> &str {\n"
+        "    first::<'static>\n}\n")
+    assert "    first\n}" in src

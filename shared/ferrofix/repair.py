@@ -773,6 +773,21 @@ class Repairer:
         if e.code == "E0599" and expr in ("iter", "iter_mut") and "no method named" in e.message:
             # "no method named `iter` found for type parameter `I`": a generic `I: IntoIterator`
             return [Fix("iterate with `into_iter()`", (TextEdit(f, lo, hi, "into_iter"),), MAYBE_INCORRECT)]
+        if e.code == "E0794" and re.fullmatch(r"'\w+", expr):
+            # "cannot specify lifetime arguments explicitly if late bound lifetime parameters are present":
+            # the lifetime argument goes, and `::<>` with it when nothing else is in it
+            data = self.state[f]
+            before, after = data[:lo], data[hi:]
+            m_open = re.search(rb"::\s*<\s*$", before)
+            m_close = re.match(rb"\s*>", after)
+            if m_open and m_close:
+                return [Fix("remove the explicit lifetime arguments", (TextEdit(f, m_open.start(), hi + m_close.end(), ""),),
+                            MAYBE_INCORRECT)]
+            m_comma = re.match(rb"\s*,\s*", after)
+            if m_comma:
+                return [Fix(f"remove the lifetime argument `{expr}`", (TextEdit(f, lo, hi + m_comma.end(), ""),),
+                            MAYBE_INCORRECT)]
+            return []
         if e.code == "E0614" and expr.startswith("*"):  # "type `u32` cannot be dereferenced"
             return [Fix("use the value itself, without `*`", (TextEdit(f, lo, lo + 1, ""),), MAYBE_INCORRECT)]
         if e.code == "E0277" and expr == "?" and "operator can only be used in" in e.message:
