@@ -584,3 +584,95 @@ def test_a_lifetime_argument_a_late_bound_lifetime_forbids_is_removed(crate):
         "fn first<'a>(x: &'a str) -> &'a str {\n    x\n}\n\npub fn pick() -> fn(&str) -> &str {\n"
         "    first::<'static>\n}\n")
     assert "    first\n}" in src
+
+
+def test_a_method_name_from_another_language_becomes_the_rust_one(crate):
+    """E0599 "no method named `size` found for struct `Vec<u8>`" (rustc suggests nothing similar): `len`."""
+    src = fixed_lib(crate, "pub fn count(v: &Vec<u8>) -> usize {\n    v.size()\n}\n")
+    assert "v.len()" in src
+
+
+def test_collect_into_a_slice_gets_a_turbofish(crate):
+    """E0277 "a slice of type `[u32]` cannot be built": `.collect::<Vec<u32>>()`, rustc's label's type."""
+    src = fixed_lib(crate, "fn total(xs: &[u32]) -> u32 {\n    xs.iter().sum()\n}\n\n"
+                           "pub fn squares(n: u32) -> u32 {\n    total(&(0..n).map(|i| i * i).collect())\n}\n")
+    assert ".collect::<Vec<u32>>()" in src
+
+
+def test_a_mut_pointer_cast_of_self_takes_mut_self(crate):
+    """E0606 "casting `&Counter` as `*mut Counter` is invalid": the receiver becomes `&mut self`."""
+    src = fixed_lib(crate, "pub struct Counter {\n    n: u32,\n}\n\nimpl Counter {\n"
+                           "    pub fn raw(&self) -> *mut Counter {\n        self as *mut Counter\n    }\n}\n")
+    assert "pub fn raw(&mut self)" in src
+
+
+def test_a_binding_from_a_shared_borrow_mutated_borrows_mutably(crate):
+    """E0596 "cannot borrow `*item` as mutable, as it is behind a `&` reference" for `if let Some(item) =
+    &self.slot`: the scrutinee becomes `&mut self.slot`."""
+    src = fixed_lib(crate, "pub struct Holder {\n    slot: Option<Vec<u8>>,\n}\n\nimpl Holder {\n"
+                           "    pub fn add(&mut self, b: u8) {\n        if let Some(item) = &self.slot {\n"
+                           "            item.push(b);\n        }\n    }\n}\n")
+    assert "= &mut self.slot" in src
+
+
+def test_returning_an_owned_option_value_where_a_reference_is_wanted_borrows_through_as_mut(crate):
+    """E0308 "expected `&mut String`, found `String`" on `self.name.take().unwrap()`; rustc's `&mut ...`
+    then returns a temporary (E0515): `self.name.as_mut().take().unwrap()`-like chains type-check."""
+    src = fixed_lib(crate, "pub struct Person {\n    name: Option<String>,\n}\n\nimpl Person {\n"
+                           "    pub fn name_mut(&mut self) -> &mut String {\n        self.name.take().unwrap()\n    }\n}\n")
+    assert "self.name.as_mut()" in src and "&mut self.name" not in src
+
+
+def test_an_impl_return_type_missing_the_trait_lifetime_gets_it(crate):
+    """"`impl` item signature doesn't match `trait` item signature" (found `Option<&'1 T>`, expected
+    `Option<&'a T>`): the impl's return type takes the trait's lifetime."""
+    src = fixed_lib(crate, "pub struct Items<'a, T> {\n    rest: &'a [T],\n}\n\n"
+                           "impl<'a, T> Iterator for Items<'a, T> {\n    type Item = &'a T;\n"
+                           "    fn next(&mut self) -> Option<&T> {\n        let (first, rest) = self.rest.split_first()?;\n"
+                           "        self.rest = rest;\n        Some(first)\n    }\n}\n")
+    assert "fn next(&mut self) -> Option<&'a T>" in src
+
+
+def test_boxing_a_borrowed_self_as_a_trait_object_clones_it(crate):
+    """"lifetime may not live long enough" for `Box::new(self)` in `fn boxed(&self) -> Box<dyn Shape>`:
+    `Box::new(self.clone())` (rustc's `+ '_` breaks the trait's signature)."""
+    src = fixed_lib(crate, "pub trait Shape {\n    fn boxed(&self) -> Box<dyn Shape>;\n}\n\n"
+                           "impl<S: Shape + ?Sized> Shape for &S {\n    fn boxed(&self) -> Box<dyn Shape> {\n"
+                           "        (**self).boxed()\n    }\n}\n\n"
+                           "#[derive(Clone)]\npub struct Square(pub u32);\n\nimpl Shape for Square {\n"
+                           "    fn boxed(&self) -> Box<dyn Shape> {\n        Box::new(self)\n    }\n}\n")
+    assert "Box::new(self.clone())" in src
+
+
+def test_a_dereferenced_item_of_into_iter_iterates_by_reference(crate):
+    """E0614 "type `u8` cannot be dereferenced" in a closure over `self.bytes.into_iter()` behind `&self`:
+    `.iter()` (dropping the `*` would move out of the borrow)."""
+    src = fixed_lib(crate, "pub struct Buf {\n    bytes: Vec<u8>,\n}\n\nimpl Buf {\n"
+                           "    pub fn all_zero(&self) -> bool {\n        self.bytes.into_iter().all(|b| *b == 0)\n    }\n}\n")
+    assert "self.bytes.iter().all(|b| *b == 0)" in src
+
+
+def test_a_copy_value_borrowed_across_its_assignment_is_copied_with_its_derefs(crate):
+    """E0506 "cannot assign to `self.len` because it is borrowed" for `let at = &self.len;` used as `*at`
+    afterwards: the borrow and its dereferences go together."""
+    src = fixed_lib(crate, "pub struct Log {\n    len: usize,\n    marks: Vec<usize>,\n}\n\nimpl Log {\n"
+                           "    pub fn mark(&mut self) {\n        let at = &self.len;\n        self.len += 1;\n"
+                           "        self.marks.push(*at);\n    }\n}\n")
+    assert "let at = self.len;" in src and "self.marks.push(at);" in src
+
+
+def test_a_missing_field_initializer_takes_the_parameter_of_its_type(crate):
+    """E0063 "missing field `data` in initializer of `View<'_>`": the unused parameter of the field's
+    type (lifetimes aside) initializes it."""
+    src = fixed_lib(crate, "pub struct View<'a> {\n    data: &'a [u8],\n    pos: usize,\n}\n\n"
+                           "pub fn view<'a>(input: &'a [u8], pos: usize) -> View<'a> {\n    View {\n        pos,\n    }\n}\n")
+    assert "data: input" in src
+
+
+def test_a_field_of_an_into_type_parameter_converts_the_binding(crate):
+    """E0609 "no field `width` on type `O`" where `O: Into<Opts>`: the `let` that binds the value
+    converts it with `.into()`."""
+    src = fixed_lib(crate, "pub struct Opts {\n    pub width: usize,\n}\n\nimpl From<usize> for Opts {\n"
+                           "    fn from(width: usize) -> Self {\n        Opts { width }\n    }\n}\n\n"
+                           "pub fn width<O: Into<Opts>>(o: O) -> usize {\n    let opts = o;\n    opts.width\n}\n")
+    assert "let opts = o.into();" in src

@@ -275,3 +275,19 @@ def window(data: bytes, line: int, radius: int = 12) -> tuple[int, int, str]:
     lo = max(1, line - radius)
     hi = min(len(lines), line + radius)
     return lo, hi, "".join(lines[lo - 1:hi])
+
+
+def parameters_at(data: bytes, offset: int) -> list[tuple[str, str, int, int]]:
+    """The typed parameters of the innermost function enclosing byte `offset`: (pattern text, type
+    text, type start byte, type end byte) each (`input`, `&'a [u8]`, ...); the receiver (`&self`) is not
+    among them. [] when `offset` is in no function."""
+    node: Node | None = parse(data).root_node.descendant_for_byte_range(offset, offset)
+    while node is not None and node.type not in ("function_item", "function_signature_item"):
+        node = node.parent
+    params = node.child_by_field_name("parameters") if node is not None else None
+    out = []
+    for c in params.named_children if params is not None else []:
+        pattern, ty = c.child_by_field_name("pattern"), c.child_by_field_name("type")
+        if c.type == "parameter" and pattern is not None and ty is not None:
+            out.append((pattern.text.decode("utf-8"), ty.text.decode("utf-8"), ty.start_byte, ty.end_byte))
+    return out

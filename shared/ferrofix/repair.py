@@ -34,8 +34,8 @@ from rapidfuzz.distance import OSA
 
 from .cargo import Cancellation, CheckOptions, CheckResult, Workspace, locate_workspace
 from .context import (ItemContext, binary_operands, call_arguments_at, enclosing_item, has_syntax_error,
-                      impl_self_type, method_signatures, move_impl_parameter, receiver_at, reference_at,
-                      return_type_at, struct_initializer_at, window)
+                      impl_self_type, method_signatures, move_impl_parameter, parameters_at, receiver_at,
+                      reference_at, return_type_at, struct_initializer_at, window)
 from .diagnostics import HAS_PLACEHOLDERS, MACHINE_APPLICABLE, MAYBE_INCORRECT, Diagnostic
 from .edits import (Fix, TextEdit, apply_to_files, concrete_variants, is_deletion_only, is_mostly_deletion, is_stub, non_overlapping,
                     suggestion_fixes, unified_diff)
@@ -74,6 +74,25 @@ _FOREIGN_TYPES = {"int": ("i32", "isize", "i64"), "uint": ("usize", "u32", "u64"
                   "string": ("String", "str"), "Integer": ("i32",), "Double": ("f64",), "size_t": ("usize",),
                   "int32": ("i32",), "int64": ("i64",), "uint8": ("u8",), "uint32": ("u32",), "uint64": ("u64",),
                   "float64": ("f64",), "rune": ("char",), "object": ("Box<dyn std::any::Any>",)}
+#: Method names from other languages' standard libraries (C++, Java, Python, JavaScript, Go) → the
+#: Rust std methods they usually mean: candidates for E0599 "no method named `size` found" where rustc
+#: finds nothing similar (`v.size()` → `v.len()`, `buf.add(b)` → `buf.push(b)`)
+_METHOD_SYNONYMS = {
+    "size": ("len",), "length": ("len",), "count": ("len",), "len": ("count",), "add": ("push", "push_str", "insert"),
+    "append": ("push", "push_str", "extend"), "push_back": ("push",), "pop_back": ("pop",), "emplace_back": ("push",),
+    "empty": ("is_empty",), "isEmpty": ("is_empty",), "has": ("contains", "contains_key"),
+    "contains": ("contains_key",), "contains_key": ("contains",), "containsKey": ("contains_key",),
+    "includes": ("contains",), "to_upper": ("to_uppercase",), "to_lower": ("to_lowercase",),
+    "upper": ("to_uppercase",), "lower": ("to_lowercase",), "toUpperCase": ("to_uppercase",),
+    "toLowerCase": ("to_lowercase",), "startswith": ("starts_with",), "endswith": ("ends_with",),
+    "startsWith": ("starts_with",), "endsWith": ("ends_with",), "each": ("for_each",), "foreach": ("for_each",),
+    "forEach": ("for_each",), "erase": ("remove",), "delete": ("remove",), "put": ("insert",),
+    "strip": ("trim",), "lstrip": ("trim_start",), "rstrip": ("trim_end",), "to_str": ("as_str",),
+    "push_str": ("push",), "push": ("push_str",), "front": ("first",), "back": ("last",),
+    "remove_all": ("clear",), "indexOf": ("find",), "index_of": ("find",), "substr": ("get",),
+    "toString": ("to_string",), "equals": ("eq",), "get_or_default": ("unwrap_or_default",),
+    "add_all": ("extend",), "addAll": ("extend",), "keySet": ("keys",), "entrySet": ("iter",),
+}
 #: rustc's primitive numeric types (`as` casts between them always compile)
 _NUMERIC = frozenset("i8 i16 i32 i64 i128 isize u8 u16 u32 u64 u128 usize f32 f64".split())
 #: errors about a type's fields or missing items: the prompt shows the impl's self type definition
@@ -490,7 +509,9 @@ class Repairer:
                 self._type_placeholder_fixes(e) + self._iter_item_fixes(e) + self._cast_fixes(e) + \
                 self._as_ref_fixes(e) + self._mutability_fixes(e) + (self._missing_field_fixes(e) if not rustc else []) + \
                 self._missing_init_fixes(e) + self._swap_fixes(e) + self._mut_method_fixes(e) + \
-                self._lifetime_placeholder_fixes(e) + self._impl_parameter_fixes(e)
+                self._lifetime_placeholder_fixes(e) + self._impl_parameter_fixes(e) + \
+                self._method_synonym_fixes(e) + self._collect_fixes(e) + self._reborrow_fixes(e) + \
+                self._signature_fixes(e) + self._escape_clone_fixes(e)
             for fix in rustc + guessed:
                 if budget.exhausted():
                     return None
@@ -789,7 +810,16 @@ class Repairer:
                             MAYBE_INCORRECT)]
             return []
         if e.code == "E0614" and expr.startswith("*"):  # "type `u32` cannot be dereferenced"
-            return [Fix("use the value itself, without `*`", (TextEdit(f, lo, lo + 1, ""),), MAYBE_INCORRECT)]
+            out = [Fix("use the value itself, without `*`", (TextEdit(f, lo, lo + 1, ""),), MAYBE_INCORRECT)]
+            # or the value came from an `.into_iter()` of the statement that meant `.iter()` (items by reference)
+            data = self.state[f]
+            start = lo
+            for _ in range(3):
+                start = data.rfind(b"\n", 0, max(0, start - 1)) + 1
+            for m in re.finditer(rb"\.into_iter\(\)", data[start:hi]):
+                out.append(Fix("iterate by reference: `.iter()`",
+                               (TextEdit(f, start + m.start(), start + m.end(), ".iter()"),), MAYBE_INCORRECT))
+            return out
         if e.code == "E0277" and expr == "?" and "operator can only be used in" in e.message:
             return [Fix("unwrap instead of `?` (the function returns no `Result`/`Option`)",
                         (TextEdit(f, lo, hi, ".unwrap()"),), MAYBE_INCORRECT)]
@@ -798,8 +828,17 @@ class Repairer:
             for s in e.spans:
                 text = self.state[s.file_name][s.byte_start:s.byte_end] if s.file_name in self.state else b""
                 if "borrowed here" in (s.label or "") and re.fullmatch(rb"&\s*[\w.]+", text):
-                    out.append(Fix(f"copy `{text[1:].strip().decode()}` instead of borrowing it",
-                                   (TextEdit(s.file_name, s.byte_start, s.byte_start + 1, ""),), MAYBE_INCORRECT))
+                    edits = [TextEdit(s.file_name, s.byte_start, s.byte_start + 1, "")]
+                    # `let pos = &self.len;` ... `*pos`: the binding's dereferences go with the borrow
+                    data = self.state[s.file_name]
+                    bound = re.search(rb"\blet\s+(?:mut\s+)?(\w+)\s*=\s*$", data[max(0, s.byte_start - 80):s.byte_start])
+                    item = enclosing_item(data, s.byte_start, s.byte_end)
+                    if bound and item is not None:
+                        deref = re.compile(rb"\*\s*" + bound.group(1) + rb"\b")
+                        edits += [TextEdit(s.file_name, s.byte_end + d.start(), s.byte_end + d.start() + 1, "")
+                                  for d in deref.finditer(data[s.byte_end:item.byte_end])]
+                    out.append(Fix(f"copy `{text[1:].strip().decode()}` instead of borrowing it", tuple(edits),
+                                   MAYBE_INCORRECT))
             return out
         if e.code == "E0507" and "behind a mutable reference" in e.message and re.fullmatch(r"[\w.]+", expr):
             new = f"std::mem::take(&mut {expr})"
@@ -879,6 +918,17 @@ class Repairer:
         item = enclosing_item(data, span.byte_start, span.byte_end)
         if item is not None and re.search(rf"\b{name}\b", data[item.byte_start:span.byte_start].decode("utf-8", "replace")):
             values.append(name)
+        # or a parameter of the field's type (`bytes: &'a [u8]` ← `input: &'a [u8]`) the initializer does not use yet
+        m_ty = re.search(r"in initializer of `(?:[\w:]*::)?(\w+)", e.message)
+        found = self._type_definition(m_ty.group(1)) if m_ty else None
+        ftype = re.search(rf"(?m)^\s*(?:pub(?:\([^)]*\))?\s+)?{name}\s*:\s*([^,\n]+?)\s*,?\s*(?://.*)?$",
+                          found[1].text.split("{", 1)[-1]) if found else None
+        used = " ".join(v or n for n, v in fields)
+        def norm(t: str) -> str:
+            return re.sub(r"'\w+|\s+", "", t)
+        if ftype:
+            values += [p for p, ty, _lo, _hi in parameters_at(data, span.byte_start)
+                       if re.fullmatch(r"\w+", p) and norm(ty) == norm(ftype.group(1)) and not re.search(rf"\b{p}\b", used)]
         if not fields:
             return []
         multiline = b"\n" in data[span.byte_end:close]
@@ -917,6 +967,167 @@ class Repairer:
             a, b = data[lo1:hi1].decode("utf-8"), data[lo2:hi2].decode("utf-8")
             out.append(Fix(f"swap the arguments `{a}` and `{b}`",
                            (TextEdit(span.file_name, lo1, hi1, b), TextEdit(span.file_name, lo2, hi2, a)), MAYBE_INCORRECT))
+        return out
+
+    def _method_synonym_fixes(self, e: Diagnostic) -> list[Fix]:
+        """E0599 "no method named `size` found for ..." on the method name: the Rust std names the same
+        operation has in other languages' libraries (`_METHOD_SYNONYMS`: `size` → `len`, `add` →
+        `push`). For `verify(reveal=False)`: only a method that exists and type-checks stays."""
+        span = e.primary_span
+        m = re.match(r"no method named `(\w+)` found", e.message)
+        if e.code != "E0599" or not m or span is None or span.file_name not in self.state:
+            return []
+        if self.state[span.file_name][span.byte_start:span.byte_end] != m.group(1).encode():
+            return []
+        return [Fix(f"call `{new}` (the Rust name of `{m.group(1)}`)",
+                    (TextEdit(span.file_name, span.byte_start, span.byte_end, new),), MAYBE_INCORRECT)
+                for new in _METHOD_SYNONYMS.get(m.group(1), ()) if new != m.group(1)]
+
+    def _collect_fixes(self, e: Diagnostic) -> list[Fix]:
+        """E0277/E0282/E0283 on a `.collect()` whose target type nothing fixes ("a slice of type `[usize]`
+        cannot be built", "type annotations needed"): the turbofish `.collect::<T>()` with the type
+        rustc's label names ("try explicitly collecting into a `Vec<usize>`"), then `Vec<_>` and
+        `String`. The `.collect()` is looked for on the primary span's lines. For `verify(reveal=False)`."""
+        span = e.primary_span
+        if e.code not in ("E0277", "E0282", "E0283") or span is None or span.file_name not in self.state:
+            return []
+        data = self.state[span.file_name]
+        lo = data.rfind(b"\n", 0, span.byte_start) + 1
+        hi = data.find(b"\n", span.byte_end)
+        hi = len(data) if hi < 0 else hi
+        text = "\n".join([e.message] + [s.label or "" for s in e.spans] + [c.message for c in e.children])
+        types = list(dict.fromkeys(re.findall(r"collecting into a `([^`]+)`", text) + ["Vec<_>", "String"]))
+        out = []
+        for m in re.finditer(rb"\.collect\(\)", data[lo:hi]):
+            at = lo + m.start()
+            out += [Fix(f"collect into `{t}`: `.collect::<{t}>()`",
+                        (TextEdit(span.file_name, at, at + len(m.group()), f".collect::<{t}>()"),), MAYBE_INCORRECT)
+                    for t in types]
+        return out[:6]
+
+    def _reborrow_fixes(self, e: Diagnostic) -> list[Fix]:
+        """Shared borrows where a mutable one is needed, which rustc leaves unfixed: E0606 "casting
+        `&T` as `*mut T` is invalid" → the method's receiver `&mut self` (or `&mut x` for a `&x`
+        operand); E0596 "cannot borrow `*x` as mutable, as it is behind a `&` reference" where `x` is
+        bound from `&place` (`if let Some(x) = &self.v`, `for x in &v`) → `&mut place`; E0308 "expected
+        `&mut T`, found `T`" on a method chain (`self.file.take().unwrap()`) → `.as_mut()` (`.as_ref()` for
+        `&T`) inserted before one of its calls, so the chain ends in a borrow of the place rather than
+        of a temporary; E0515 "cannot return reference to temporary value" on `&mut <such a chain>` likewise,
+        without the `&mut`. E0609 "no field `f` on type `Opt`" where `Opt: Into<Options>` (or `AsRef`,
+        ...) and the receiver is a `let` binding: its value converted (`.into()`). For
+        `verify(reveal=False)`."""
+        span = e.primary_span
+        if span is None or span.file_name not in self.state:
+            return []
+        f, data = span.file_name, self.state[span.file_name]
+        expr = data[span.byte_start:span.byte_end].decode("utf-8", "replace")
+        out = []
+        if e.code == "E0606" and re.match(r"casting `&(?!mut\b)[^`]*` as `\*mut ", e.message):
+            operand = re.split(r"\s+as\s+", expr, maxsplit=1)[0].strip()
+            recv = receiver_at(data, span.byte_start)
+            if operand == "self" and recv is not None and recv[2].startswith("&") and "mut" not in recv[2]:
+                new = re.sub(r"^&('\w+\s+)?", lambda m: "&" + (m.group(1) or "") + "mut ", recv[2])
+                out.append(Fix(f"take `{new}` instead of `{recv[2]}`", (TextEdit(f, recv[0], recv[1], new),),
+                               MAYBE_INCORRECT))
+            elif operand.startswith("&") and not re.match(r"&\s*mut\b", operand):
+                at = span.byte_start + expr.index("&") + 1
+                out.append(Fix("borrow mutably for the `*mut` cast", (TextEdit(f, at, at, "mut "),), MAYBE_INCORRECT))
+            for name, ty, tlo, thi in parameters_at(data, span.byte_start):
+                if name == operand and ty.startswith("&") and not re.match(r"&('\w+\s+)?mut\b", ty):
+                    new = re.sub(r"^&('\w+\s+)?", lambda m: "&" + (m.group(1) or "") + "mut ", ty)
+                    out.append(Fix(f"take `{name}: {new}`", (TextEdit(f, tlo, thi, new),), MAYBE_INCORRECT))
+        m = re.match(r"cannot borrow `\*?(\w+)` as mutable, as it is behind a `&` reference", e.message)
+        if e.code == "E0596" and m:
+            item = enclosing_item(data, span.byte_start, span.byte_end)
+            if item is not None:
+                before = data[item.byte_start:span.byte_start]
+                binds = list(re.finditer(rb"\b" + m.group(1).encode() + rb"\b[^;{}]*?(?:=|\bin)\s*(&)(?!\s*mut\b)",
+                                         before))
+                if binds:
+                    at = item.byte_start + binds[-1].end(1)
+                    out.append(Fix(f"borrow what `{m.group(1)}` is bound from mutably: `&mut`",
+                                   (TextEdit(f, at, at, "mut "),), MAYBE_INCORRECT))
+        m = re.search(r"expected `&(mut )?([^`]+)`, found `([^`]+)`", "\n".join(s.label or "" for s in e.spans))
+        chain, method = None, ""
+        if e.code == "E0308" and m and m.group(2).strip() == m.group(3).strip() and not expr.startswith("&"):
+            chain, method = expr, "as_mut" if m.group(1) else "as_ref"
+        elif e.code == "E0515" and "reference to temporary value" in e.message and (b := re.match(r"&\s*(mut\s+)?", expr)):
+            # `&mut self.file.take().unwrap()` (rustc's own suggestion for the E0308 above): the same, unborrowed
+            chain, method = expr[b.end():], "as_mut" if b.group(1) else "as_ref"
+        if chain is not None:
+            for c in list(re.finditer(r"\.\w+\s*\(", chain))[:4]:
+                new = chain[:c.start()] + f".{method}()" + chain[c.start():]
+                out.append(Fix(f"borrow through `.{method}()`: `{new}`", (TextEdit(f, span.byte_start, span.byte_end, new),),
+                               MAYBE_INCORRECT))
+        m = re.match(r"no field `\w+` on type `(\w+)`", e.message)
+        if e.code in ("E0609", "E0599") and m and any("type parameter" in (s.label or "") for s in e.spans):
+            # a value of a type parameter `Opt: Into<Options>` used as the target type: its `let` converts it
+            item = enclosing_item(data, span.byte_start, span.byte_end)
+            recv = re.search(rb"(\w+)\s*\.\s*$", data[max(0, span.byte_start - 80):span.byte_start])
+            if item is not None and recv:
+                bounds = re.findall(rf"\b{m.group(1)}\s*:[^,{{>]*?\b(Into|AsRef|AsMut|Borrow)\s*<", item.text)
+                lets = list(re.finditer(rb"\blet\s+(?:mut\s+)?" + recv.group(1) + rb"\s*=\s*([^;]+);",
+                                        data[item.byte_start:span.byte_start]))
+                if lets:
+                    lo = item.byte_start + lets[-1].start(1)
+                    hi = item.byte_start + lets[-1].end(1)
+                    value = _parenthesized(data[lo:hi].decode("utf-8", "replace").strip())
+                    for trait in dict.fromkeys(bounds):
+                        call = {"Into": "into", "AsRef": "as_ref", "AsMut": "as_mut", "Borrow": "borrow"}[trait]
+                        out.append(Fix(f"convert with `.{call}()` (`{m.group(1)}: {trait}<..>`)",
+                                       (TextEdit(f, lo, hi, f"{value}.{call}()"),), MAYBE_INCORRECT))
+        return out
+
+    def _signature_fixes(self, e: Diagnostic) -> list[Fix]:
+        """"`impl` item signature doesn't match `trait` item signature" where the return types differ
+        (rustc's note "expected signature `fn(&'1 mut IterMut<'a, T>) -> Option<&'a mut T>`" / "found
+        signature ... -> Option<&'1 mut T>"): the impl's written return type replaced by the trait's,
+        rustc's anonymous lifetimes (`'1`) elided. Applies only when the found type, so elided, is what
+        the impl's header says. For `verify(reveal=False)`."""
+        span = e.primary_span
+        text = e.plain_text()
+        exp = re.search(r"expected signature `fn\((.*?)\)(?: -> ([^`]+))?`", text)
+        got = re.search(r"found signature `fn\((.*?)\)(?: -> ([^`]+))?`", text)
+        if span is None or span.file_name not in self.state or not exp or not got or not exp.group(2) \
+                or not got.group(2) or exp.group(2) == got.group(2):
+            return []
+        def elide(t: str) -> str:
+            return re.sub(r"'\d+\s*", "", t)
+        data = self.state[span.file_name]
+        header = data[span.byte_start:span.byte_end].decode("utf-8", "replace")
+        m = re.search(r"->\s*(.+?)\s*$", header, re.S)
+        if not m or re.sub(r"\s+", "", m.group(1)) != re.sub(r"\s+", "", elide(got.group(2))):
+            return []
+        lo = span.byte_start + len(header[:m.start(1)].encode())
+        new = elide(exp.group(2))
+        return [Fix(f"return the trait's `{new}`", (TextEdit(span.file_name, lo, lo + len(m.group(1).encode()), new),),
+                    MAYBE_INCORRECT)]
+
+    def _escape_clone_fixes(self, e: Diagnostic) -> list[Fix]:
+        """"lifetime may not live long enough" where a borrowed parameter is returned where an owned value
+        must outlive the call (`Box::new(self)` in `fn clone_box(&self) -> Box<dyn Tr>`; rustc: "let's
+        call the lifetime of this reference `'1`"): that parameter cloned (`self.clone()`) where the
+        primary span uses it as a value. For `verify(reveal=False)`."""
+        span = e.primary_span
+        if e.code or "lifetime may not live long enough" not in e.message or span is None \
+                or span.file_name not in self.state:
+            return []
+        data = self.state[span.file_name]
+        names = []
+        for s in e.spans:
+            if s.file_name != span.file_name or "lifetime of this reference" not in (s.label or ""):
+                continue
+            if (m := re.match(rb"&\s*(?:'\w+\s+)?(?:mut\s+)?(self)\b", data[s.byte_start:s.byte_start + 40])):
+                names.append("self")
+            elif (m := re.search(rb"(\w+)\s*:\s*$", data[max(0, s.byte_start - 80):s.byte_start])):
+                names.append(m.group(1).decode())
+        expr = data[span.byte_start:span.byte_end].decode("utf-8", "replace")
+        out = []
+        for name in dict.fromkeys(names):
+            for m in list(re.finditer(rf"(?<![\w.]){re.escape(name)}\b(?!\s*[.(:!])", expr))[:3]:
+                at = span.byte_start + len(expr[:m.end()].encode())
+                out.append(Fix(f"clone `{name}` instead of returning the borrow", (TextEdit(span.file_name, at, at, ".clone()"),),
+                               MAYBE_INCORRECT))
         return out
 
     def _deletes_intent(self, e: Diagnostic, changes: dict[str, bytes]) -> bool:
