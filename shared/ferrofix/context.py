@@ -291,3 +291,18 @@ def parameters_at(data: bytes, offset: int) -> list[tuple[str, str, int, int]]:
         if c.type == "parameter" and pattern is not None and ty is not None:
             out.append((pattern.text.decode("utf-8"), ty.text.decode("utf-8"), ty.start_byte, ty.end_byte))
     return out
+
+
+def loop_start_at(data: bytes, offset: int) -> int | None:
+    """The start byte of the innermost `loop`/`while`/`for` expression enclosing byte `offset` that has
+    no label yet, or None (tree-sitter's `loop_expression`, `while_expression`, `for_expression`)."""
+    node: Node | None = parse(data).root_node.descendant_for_byte_range(offset, offset)
+    while node is not None:
+        if node.type in ("loop_expression", "while_expression", "for_expression"):
+            if any(c.type == "label" for c in node.children):
+                return None
+            return node.start_byte
+        if node.type in ("function_item", "closure_expression"):
+            return None
+        node = node.parent
+    return None

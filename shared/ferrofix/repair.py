@@ -34,9 +34,9 @@ from rapidfuzz.distance import OSA
 
 from .cargo import Cancellation, CheckOptions, CheckResult, Workspace, locate_workspace
 from .context import (ItemContext, binary_operands, call_arguments_at, enclosing_item, has_syntax_error,
-                      impl_self_type, method_signatures, move_impl_parameter, parameters_at, receiver_at,
+                      impl_self_type, loop_start_at, method_signatures, move_impl_parameter, parameters_at, receiver_at,
                       reference_at, return_type_at, struct_initializer_at, window)
-from .diagnostics import HAS_PLACEHOLDERS, MACHINE_APPLICABLE, MAYBE_INCORRECT, Diagnostic
+from .diagnostics import HAS_PLACEHOLDERS, MACHINE_APPLICABLE, MAYBE_INCORRECT, UNSPECIFIED, Diagnostic
 from .edits import (Fix, TextEdit, apply_to_files, concrete_variants, is_deletion_only, is_mostly_deletion, is_stub, non_overlapping,
                     suggestion_fixes, unified_diff)
 from .edits import tokens as code_tokens
@@ -109,7 +109,7 @@ DELETION_OK_CODES = frozenset("E0062 E0124 E0201 E0252 E0254 E0255 E0260 E0263 E
 #: associated type `Item` in trait `Iterator` is already specified", "cannot specify lifetime arguments
 #: explicitly ...", "field `x` specified more than once"): deleting it is the fix, whatever the code.
 _DELETION_MESSAGE = re.compile(r"\b(unused|already (specified|defined|declared|imported|bound)|twice|duplicate|"
-                               r"more than once|multiple times|redundant|unnecessary|superfluous|cannot specify)\b")
+                               r"more than once|multiple times|never used|redundant|unnecessary|superfluous|cannot specify)\b")
 
 _VALUE_TOKEN = re.compile(r"^([A-Za-z_]\w*|\d[\w.]*|\".*|'.*)$")
 _KEYWORDS = frozenset("mut ref dyn move pub unsafe async await const static let in as where impl".split())
@@ -366,6 +366,17 @@ class Repairer:
         reason = ""
         gone = all(after[_eid(t)] < before[_eid(t)] for t in target)
         new = after - before
+        if gone and new and (follow := self._follow_up(res, new, changed)) is not None:
+            # the candidate's own new errors, each with a rustc fix (`x.neg()` on the `f32`
+            # the candidate typed needs `use std::ops::Neg`): both together, when that leaves nothing new
+            changed2, res2 = follow
+            after2 = Counter(_eid(d) for d in res2.errors if (d.package_id, d.target_name) in reached)
+            if all(after2[_eid(t)] < before[_eid(t)] for t in target) and not after2 - before:
+                changed, res, new = changed2, res2, Counter()
+                label += " (with rustc's fixes of what it uncovered)"
+            else:
+                self.mirror.write({f: changed[f] for f in changed2 if f in changed})
+                self.mirror.write({f: self.state[f] for f in changed2 if f not in changed})
         if not gone:
             reason = "the error remains"
         elif new:
@@ -390,6 +401,38 @@ class Repairer:
         self._record(stage, err_label, label, "accepted",
                      "revealed later-stage errors" if new else "", res.elapsed_ms, tokens)
         return res
+
+    def _follow_up(self, res: CheckResult, new: Counter, changed: dict[str, bytes]
+                   ) -> tuple[dict[str, bytes], CheckResult] | None:
+        """One step of lookahead for a candidate whose check (`res`) has `new` errors: when each new
+        error carries a rustc suggestion (its first, MachineApplicable or MaybeIncorrect) that only
+        imports what the candidate used (`use std::ops::Neg;`), and they do not overlap, apply them on top of
+        `changed` in the mirror and check again. Returns (all changed files → bytes, that check) —
+        the mirror then holds both — or None (the mirror untouched)."""
+        diags = [d for d in res.errors if _eid(d) in new]
+        if not diags or len(diags) > 3:
+            return None
+        fixes = []
+        for d in diags:
+            found = suggestion_fixes(d, self.ws.root, (MACHINE_APPLICABLE, MAYBE_INCORRECT))
+            if not found:
+                return None
+            fixes.append(found[0])
+        kept = non_overlapping(fixes)
+        if len(kept) != len(fixes):
+            return None
+        if not all(re.fullmatch(r"\s*use [\w:{}, *]+;\s*", ed.new_text) for fx in kept for ed in fx.edits):
+            return None  # only imports: anything else may be a worse fix than a later candidate's
+        files = {**self.state, **changed}
+        try:
+            extra = apply_to_files(files, [ed for fx in kept for ed in fx.edits])
+        except (KeyError, OverlappingEditsError):
+            return None
+        if any(not f.endswith(".rs") or f not in self.state for f in extra) or \
+                any(has_syntax_error(b) for b in extra.values()):
+            return None
+        self.mirror.write(extra)
+        return {**changed, **extra}, self.mirror.check(self.cancel)
 
     @staticmethod
     def _revealed(target: Sequence[Diagnostic], new: Counter) -> bool:
@@ -503,7 +546,8 @@ class Repairer:
         # the code's intent is better when one can be found
         deferred: list[tuple[Diagnostic, Fix, dict[str, bytes]]] = []
         for e in work:
-            rustc = suggestion_fixes(e, root)[:6] + self._warning_fixes(e) + self._mut_variant_fixes(e) + \
+            rustc = suggestion_fixes(e, root)[:6] + suggestion_fixes(e, root, (UNSPECIFIED,))[:2] + \
+                self._warning_fixes(e) + self._mut_variant_fixes(e) + \
                 [v for f in suggestion_fixes(e, root, stubs=True) for v in concrete_variants(f)]
             guessed = (self._std_type_fixes(e) if not rustc else []) + self._receiver_fixes(e) + \
                 self._type_placeholder_fixes(e) + self._iter_item_fixes(e) + self._cast_fixes(e) + \
@@ -511,7 +555,8 @@ class Repairer:
                 self._missing_init_fixes(e) + self._swap_fixes(e) + self._mut_method_fixes(e) + \
                 self._lifetime_placeholder_fixes(e) + self._impl_parameter_fixes(e) + \
                 self._method_synonym_fixes(e) + self._collect_fixes(e) + self._reborrow_fixes(e) + \
-                self._signature_fixes(e) + self._escape_clone_fixes(e)
+                self._signature_fixes(e) + self._escape_clone_fixes(e) + self._definition_fixes(e) + \
+                self._structural_fixes(e)
             for fix in rustc + guessed:
                 if budget.exhausted():
                     return None
@@ -636,20 +681,45 @@ class Repairer:
         return out
 
     def _type_placeholder_fixes(self, e: Diagnostic) -> list[Fix]:
-        """rustc's "consider giving `x` an explicit type" (`: /* Type */`, E0282/E0283/E0790) with the
-        placeholder filled by the enclosing function's return type: the binding is often the value the
-        function builds and returns (`let mut ret = Default::default(); ...; ret`). For
+        """rustc's `: /* Type */` placeholder ("consider giving `x` an explicit type", E0282/E0283/E0790;
+        "consider using `const` instead of `let`", E0435) filled by the enclosing function's return type
+        (the binding is often the value the function builds and returns: `let mut ret =
+        Default::default(); ...; ret`), or, when the binding's value is a literal (`= 42`), by the types
+        that literal can have (`usize`, `i32`, ...; `f64`, `f32`; `&str`; `bool`; `char`). For
         `verify(reveal=False)`."""
         out = []
         for fix in suggestion_fixes(e, self.ws.root, stubs=True):
-            if len(fix.edits) != 1 or "/* Type */" not in fix.edits[0].new_text:
+            holes = [ed for ed in fix.edits if "/* Type */" in ed.new_text]
+            if len(holes) != 1 or any(is_stub(ed.new_text) for ed in fix.edits if ed is not holes[0]) \
+                    or holes[0].file not in self.state:
                 continue
-            ed = fix.edits[0]
-            ret = return_type_at(self.state[ed.file], ed.byte_start) if ed.file in self.state else None
+            ed, data = holes[0], self.state[holes[0].file]
+            types = []
+            ret = return_type_at(data, ed.byte_start)
             if ret and ret not in ("()", "!") and "impl " not in ret:
-                out.append(Fix(f"{fix.title}: the function's return type `{ret}`",
-                               (TextEdit(ed.file, ed.byte_start, ed.byte_end, ed.new_text.replace("/* Type */", ret)),),
-                               MAYBE_INCORRECT))
+                types.append((ret, f"the function's return type `{ret}`"))
+            value = re.match(rb"\s*=\s*([^;\n]+?)\s*;", data[ed.byte_end:ed.byte_end + 200])
+            literal = value.group(1).decode("utf-8", "replace") if value else ""
+            suffix = re.fullmatch(r"-?[\d_.]+(?:e-?\d+)?_?([iuf](?:8|16|32|64|128|size))", literal)
+            if suffix:
+                kinds: tuple[str, ...] = (suffix.group(1),)
+            elif re.fullmatch(r"-?\d[\d_]*", literal):
+                kinds = ("usize", "i32", "u32", "i64", "u64", "u8")
+            elif re.fullmatch(r"-?\d[\d_]*\.\d*(?:e-?\d+)?", literal):
+                kinds = ("f64", "f32")
+            elif literal.startswith('"'):
+                kinds = ("&str",)
+            elif literal in ("true", "false"):
+                kinds = ("bool",)
+            elif re.fullmatch(r"'(?:[^'\\]|\\.+)'", literal):
+                kinds = ("char",)
+            else:
+                kinds = ()
+            types += [(k, f"`{k}`, a type of `{literal}`") for k in kinds]
+            for ty, why in types:
+                edits = tuple(TextEdit(x.file, x.byte_start, x.byte_end, x.new_text.replace("/* Type */", ty))
+                              if x is ed else x for x in fix.edits)
+                out.append(Fix(f"{fix.title}: {why}", edits, MAYBE_INCORRECT))
         return out
 
     def _iter_item_fixes(self, e: Diagnostic) -> list[Fix]:
@@ -1127,6 +1197,202 @@ class Repairer:
             for m in list(re.finditer(rf"(?<![\w.]){re.escape(name)}\b(?!\s*[.(:!])", expr))[:3]:
                 at = span.byte_start + len(expr[:m.end()].encode())
                 out.append(Fix(f"clone `{name}` instead of returning the borrow", (TextEdit(span.file_name, at, at, ".clone()"),),
+                               MAYBE_INCORRECT))
+        return out
+
+    def _definition_fixes(self, e: Diagnostic) -> list[Fix]:
+        """Fixes at the definition an error points to in the workspace, which rustc shows but does not
+        edit: a private item used elsewhere (E0603 "constant `X` is private", E0624 "method `m` is
+        private", E0616 "field `f` of struct `S` is private"; the note "... is defined here") made `pub`,
+        then `pub(crate)`; a non-const function called in a constant (E0015; note "function `f` is not
+        const") made `const fn`; `.await` in a function rustc labels "this is not `async`" (E0728) made
+        `async fn`; a keyword rustc labels "unsafe because of this" (E0197 "inherent impls cannot be
+        unsafe") removed. For `verify(reveal=False)`."""
+        spans = [s for s in e.spans if not s.is_primary] + [s for c in e.children for s in c.spans
+                                                             if c.level == "note" and "defined here" in c.message
+                                                             or re.search(r"is not const$", c.message)]
+        out = []
+        for s in spans:
+            if s.file_name not in self.state:
+                continue
+            data, f = self.state[s.file_name], s.file_name
+            head = data[s.byte_start:s.byte_end].decode("utf-8", "replace")
+            vis = re.match(r"pub(\s*\([^)]*\))?\s+", head)
+            label = s.label or ""
+            if e.code in ("E0603", "E0624", "E0616") and ("defined here" in label or not label):
+                if vis and vis.group(1):  # `pub(super)` → `pub`
+                    out.append(Fix("make it `pub`", (TextEdit(f, s.byte_start, s.byte_start + vis.end(), "pub "),),
+                                   MAYBE_INCORRECT))
+                elif not vis:
+                    out += [Fix(f"make it `{v.strip()}`", (TextEdit(f, s.byte_start, s.byte_start, v),), MAYBE_INCORRECT)
+                            for v in ("pub ", "pub(crate) ")]
+            fn = re.match(r"((?:pub(?:\s*\([^)]*\))?\s+)?(?:const\s+)?(?:async\s+)?(?:unsafe\s+)?)fn\b", head)
+            if fn is None:
+                continue
+            at = s.byte_start + len(fn.group(1).encode())
+            if e.code == "E0015" and "const" not in fn.group(1):
+                out.append(Fix("make it a `const fn`", (TextEdit(f, at, at, "const "),), MAYBE_INCORRECT))
+            if e.code == "E0728" and "not `async`" in label and "async" not in fn.group(1):
+                out.append(Fix("make it an `async fn`", (TextEdit(f, at, at, "async "),), MAYBE_INCORRECT))
+        for s in e.spans:  # E0197 "inherent impls cannot be unsafe" (`unsafe` labelled "unsafe because of this")
+            data = self.state.get(s.file_name, b"")
+            word = data[s.byte_start:s.byte_end]
+            if (s.label or "").endswith("because of this") and word in (b"unsafe", b"async", b"const", b"default", b"extern"):
+                ws = re.match(rb"\s*", data[s.byte_end:]).end()
+                out.append(Fix(f"remove `{word.decode()}`", (TextEdit(s.file_name, s.byte_start, s.byte_end + ws, ""),),
+                               MAYBE_INCORRECT))
+        if e.code == "E0616" and (m := re.match(r"field `(\w+)` of (?:struct|union) `(?:[\w:]*::)?(\w+)", e.message)):
+            found = self._type_definition(m.group(2))
+            if found is not None:
+                f, item = found
+                body = item.text
+                fm = re.search(rf"(?m)^(\s*)({m.group(1)}\s*:)", body)
+                if fm:
+                    at = item.byte_start + len(body[:fm.start(2)].encode())
+                    out.append(Fix(f"make the field `{m.group(1)}` `pub`", (TextEdit(f, at, at, "pub "),), MAYBE_INCORRECT))
+        return out
+
+    def _structural_fixes(self, e: Diagnostic) -> list[Fix]:
+        """Fixes rustc's explanations give but its suggestions do not: E0392 "type parameter `T` is never
+        used" → a `PhantomData` field (`_marker: std::marker::PhantomData<T>`, `PhantomData<&'a ()>` for
+        a lifetime) in a struct, then the parameter removed; E0426 "use of undeclared label `'a`" → the
+        innermost enclosing loop labelled `'a:`; E0745 "cannot take address of a temporary" → the
+        temporary bound to a local (`let value = 2;`) first; E0368/E0369 a bit operation (`<<`, `&`, ...)
+        on a float bound from a whole literal (`let x = 12f32;`) → that literal as an integer (`12u32`);
+        E0415/E0416 "identifier `f` is bound more than once" → the second one renamed (`f2`); E0071 a
+        struct literal of a builtin type (`U32 { value: 4 }`, `type U32 = u32`) → its one value; two
+        borrows in conflict (E0499/E0501/E0502/E0505/E0506) → `_reorder_fixes`. For `verify(reveal=False)`."""
+        span = e.primary_span
+        if span is None or span.file_name not in self.state:
+            return []
+        f, data = span.file_name, self.state[span.file_name]
+        text = data[span.byte_start:span.byte_end].decode("utf-8", "replace")
+        out: list[Fix] = []
+        if e.code == "E0392" and re.fullmatch(r"'?\w+", text):
+            item = enclosing_item(data, span.byte_start, span.byte_end)
+            if item is not None and item.kind in ("struct_item", "enum_item", "union_item"):
+                marker = f"std::marker::PhantomData<&{text} ()>" if text.startswith("'") else f"std::marker::PhantomData<{text}>"
+                body = item.text.rstrip()
+                end = item.byte_start + len(body.encode())
+                if item.kind == "struct_item" and body.endswith("}"):
+                    inner = data[item.signature_end + 1:end - 1]
+                    sep = "" if not inner.strip() or inner.rstrip().endswith(b",") else ","
+                    close = end - 1
+                    prev = len(data[:close].rstrip())
+                    first_field = re.search(rb"\n([ \t]+)\S", data[item.signature_end:close])
+                    indent = first_field.group(1).decode() if first_field else "    "
+                    close_indent = re.match(rb"[ \t]*", data[data.rfind(b"\n", 0, close) + 1:]).group().decode()
+                    out.append(Fix(f"mark `{text}` as used with a `PhantomData` field",
+                                   (TextEdit(f, prev, close, f"{sep}\n{indent}_marker: {marker},\n{close_indent}"),),
+                                   MAYBE_INCORRECT))
+                elif item.kind == "struct_item" and re.search(r"\)\s*(where[^;]*)?;$", body):
+                    close = item.byte_start + body.rindex(")")
+                    inner = data[:close].rstrip()
+                    sep = "" if inner.endswith((b"(", b",")) else ", "
+                    out.append(Fix(f"mark `{text}` as used with a `PhantomData` field",
+                                   (TextEdit(f, close, close, f"{sep}{marker}"),), MAYBE_INCORRECT))
+            # or the parameter goes: `<T>` → nothing, `<'a, T>` → `<'a>`
+            before, after = data[:span.byte_start], data[span.byte_end:]
+            bound = re.match(rb"\s*:[^,>]*", after)
+            hi = span.byte_end + (bound.end() if bound else 0)
+            if re.search(rb"<\s*$", before) and re.match(rb"\s*>", data[hi:]):
+                lo = re.search(rb"<\s*$", before).start()
+                out.append(Fix(f"remove the unused parameter `{text}`",
+                               (TextEdit(f, lo, hi + re.match(rb"\s*>", data[hi:]).end(), ""),), MAYBE_INCORRECT))
+            elif m := re.match(rb"\s*,\s*", data[hi:]):
+                out.append(Fix(f"remove the unused parameter `{text}`", (TextEdit(f, span.byte_start, hi + m.end(), ""),),
+                               MAYBE_INCORRECT))
+            elif m := re.search(rb",\s*$", before):
+                out.append(Fix(f"remove the unused parameter `{text}`", (TextEdit(f, m.start(), hi, ""),), MAYBE_INCORRECT))
+        m = re.search(r"operation `([<>&|^]{1,2})=?` cannot be applied to type `(f32|f64|\{float\})`|"
+                      r"no implementation for `(f32|f64|\{float\}) ([<>&|^]{1,2})", e.message)
+        if e.code in ("E0368", "E0369") and m:
+            # bit operations on a float: the value was meant as an integer (`let x = 12f32;` → `12u32`)
+            item = enclosing_item(data, span.byte_start, span.byte_end)
+            names = set(re.findall(r"\b[a-z_]\w*\b", " ".join(
+                self.state[s.file_name][s.byte_start:s.byte_end].decode("utf-8", "replace") for s in e.spans
+                if s.file_name == f)))
+            lets = re.finditer(rb"\blet\s+(?:mut\s+)?(\w+)\s*(:\s*f(?:32|64)\s*)?=\s*(-?\d[\d_]*)(?:\.0*)?_?(?:f32|f64)?\s*;",
+                               data[item.byte_start:span.byte_start] if item else b"")
+            for let in lets:
+                if let.group(1).decode() not in names:
+                    continue
+                for ty in ("u32", "i32", "u64", "i64"):
+                    edits = [TextEdit(f, item.byte_start + let.start(3), item.byte_start + let.end(3) +
+                                      len(re.match(rb"(?:\.0*)?_?(?:f32|f64)?", data[item.byte_start + let.end(3):]).group()),
+                                      f"{let.group(3).decode()}{ty}")]
+                    if let.group(2):
+                        edits.append(TextEdit(f, item.byte_start + let.start(2), item.byte_start + let.end(2), ""))
+                    out.append(Fix(f"make `{let.group(1).decode()}` an integer: `{let.group(3).decode()}{ty}`",
+                                   tuple(sorted(edits, key=lambda x: x.byte_start)), MAYBE_INCORRECT))
+        m = re.match(r"identifier `(\w+)` is bound more than once", e.message)
+        if e.code in ("E0415", "E0416") and m and text == m.group(1):
+            out.append(Fix(f"rename the second `{text}`", (TextEdit(f, span.byte_start, span.byte_end, f"{text}2"),),
+                           MAYBE_INCORRECT))
+        if e.code in ("E0499", "E0501", "E0502", "E0505", "E0506"):
+            out += self._reorder_fixes(e)
+        if e.code == "E0071" and (init := struct_initializer_at(data, span.byte_start)) is not None \
+                and len(init[0]) == 1 and init[0][0][1] is not None and "\n" not in init[0][0][1]:
+            # `U32 { value: 4 }` where `type U32 = u32`: a builtin type is built from its value alone
+            out.append(Fix(f"use the value `{init[0][0][1]}` itself", (TextEdit(f, span.byte_start, init[2] + 1, init[0][0][1]),),
+                           MAYBE_INCORRECT))
+        if e.code == "E0426" and re.fullmatch(r"'\w+", text):
+            loop = loop_start_at(data, span.byte_start)
+            if loop is not None:
+                out.append(Fix(f"label the enclosing loop `{text}`", (TextEdit(f, loop, loop, f"{text}: "),), MAYBE_INCORRECT))
+        if e.code == "E0745" and "\n" not in text:
+            line = data.rfind(b"\n", 0, span.byte_start) + 1
+            indent = re.match(rb"[ \t]*", data[line:]).group().decode()
+            out.append(Fix(f"bind the temporary `{text}` to a local first",
+                           (TextEdit(f, line, line, f"{indent}let value = {text};\n"),
+                            TextEdit(f, span.byte_start, span.byte_end, "value")), MAYBE_INCORRECT))
+        return out
+
+    def _reorder_fixes(self, e: Diagnostic) -> list[Fix]:
+        """For two borrows in conflict ("cannot borrow `*a` as mutable because previous closure requires
+        unique access", "... also borrowed as immutable"), rustc's labels give three statements: the first
+        borrow ("closure construction occurs here", "immutable borrow occurs here"), the conflicting one
+        (the primary span) and the first borrow's last use ("first borrow later used here"). Candidates:
+        the conflicting statement moved above the first borrow's statement, or the last use moved above
+        the conflicting statement, when each is one line (ending in `;`) at the same block level. This
+        changes the order of evaluation, which the compiler cannot judge: `verify(reveal=False)` only
+        proves it compiles, so these come after every other candidate for the error."""
+        span = e.primary_span
+        if span is None or span.file_name not in self.state:
+            return []
+        f, data = span.file_name, self.state[span.file_name]
+        first = next((s for s in e.spans if s.file_name == f and not s.is_primary and
+                      re.search(r"(construction|borrow|move) occurs here", s.label or "")), None)
+        later = next((s for s in e.spans if s.file_name == f and "later used here" in (s.label or "")), None)
+
+        def line_at(offset: int) -> tuple[int, int, bytes]:
+            lo = data.rfind(b"\n", 0, offset) + 1
+            hi = data.find(b"\n", offset)
+            hi = len(data) if hi < 0 else hi + 1
+            return lo, hi, data[lo:hi]
+
+        def indent(line: bytes) -> bytes:
+            return re.match(rb"[ \t]*", line).group()
+
+        def statement(line: bytes) -> bool:  # a whole one-line statement: `f(a);`, `let x = g(&v); // note`
+            return bool(re.fullmatch(rb"[ \t]*[^\s}{/][^{}]*;[ \t]*(//[^\n]*)?\n?", line))
+
+        out = []
+        p_lo, p_hi, p_line = line_at(span.byte_start)
+        if first is not None:
+            f_lo, _f_hi, f_line = line_at(first.byte_start)
+            if f_lo < p_lo and statement(p_line) and indent(f_line) == indent(p_line) \
+                    and not f_line[len(indent(f_line)):].startswith((b"}", b")")):
+                moved = p_line if p_line.endswith(b"\n") else p_line + b"\n"
+                out.append(Fix("move the conflicting statement before the first borrow",
+                               (TextEdit(f, f_lo, f_lo, moved.decode("utf-8")), TextEdit(f, p_lo, p_hi, "")),
+                               MAYBE_INCORRECT))
+        if later is not None:
+            l_lo, l_hi, l_line = line_at(later.byte_start)
+            if p_lo < l_lo and statement(l_line) and indent(l_line) == indent(p_line):
+                moved = l_line if l_line.endswith(b"\n") else l_line + b"\n"
+                out.append(Fix("finish with the first borrow before the conflicting statement",
+                               (TextEdit(f, p_lo, p_lo, moved.decode("utf-8")), TextEdit(f, l_lo, l_hi, "")),
                                MAYBE_INCORRECT))
         return out
 
