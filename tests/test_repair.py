@@ -775,6 +775,101 @@ def test_a_borrow_conflicting_with_a_closures_capture_moves_before_the_closure(c
 
 def test_a_struct_literal_of_a_builtin_type_alias_becomes_its_value(crate):
     """E0071 "expected struct, variant or union type, found `u64`" for `Millis { value: 250 }` where
-    `type Millis = u64`: the value itself."""
-    src = fixed_lib(crate, "pub type Millis = u64;\n\npub fn timeout() -> Millis {\n    Millis { value: 250 }\n}\n")
-    assert "    250\n" in src
+    `type Millis = u64`: the value itself, the binding typed with the alias."""
+    src = fixed_lib(crate, "pub type Millis = u64;\n\npub fn timeout() -> Millis {\n    let t = Millis { value: 250 };\n    t\n}\n")
+    assert "let t: Millis = 250;" in src
+
+
+def test_a_drop_impls_bound_is_added_to_the_type(crate):
+    """E0367 "`Drop` impl requires `T: Flush` but the struct it is implemented for does not": the
+    struct's definition states the bound too."""
+    src = fixed_lib(crate, "pub trait Flush {\n    fn flush(&mut self);\n}\n\npub struct Guard<T> {\n    inner: T,\n}\n\n"
+                           "impl<T: Flush> Drop for Guard<T> {\n    fn drop(&mut self) {\n        self.inner.flush();\n    }\n}\n")
+    assert "pub struct Guard<T: Flush> {" in src
+
+
+def test_a_duplicate_method_definition_is_renamed(crate):
+    """E0592 "duplicate definitions with name `len`" across two impl blocks: the other one is renamed."""
+    src = fixed_lib(crate, "pub struct Bag(Vec<u8>);\n\nimpl Bag {\n    pub fn len(&self) -> usize {\n        self.0.len()\n    }\n}\n\n"
+                           "impl Bag {\n    pub fn len(&self) -> usize {\n        self.0.len() * 8\n    }\n}\n")
+    assert src.count("pub fn len(") == 1 and "pub fn len2(" in src
+
+
+def test_a_struct_update_without_a_base_takes_an_earlier_value(crate):
+    """E0797 "base expression required after `..`": rustc's `../* expr */` filled with an earlier binding
+    of the same struct (or `Default::default()`)."""
+    src = fixed_lib(crate, "#[derive(Clone, Default)]\npub struct Style {\n    pub bold: bool,\n    pub size: u8,\n}\n\n"
+                           "pub fn heading() -> Style {\n    let base = Style { bold: false, size: 12 };\n"
+                           "    let h = Style { size: 20, .. };\n    h\n}\n")
+    assert "Style { size: 20, ..base }" in src
+
+
+def test_a_reference_to_a_packed_field_becomes_a_raw_pointer_or_a_copy(crate):
+    """E0793 "reference to field of packed struct is unaligned": `&h.len` → `&raw const h.len`; the
+    implicit borrow in `format!` → a copy `{ h.len }`."""
+    src = fixed_lib(crate, "#[repr(packed)]\npub struct Header {\n    pub tag: u8,\n    pub len: u32,\n}\n\n"
+                           "pub fn show(h: &Header) -> (String, *const u32) {\n    let p = &h.len;\n"
+                           "    (format!(\"{}\", h.len), p as *const u32)\n}\n")
+    assert "let p = &raw const h.len;" in src and "{ h.len }" in src
+
+
+def test_reserved_and_missing_lifetimes_in_signatures_get_a_named_one(crate):
+    """E0637 "`'_` cannot be used here" on `fn pick<'_>` → `'a` throughout the signature; "`&` without an
+    explicit lifetime name cannot be used here" in `where I: Iterator<Item = &u8>` (rustc's `for<'a>`
+    gives E0582 there) → a lifetime parameter of the function."""
+    src = fixed_lib(crate, "pub fn pick<'_>(a: &'_ str, b: &'_ str) -> &'_ str {\n    if a < b { a } else { b }\n}\n\n"
+                           "pub fn total<I>(bytes: I) -> u32\nwhere\n    I: Iterator<Item = &u8>,\n{\n"
+                           "    bytes.map(|b| *b as u32).sum()\n}\n")
+    assert "pub fn pick<'a>(a: &'a str, b: &'a str) -> &'a str" in src
+    assert "pub fn total<'a, I>(bytes: I)" in src and "Item = &'a u8" in src
+
+
+def test_an_unlabeled_break_in_a_labeled_block_names_its_loop(crate):
+    """E0695 "unlabeled `break` inside of a labeled block": the loop it leaves gets a label the `break`
+    names (what the unlabeled `break` meant)."""
+    src = fixed_lib(crate, "pub fn first(xs: &[u8]) -> usize {\n    let mut i = 0;\n    loop {\n        'check: {\n"
+                           "            if xs[i] == 0 {\n                break;\n            }\n            if xs[i] > 9 {\n"
+                           "                break 'check;\n            }\n        }\n        i += 1;\n    }\n    i\n}\n")
+    assert "'outer: loop {" in src and "break 'outer;" in src
+
+
+def test_a_variant_used_as_a_type_becomes_its_enum(crate):
+    """E0573 "expected type, found variant `Level::High`" in a signature: `Level`."""
+    src = fixed_lib(crate, "pub fn is_high() -> bool {\n    enum Level {\n        Low,\n        High,\n    }\n"
+                           "    fn top() -> Level::High {\n        Level::High\n    }\n    matches!(top(), Level::High)\n}\n")
+    assert "fn top() -> Level {" in src
+
+
+def test_an_unterminated_string_is_closed_before_the_statement_ends(crate):
+    """E0765 "unterminated double quote string": the closing `"` goes before the line's `;`."""
+    src = fixed_lib(crate, "pub fn greeting() -> &'static str {\n    let s = \"hello;\n    s\n}\n")
+    assert 'let s = "hello";' in src
+
+
+def test_a_generic_self_type_becomes_a_reference(crate):
+    """E0801 "invalid generic `self` parameter type: `P`": the receiver becomes `&self`."""
+    src = fixed_lib(crate, "pub struct Node(pub u32);\n\nimpl Node {\n"
+                           "    pub fn id<P: std::ops::Deref<Target = Self>>(self: P) -> u32 {\n        self.0\n    }\n}\n")
+    assert "(&self) -> u32" in src
+
+
+def test_an_attribute_key_given_twice_loses_the_repeat(crate):
+    """E0538 "malformed `deprecated` attribute input" (label "found `note` used as a key more than
+    once"): the repeated key goes."""
+    src = fixed_lib(crate, "#[deprecated(since = \"0.2.0\", note = \"use `run`\", note = \"old\")]\npub fn start() {}\n")
+    assert src.count("note =") == 1
+
+
+def test_a_field_bound_twice_in_a_pattern_is_fixed(crate):
+    """E0025 "field `w` bound multiple times in the pattern" (with E0027 for the unmentioned `h`)."""
+    src = fixed_lib(crate, "pub struct Size {\n    pub w: u32,\n    pub h: u32,\n}\n\n"
+                           "pub fn area(s: Size) -> u32 {\n    let Size { w: a, w: b } = s;\n    a * 2\n}\n")
+    assert src.count("w:") == 2  # the struct's field and one binding
+
+
+def test_a_union_literal_sets_exactly_one_field(crate):
+    """E0784 "union expressions should have exactly one field": the first of two stays; an empty one
+    sets the union's first field."""
+    src = fixed_lib(crate, "pub union Word {\n    pub int: u32,\n    pub float: f32,\n}\n\n"
+                           "pub fn words() -> (Word, Word) {\n    (Word { int: 1, float: 2.0 }, Word {})\n}\n")
+    assert "Word { int: 1 }" in src and "Word { int: Default::default() }" in src

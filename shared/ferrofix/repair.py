@@ -102,7 +102,7 @@ PRIVACY_CODES = frozenset("E0603 E0624 E0616 E0451 E0445 E0446 E0364 E0365 E0577
 #: Codes about unused or duplicate items, where a fix may legitimately only delete code.
 DELETION_OK_CODES = frozenset("E0062 E0124 E0201 E0252 E0254 E0255 E0260 E0263 E0403 E0407 E0408 E0415 "
                               "E0416 E0428 E0430 E0431 E0061 E0107 E0050 E0046 E0117 E0119 "
-                              "E0120 E0184 E0199 E0200 E0204 E0407 E0437 E0438 E0449 E0451".split())
+                              "E0120 E0184 E0199 E0200 E0204 E0407 E0437 E0438 E0449 E0451 E0784".split())
 
 
 #: Messages saying something is there once too often or should not be written at all ("the value of the
@@ -1260,7 +1260,18 @@ class Repairer:
         temporary bound to a local (`let value = 2;`) first; E0368/E0369 a bit operation (`<<`, `&`, ...)
         on a float bound from a whole literal (`let x = 12f32;`) → that literal as an integer (`12u32`);
         E0415/E0416 "identifier `f` is bound more than once" → the second one renamed (`f2`); E0071 a
-        struct literal of a builtin type (`U32 { value: 4 }`, `type U32 = u32`) → its one value; two
+        struct literal of a builtin type (`U32 { value: 4 }`, `type U32 = u32`) → its one value; E0367 a
+        `Drop` impl's bound (`T: Foo`) the type lacks → added to the type's definition; E0592 duplicate
+        method definitions → the other one renamed (`bar2`); E0797 `Foo { a: 1, .. }` → `..f1` (an earlier
+        `Foo` binding) or `..Default::default()`; E0793 a reference to a packed struct's field → `&raw
+        const` (or a copy, `{ foo.x }`, inside a macro); E0648 `\\0` removed from an `export_name`; E0637
+        `'_` declared as a lifetime parameter → a fresh name (`'a`) throughout the signature, and a `&`
+        without a lifetime in a function's bounds → a new lifetime parameter of the function; E0695 an
+        unlabeled `break` in a labeled block → the loop it leaves labelled and named; E0573 a variant
+        used as a type (`-> Dragon::Born`) → its enum; E0765/E0766 an unterminated string → closed;
+        E0801 `self: R` for a generic `R` → `&self`, `self: Rc<Self>`, `self`; E0538 an attribute key
+        "used more than once" → removed; E0025 a field bound twice where E0027 says another is missing →
+        the second renamed to it; E0784 a union literal → its first field only (or one set); two
         borrows in conflict (E0499/E0501/E0502/E0505/E0506) → `_reorder_fixes`. For `verify(reveal=False)`."""
         span = e.primary_span
         if span is None or span.file_name not in self.state:
@@ -1333,9 +1344,147 @@ class Repairer:
             out += self._reorder_fixes(e)
         if e.code == "E0071" and (init := struct_initializer_at(data, span.byte_start)) is not None \
                 and len(init[0]) == 1 and init[0][0][1] is not None and "\n" not in init[0][0][1]:
-            # `U32 { value: 4 }` where `type U32 = u32`: a builtin type is built from its value alone
-            out.append(Fix(f"use the value `{init[0][0][1]}` itself", (TextEdit(f, span.byte_start, init[2] + 1, init[0][0][1]),),
+            # `U32 { value: 4 }` where `type U32 = u32`: a builtin type is built from its value alone;
+            # `let t = U32 { .. }` keeps the alias as the binding's type (`let t: U32 = 4;`)
+            value = init[0][0][1]
+            edits = [TextEdit(f, span.byte_start, init[2] + 1, value)]
+            let = re.search(rb"\blet\s+(?:mut\s+)?\w+(\s*)=\s*$", data[max(0, span.byte_start - 80):span.byte_start])
+            if let and re.fullmatch(r"[\w:]+", text):
+                at = max(0, span.byte_start - 80) + let.start(1)
+                edits.insert(0, TextEdit(f, at, at, f": {text}"))
+            out.append(Fix(f"use the value `{value}` itself", tuple(edits), MAYBE_INCORRECT))
+        m = re.match(r"`Drop` impl requires `(\w+): ([^`]+)` but the \w+ it is implemented for does not", e.message)
+        if e.code == "E0367" and m:
+            # the type's own definition states the bound its `Drop` impl needs (rustc: "the implementor must
+            # specify the same requirement", with the definition's span)
+            for c in e.children:
+                for s in c.spans:
+                    head = self.state.get(s.file_name, b"")[s.byte_start:s.byte_end]
+                    p = re.search(rb"<[^>]*?\b(" + m.group(1).encode() + rb")\b(\s*:[^,>]*)?", head)
+                    if "same requirement" in c.message and p:
+                        at = s.byte_start + p.end()
+                        add = f" + {m.group(2)}" if p.group(2) else f": {m.group(2)}"
+                        out.append(Fix(f"require `{m.group(1)}{add}` on the type too", (TextEdit(s.file_name, at, at, add),),
+                                       MAYBE_INCORRECT))
+        m = re.match(r"duplicate definitions with name `(\w+)`", e.message)
+        if e.code == "E0592" and m:  # the other definition gets another name
+            for s in e.spans:
+                head = self.state.get(s.file_name, b"")[s.byte_start:s.byte_end]
+                n = re.search(rb"\bfn\s+(" + m.group(1).encode() + rb")\b", head)
+                if "other definition" in (s.label or "") and n:
+                    lo = s.byte_start + n.start(1)
+                    out.append(Fix(f"rename the other `{m.group(1)}`",
+                                   (TextEdit(s.file_name, lo, lo + len(m.group(1)), f"{m.group(1)}2"),), MAYBE_INCORRECT))
+        if e.code == "E0797":  # `Foo { a: 1, .. }`: rustc's `../* expr */` filled with a value of that struct
+            item = enclosing_item(data, span.byte_start, span.byte_end)
+            name = re.search(rb"\b(\w+)\s*\{[^{}]*$", data[max(0, span.byte_start - 400):span.byte_start])
+            bases = []
+            if name and item is not None:
+                ty = re.escape(name.group(1))
+                before = data[item.byte_start:span.byte_start]
+                bases = [b.group(1).decode() for b in re.finditer(
+                    rb"\blet\s+(?:mut\s+)?(\w+)\s*(?::\s*" + ty + rb"\b[^=]*)?=\s*" + ty + rb"\s*\{", before)
+                    if b";" in before[b.end():]]  # not the binding this literal initializes
+            for fix in suggestion_fixes(e, self.ws.root, stubs=True):
+                if len(fix.edits) == 1 and "/* expr */" in fix.edits[0].new_text:
+                    ed = fix.edits[0]
+                    for base in list(dict.fromkeys(reversed(bases)))[:2] + ["Default::default()"]:
+                        out.append(Fix(f"take the other fields from `{base}`",
+                                       (TextEdit(ed.file, ed.byte_start, ed.byte_end, ed.new_text.replace("/* expr */", base)),),
+                                       MAYBE_INCORRECT))
+        if e.code == "E0793" and re.fullmatch(r"&?\s*[\w.]+", text):
+            # a packed struct's field: a raw pointer instead of `&`, or a copy (`{ foo.x }`) where a macro borrows it
+            new = f"&raw const {text[1:].strip()}" if text.startswith("&") else f"{{ {text} }}"
+            out.append(Fix(f"avoid the unaligned reference: `{new}`", (TextEdit(f, span.byte_start, span.byte_end, new),),
                            MAYBE_INCORRECT))
+        if e.code == "E0648" and "null characters" in e.message and "\\0" in text:
+            out.append(Fix("remove the null characters", (TextEdit(f, span.byte_start, span.byte_end, text.replace("\\0", "")),),
+                           MAYBE_INCORRECT))
+        if e.code == "E0637" and text == "'_" and re.search(rb"<[^<>()]*$", data[max(0, span.byte_start - 200):span.byte_start]):
+            # `fn f<'_>(a: &'_ str) -> &'_ str`: the reserved name declared as a parameter → a fresh lifetime
+            # name, there and wherever the signature uses `'_`
+            item = enclosing_item(data, span.byte_start, span.byte_end)
+            if item is not None and item.signature_end:
+                name = next(n for n in ("'a", "'b", "'c", "'d", "'x") if not re.search(rf"{n}\b", item.text))
+                sig = data[item.byte_start:item.signature_end]
+                out.append(Fix(f"name the lifetime `{name}`",
+                               tuple(TextEdit(f, item.byte_start + m.start(), item.byte_start + m.end(), name)
+                                     for m in re.finditer(rb"'_(?!\w)", sig)), MAYBE_INCORRECT))
+        if e.code == "E0637" and text == "&" and "without an explicit lifetime" in e.message:
+            # `T: Iterator<Item = &u32>` in a bound (rustc's `for<'a>` fails there, E0582): a lifetime
+            # parameter of the function (`fn f<'a, T>() where T: Iterator<Item = &'a u32>`)
+            item = enclosing_item(data, span.byte_start, span.byte_end)
+            head = re.match(rb"[^(]*?\bfn\s+\w+\s*(<)?", data[item.byte_start:item.signature_end]) if item else None
+            if head:
+                name = next(n for n in ("'a", "'b", "'c", "'d", "'x") if not re.search(rf"{n}\b", item.text))
+                at = item.byte_start + head.end()
+                declare = TextEdit(f, at, at, f"{name}, ") if head.group(1) else TextEdit(f, at, at, f"<{name}>")
+                out.append(Fix(f"add the lifetime parameter `{name}`",
+                               (declare, TextEdit(f, span.byte_end, span.byte_end, f"{name} ")), MAYBE_INCORRECT))
+        if e.code == "E0695" and text in ("break", "continue"):
+            # an unlabeled `break` inside a labeled block meant the loop around it: label the loop and name it
+            loop = loop_start_at(data, span.byte_start)
+            item = enclosing_item(data, span.byte_start, span.byte_end)
+            if loop is not None and item is not None:
+                name = next(n for n in ("'outer", "'scan", "'main_loop") if not re.search(rf"{n}\b", item.text))
+                out.append(Fix(f"label the loop `{name}` and `{text} {name}`",
+                               (TextEdit(f, loop, loop, f"{name}: "), TextEdit(f, span.byte_end, span.byte_end, f" {name}")),
+                               MAYBE_INCORRECT))
+        m = re.match(r"expected type, found variant `((?:\w+::)+)(\w+)`", e.message)
+        if e.code == "E0573" and m and text.endswith("::" + m.group(2)):
+            # a variant used as a type (`fn f() -> Dragon::Born`): its enum
+            out.append(Fix(f"use the enum `{text[:-len(m.group(2)) - 2]}`",
+                           (TextEdit(f, span.byte_start, span.byte_end, text[:-len(m.group(2)) - 2]),), MAYBE_INCORRECT))
+        if e.code in ("E0765", "E0766") and re.match(r"b?\"", text):
+            # an unterminated string: closed before the statement's end on its first line, at that line's
+            # end, or right away (`b"; // ...` → `b""; // ...`)
+            open_end = span.byte_start + text.index('"') + 1
+            eol = data.find(b"\n", open_end)
+            eol = len(data) if eol < 0 else eol
+            line = data[open_end:eol]
+            code = re.split(rb"//", line)[0]
+            spots = [open_end + m.start() for m in re.finditer(rb"[ \t]*[;,)]+[ \t]*$", code)][:1]
+            spots += [open_end + len(code.rstrip()), open_end]
+            for at in dict.fromkeys(spots):
+                out.append(Fix("close the string", (TextEdit(f, at, at, '"'),), MAYBE_INCORRECT))
+        m = re.match(r"invalid generic `self` parameter type: `(\w+)`", e.message)
+        if e.code == "E0801" and m and text == m.group(1):
+            # `fn f<R: Deref<Target = Self>>(self: R)`: a receiver type rustc accepts
+            recv = re.search(rb"\bself\s*:\s*$", data[max(0, span.byte_start - 40):span.byte_start])
+            if recv:
+                lo = max(0, span.byte_start - 40) + recv.start()
+                out += [Fix(f"take `{new}`", (TextEdit(f, lo, span.byte_end, new),), MAYBE_INCORRECT)
+                        for new in ("&self", "self: std::rc::Rc<Self>", "self")]
+        for s in e.spans:  # E0538 "found `note` used as a key more than once": that key goes
+            if s.file_name == f and "more than once" in (s.label or "") and not s.is_primary:
+                comma = re.search(rb",\s*$", data[max(0, s.byte_start - 40):s.byte_start])
+                lo = max(0, s.byte_start - 40) + comma.start() if comma else s.byte_start
+                out.append(Fix("remove the repeated key", (TextEdit(f, lo, s.byte_end, ""),), MAYBE_INCORRECT))
+        m = re.match(r"field `(\w+)` bound multiple times in the pattern", e.message)
+        if e.code == "E0025" and m and text.startswith(m.group(1)):
+            # `Foo { a: x, a: y }` with "pattern does not mention field `b`" on the same pattern: the second `a`
+            # was meant to be `b`
+            for d in self.last.diagnostics:
+                missing = re.match(r"pattern does not mention fields? (.+)", d.message) if d.code == "E0027" else None
+                ps = d.primary_span
+                if missing and ps is not None and ps.file_name == f and ps.byte_start <= span.byte_start < ps.byte_end:
+                    for name in re.findall(r"`(\w+)`", missing.group(1)):
+                        out.append(Fix(f"bind the field `{name}` instead of a second `{m.group(1)}`",
+                                       (TextEdit(f, span.byte_start, span.byte_start + len(m.group(1)), name),), MAYBE_INCORRECT))
+            comma = re.search(rb",\s*$", data[max(0, span.byte_start - 20):span.byte_start])
+            if comma:  # or the second binding goes
+                out.append(Fix(f"remove the second `{m.group(1)}`",
+                               (TextEdit(f, max(0, span.byte_start - 20) + comma.start(), span.byte_end, ""),), MAYBE_INCORRECT))
+        if e.code == "E0784" and (init := struct_initializer_at(data, span.byte_start)) is not None:
+            fields, last, close = init
+            if len(fields) > 1 and fields[0][1] is not None:  # a union literal sets one field: the first stays
+                first_end = data.find(b",", span.byte_end, close)
+                out.append(Fix("keep only the first field", (TextEdit(f, first_end, last, ""),), MAYBE_INCORRECT))
+            elif not fields and (found := self._type_definition(text)) is not None:
+                first = re.search(r"\{\s*(?:pub(?:\([^)]*\))?\s+)?(\w+)\s*:", found[1].text)
+                if first:
+                    out.append(Fix(f"set the field `{first.group(1)}`",
+                                   (TextEdit(f, close, close, f" {first.group(1)}: Default::default() "),), MAYBE_INCORRECT))
         if e.code == "E0426" and re.fullmatch(r"'\w+", text):
             loop = loop_start_at(data, span.byte_start)
             if loop is not None:
@@ -1725,8 +1874,10 @@ class Repairer:
 
 def deletion_ok(e: Diagnostic) -> bool:
     """Whether only deleting code may fix `e`: its code is about unused or duplicate items
-    (`DELETION_OK_CODES`) or its message says something is there too often (`_DELETION_MESSAGE`)."""
-    return e.code in DELETION_OK_CODES or bool(_DELETION_MESSAGE.search(e.message))
+    (`DELETION_OK_CODES`) or its message or a span's label says something is there too often
+    (`_DELETION_MESSAGE`: "found `note` used as a key more than once")."""
+    return e.code in DELETION_OK_CODES or bool(_DELETION_MESSAGE.search(e.message)) \
+        or any(_DELETION_MESSAGE.search(s.label or "") for s in e.spans)
 
 
 def is_misspelling(name: str, of: str) -> bool:
