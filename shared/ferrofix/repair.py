@@ -931,8 +931,7 @@ class Repairer:
         body = item.text
         if "{" not in body or not body.rstrip().endswith("}"):
             return []
-        field_types = [t.strip() for t in re.findall(r"(?m)^\s*(?:pub(?:\([^)]*\))?\s+)?\w+\s*:\s*([^,\n]+?)\s*,?\s*(?://.*)?$",
-                                                      body.split("{", 1)[1])]
+        field_types = list(struct_field_types(body).values())
         after = self.state[span.file_name][span.byte_end:span.byte_end + 200].decode("utf-8", "replace")
         value = (re.match(r"\s*:\s*([^,}\n]+)", after) or [None, ""])[1].strip()
         ints = [t for t in field_types if re.fullmatch(r"[iu](8|16|32|64|128|size)", t)]
@@ -991,14 +990,13 @@ class Repairer:
         # or a parameter of the field's type (`bytes: &'a [u8]` ← `input: &'a [u8]`) the initializer does not use yet
         m_ty = re.search(r"in initializer of `(?:[\w:]*::)?(\w+)", e.message)
         found = self._type_definition(m_ty.group(1)) if m_ty else None
-        ftype = re.search(rf"(?m)^\s*(?:pub(?:\([^)]*\))?\s+)?{name}\s*:\s*([^,\n]+?)\s*,?\s*(?://.*)?$",
-                          found[1].text.split("{", 1)[-1]) if found else None
+        ftype = struct_field_types(found[1].text).get(name) if found else None
         used = " ".join(v or n for n, v in fields)
         def norm(t: str) -> str:
             return re.sub(r"'\w+|\s+", "", t)
         if ftype:
             values += [p for p, ty, _lo, _hi in parameters_at(data, span.byte_start)
-                       if re.fullmatch(r"\w+", p) and norm(ty) == norm(ftype.group(1)) and not re.search(rf"\b{p}\b", used)]
+                       if re.fullmatch(r"\w+", p) and norm(ty) == norm(ftype) and not re.search(rf"\b{p}\b", used)]
         if not fields:
             return []
         multiline = b"\n" in data[span.byte_end:close]
@@ -1096,7 +1094,7 @@ class Repairer:
             operand = re.split(r"\s+as\s+", expr, maxsplit=1)[0].strip()
             recv = receiver_at(data, span.byte_start)
             if operand == "self" and recv is not None and recv[2].startswith("&") and "mut" not in recv[2]:
-                new = re.sub(r"^&('\w+\s+)?", lambda m: "&" + (m.group(1) or "") + "mut ", recv[2])
+                new = mutable_reference(recv[2])
                 out.append(Fix(f"take `{new}` instead of `{recv[2]}`", (TextEdit(f, recv[0], recv[1], new),),
                                MAYBE_INCORRECT))
             elif operand.startswith("&") and not re.match(r"&\s*mut\b", operand):
@@ -1104,7 +1102,7 @@ class Repairer:
                 out.append(Fix("borrow mutably for the `*mut` cast", (TextEdit(f, at, at, "mut "),), MAYBE_INCORRECT))
             for name, ty, tlo, thi in parameters_at(data, span.byte_start):
                 if name == operand and ty.startswith("&") and not re.match(r"&('\w+\s+)?mut\b", ty):
-                    new = re.sub(r"^&('\w+\s+)?", lambda m: "&" + (m.group(1) or "") + "mut ", ty)
+                    new = mutable_reference(ty)
                     out.append(Fix(f"take `{name}: {new}`", (TextEdit(f, tlo, thi, new),), MAYBE_INCORRECT))
         m = re.match(r"cannot borrow `\*?(\w+)` as mutable, as it is behind a `&` reference", e.message)
         if e.code == "E0596" and m:
@@ -1404,8 +1402,7 @@ class Repairer:
             # `fn f<'_>(a: &'_ str) -> &'_ str`: the reserved name declared as a parameter → a fresh lifetime
             # name, there and wherever the signature uses `'_`
             item = enclosing_item(data, span.byte_start, span.byte_end)
-            if item is not None and item.signature_end:
-                name = next(n for n in ("'a", "'b", "'c", "'d", "'x") if not re.search(rf"{n}\b", item.text))
+            if item is not None and item.signature_end and (name := fresh_name(item.text, _LIFETIME_NAMES)):
                 sig = data[item.byte_start:item.signature_end]
                 out.append(Fix(f"name the lifetime `{name}`",
                                tuple(TextEdit(f, item.byte_start + m.start(), item.byte_start + m.end(), name)
@@ -1415,8 +1412,7 @@ class Repairer:
             # parameter of the function (`fn f<'a, T>() where T: Iterator<Item = &'a u32>`)
             item = enclosing_item(data, span.byte_start, span.byte_end)
             head = re.match(rb"[^(]*?\bfn\s+\w+\s*(<)?", data[item.byte_start:item.signature_end]) if item else None
-            if head:
-                name = next(n for n in ("'a", "'b", "'c", "'d", "'x") if not re.search(rf"{n}\b", item.text))
+            if head and (name := fresh_name(item.text, _LIFETIME_NAMES)):
                 at = item.byte_start + head.end()
                 declare = TextEdit(f, at, at, f"{name}, ") if head.group(1) else TextEdit(f, at, at, f"<{name}>")
                 out.append(Fix(f"add the lifetime parameter `{name}`",
@@ -1425,8 +1421,7 @@ class Repairer:
             # an unlabeled `break` inside a labeled block meant the loop around it: label the loop and name it
             loop = loop_start_at(data, span.byte_start)
             item = enclosing_item(data, span.byte_start, span.byte_end)
-            if loop is not None and item is not None:
-                name = next(n for n in ("'outer", "'scan", "'main_loop") if not re.search(rf"{n}\b", item.text))
+            if loop is not None and item is not None and (name := fresh_name(item.text, ("'outer", "'scan", "'main_loop"))):
                 out.append(Fix(f"label the loop `{name}` and `{text} {name}`",
                                (TextEdit(f, loop, loop, f"{name}: "), TextEdit(f, span.byte_end, span.byte_end, f" {name}")),
                                MAYBE_INCORRECT))
@@ -1878,6 +1873,28 @@ def deletion_ok(e: Diagnostic) -> bool:
     (`_DELETION_MESSAGE`: "found `note` used as a key more than once")."""
     return e.code in DELETION_OK_CODES or bool(_DELETION_MESSAGE.search(e.message)) \
         or any(_DELETION_MESSAGE.search(s.label or "") for s in e.spans)
+
+
+_FIELD_LINE = re.compile(r"(?m)^\s*(?:pub(?:\([^)]*\))?\s+)?(\w+)\s*:\s*([^,\n]+?)\s*,?\s*(?://.*)?$")
+#: fresh lifetime names, first unused one wins
+_LIFETIME_NAMES = ("'a", "'b", "'c", "'d", "'x")
+
+
+def struct_field_types(definition: str) -> dict[str, str]:
+    """The fields of a struct/union definition's text written one per line (`pub len: usize,`), after
+    its first `{`: field name → type text, in order. {} for a tuple or unit struct."""
+    return {m.group(1): m.group(2).strip() for m in _FIELD_LINE.finditer(definition.split("{", 1)[1])} \
+        if "{" in definition else {}
+
+
+def fresh_name(text: str, candidates: Sequence[str]) -> str | None:
+    """The first of `candidates` (lifetimes or labels, `'a`) that `text` does not use, or None."""
+    return next((n for n in candidates if not re.search(rf"{re.escape(n)}\b", text)), None)
+
+
+def mutable_reference(ty: str) -> str:
+    """`&T`/`&'a T` (a type or a receiver such as `&self`) as `&mut T`/`&'a mut T`."""
+    return re.sub(r"^&('\w+\s+)?", lambda m: "&" + (m.group(1) or "") + "mut ", ty)
 
 
 def is_misspelling(name: str, of: str) -> bool:
