@@ -54,6 +54,8 @@ class Client:
         self.published = published
         #: the URI of every publishDiagnostics, in order
         self.publish_log = publish_log if publish_log is not None else []
+        #: the server's answer to `initialize`
+        self.initialize_result: types.InitializeResult | None = None
 
     async def until(self, predicate: Callable[[], Any], timeout: float = WAIT_S) -> Any:
         """Wait until `predicate()` is truthy, re-checking after each notification from the server (and
@@ -166,12 +168,14 @@ async def start(folders: list[Path], *, init_options: dict | None = None, caps: 
         return types.ApplyWorkspaceEditResult(applied=True)
 
     await lc.start_io(sys.executable, "-m", "ferrofix_lsp", env=dict(os.environ))
-    await lc.initialize_session(types.InitializeParams(
+    result = await lc.initialize_session(types.InitializeParams(
         capabilities=caps or capabilities(),
         root_uri=folders[0].resolve().as_uri() if folders else None,
         workspace_folders=[types.WorkspaceFolder(f.resolve().as_uri(), f.name) for f in folders],
         initialization_options=init_options))
-    return Client(lc, event, published, publish_log)
+    client = Client(lc, event, published, publish_log)
+    client.initialize_result = result
+    return client
 
 
 async def stop(client: Client) -> None:

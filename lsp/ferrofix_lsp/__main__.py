@@ -18,8 +18,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--log-level", default=os.environ.get("FERROFIX_LOG", "INFO"))
     args = ap.parse_args(argv)
+    # an editor stamps each stderr line itself: a time of ours only when a person reads the terminal
+    stamp = "%(asctime)s " if sys.stderr.isatty() else ""
     logging.basicConfig(stream=sys.stderr, level=args.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+                        format=f"{stamp}%(levelname)s %(name)s: %(message)s")
     if logging.getLogger().level > logging.DEBUG:
         logging.getLogger("pygls").setLevel(logging.WARNING)
     from .server import server

@@ -14,10 +14,15 @@ from .aifix import ERROR_CODE
 if TYPE_CHECKING:
     from .state import FerrofixServer
 
-CMD_FIX = "ferrofix.fixWithAI"
-CMD_RECORD = "ferrofix.recordAccepted"
-CMD_EXPLAIN = "ferrofix.explain"
-CMD_CHECK = "ferrofix.checkWorkspace"
+#: The server's `workspace/executeCommand` ids, advertised in `executeCommandProvider`. They live in their
+#: own `ferrofix.server.*` namespace: vscode-languageclient registers every advertised id as a VS Code
+#: command, so an id the extension also contributes (`ferrofix.fixWithAI`, the user-facing command that
+#: calls `CMD_FIX`) would make `client.start()` fail with "command already exists".
+CMD_FIX = "ferrofix.server.fixWithAI"
+CMD_RECORD = "ferrofix.server.recordAccepted"
+CMD_EXPLAIN = "ferrofix.server.explain"
+CMD_CHECK = "ferrofix.server.checkWorkspace"
+COMMANDS = (CMD_FIX, CMD_RECORD, CMD_EXPLAIN, CMD_CHECK)
 AI_FIX = "ai-fix"
 
 

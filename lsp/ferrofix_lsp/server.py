@@ -124,14 +124,14 @@ async def fix_with_ai(ls: FerrofixServer, *args: Any) -> dict:
 
 @server.command(actions.CMD_RECORD)
 async def record_accepted(ls: FerrofixServer, *args: Any) -> dict:
-    """`ferrofix.recordAccepted(record)`: store an accepted fix as pending. Returns `{recorded, id, new}`."""
+    """`ferrofix.server.recordAccepted(record)`: store an accepted fix as pending. Returns `{recorded, id, new}`."""
     record = args[0] if args and isinstance(args[0], dict) else {}
     return await ls.record_accepted(record)
 
 
 @server.command(actions.CMD_EXPLAIN)
 async def explain(ls: FerrofixServer, *args: Any) -> dict:
-    """`ferrofix.explain(code, message)`: write the explanation page and show it. Returns `{uri}`."""
+    """`ferrofix.server.explain(code, message)`: write the explanation page and show it. Returns `{uri}`."""
     code = str(args[0]) if args else ""
     if not ERROR_CODE.match(code):
         ls.problem(f"not an error code: {code!r}")
@@ -151,9 +151,11 @@ async def explain(ls: FerrofixServer, *args: Any) -> dict:
 
 @server.command(actions.CMD_CHECK)
 async def check_workspace(ls: FerrofixServer, *args: Any) -> None:
-    """`ferrofix.checkWorkspace`: check every cargo workspace of every folder now."""
+    """`ferrofix.server.checkWorkspace`: check every cargo workspace of every folder now (also when
+    `check.onSave` is off: the user asked)."""
     for folder in ls.folders():
-        await ls.discover(folder)
+        for root in await ls.discover(folder, check=False):
+            ls.checks.request(root, "check requested")
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)

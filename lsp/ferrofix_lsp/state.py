@@ -128,8 +128,9 @@ class FerrofixServer(LanguageServer):
 
     # -- messages, progress ---------------------------------------------------------------------
     def log(self, message: str, kind: types.MessageType = types.MessageType.Log) -> None:
-        """A line for the client's log (`window/logMessage`) and stderr."""
-        log.info(message)
+        """A line for the client's log (`window/logMessage`); stderr gets it at DEBUG only, since clients
+        such as vscode-languageclient write the server's stderr into the same log."""
+        log.debug(message)
         self.window_log_message(types.LogMessageParams(kind, message))
 
     def problem(self, message: str) -> None:
@@ -228,7 +229,7 @@ class FerrofixServer(LanguageServer):
             del self.store.by_root[root]
 
     async def record_accepted(self, record: dict) -> dict:
-        """Record an accepted AI fix in the knowledge base as `pending` (`ferrofix.recordAccepted`)."""
+        """Record an accepted AI fix in the knowledge base as `pending` (`ferrofix.server.recordAccepted`)."""
         def add() -> dict:
             kb = self.kb()
             if kb is None:

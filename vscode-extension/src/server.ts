@@ -1,15 +1,20 @@
 // Start and stop `python -m ferrofix_lsp` over stdio with vscode-languageclient.
-import type { LogOutputChannel } from "vscode";
+//
+// The server's `workspace/executeCommand` ids are `ferrofix.server.*` (SERVER_COMMANDS in commands.ts):
+// the client registers every id the server advertises as a VS Code command, so they must differ from
+// the user-facing `ferrofix.*` commands this extension contributes, which call them.
 import {
   LanguageClient,
   LanguageClientOptions,
   RevealOutputChannelOn,
   ServerOptions,
 } from "vscode-languageclient/node";
+import type { ServerLog } from "./serverlog";
 import { serverSettings, SERVER_KEYS } from "./settings";
 import type { ServerStatus } from "./status";
 
-export function createClient(python: string, channel: LogOutputChannel,
+/** A language client for `python -m ferrofix_lsp`, writing into `log`; not started. */
+export function createClient(python: string, log: ServerLog,
   onStatus: (s: ServerStatus) => void): LanguageClient {
   const serverOptions: ServerOptions = {
     command: python,
@@ -22,8 +27,8 @@ export function createClient(python: string, channel: LogOutputChannel,
       { scheme: "file", pattern: "**/Cargo.toml" },
       { scheme: "file", pattern: "**/Cargo.lock" },
     ],
-    outputChannel: channel,
-    traceOutputChannel: channel,
+    outputChannel: log,
+    traceOutputChannel: log,
     revealOutputChannelOn: RevealOutputChannelOn.Never,
     initializationOptions: serverSettings(),
     middleware: {
