@@ -31,7 +31,27 @@ def main(argv: list[str] | None = None) -> None:
     protocol_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb", buffering=0)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     sys.stdout = sys.stderr
-    server.start_io(sys.stdin.buffer, protocol_out)
+    server.start_io(_Stdin(sys.stdin.buffer, server.end_soon), protocol_out)
+
+
+class _Stdin:
+    """The protocol's input for pygls' reader: at end of file (the client closed the pipe or died)
+    `on_eof` runs at once, from the reader's thread, before pygls starts waiting for its workers."""
+
+    def __init__(self, raw, on_eof) -> None:
+        self.raw = raw
+        self.on_eof = on_eof
+
+    def _seen(self, data: bytes) -> bytes:
+        if not data:
+            self.on_eof()
+        return data
+
+    def readline(self) -> bytes:
+        return self._seen(self.raw.readline())
+
+    def read(self, n: int = -1) -> bytes:
+        return self._seen(self.raw.read(n))
 
 
 if __name__ == "__main__":

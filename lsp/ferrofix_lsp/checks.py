@@ -149,6 +149,11 @@ class CheckScheduler:
             delay_ms = self.ls.settings_for(root).check.debounce_ms
         self._pending[root] = asyncio.get_running_loop().create_task(self._after(root, reason, delay_ms))
 
+    def cancel_running(self) -> None:
+        """Cancel the running checks (their cargo process groups are killed); safe from any thread."""
+        for _, c in list(self._running.values()):
+            c.cancel()
+
     def cancel_all(self) -> None:
         """Cancel pending and running checks (shutdown)."""
         for t in self._pending.values():

@@ -35,9 +35,16 @@ async def initialized(ls: FerrofixServer, params: types.InitializedParams) -> No
 
 @server.feature(types.SHUTDOWN)
 def shutdown(ls: FerrofixServer, params: None) -> None:
-    """Cancel checks and stop the file watchers."""
-    ls.checks.cancel_all()
+    """Cancel checks and AI fixes and stop the file watchers."""
+    ls.cancel_work()
     ls.watcher.stop()
+
+
+@server.feature(types.EXIT)
+def exit_(ls: FerrofixServer, params: None) -> None:
+    """Before pygls ends the process: stop all work, so that no thread keeps it alive waiting on cargo
+    (with or without a `shutdown` first)."""
+    ls.stop_work()
 
 
 @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)

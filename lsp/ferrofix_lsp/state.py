@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import threading
 import uuid
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,7 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
-from ferrofix import __version__
+from ferrofix import __version__, procs
 from ferrofix import settings as settings_mod
 from ferrofix.cargo import Cancellation, cache_dir
 from ferrofix.errors import CheckCancelledError, FerrofixError, NotACargoProjectError, SettingsError
@@ -64,6 +66,36 @@ class FerrofixServer(LanguageServer):
         self._kb = None
         self._kb_failed = False
         self._busy: list[str] = []
+        self._fixes: set[Cancellation] = set()  # of the AI fixes running
+
+    def cancel_work(self) -> None:
+        """Cancel every pending and running check and every AI fix (call on the event loop's thread)."""
+        self.checks.cancel_all()
+        for c in list(self._fixes):
+            c.cancel()
+
+    def stop_work(self) -> int:
+        """`cancel_work`, then `end_soon`: the client said `exit`. Returns the process groups killed."""
+        self.cancel_work()
+        return self.end_soon()
+
+    def end_soon(self, grace_s: float = 3.0) -> int:
+        """The client is gone: kill every child process group and cancel the running work now, and end
+        the process after `grace_s` seconds (a hard limit: a model answer still decoding in a thread
+        cannot hold it). Safe from any thread. Returns the number of process groups killed."""
+        for c in list(self._fixes):
+            c.cancel()
+        self.checks.cancel_running()
+        killed = procs.kill_all()
+
+        def hard_exit() -> None:
+            procs.kill_all()
+            logging.shutdown()
+            os._exit(0 if self.protocol._shutdown else 1)
+        timer = threading.Timer(grace_s, hard_exit)
+        timer.daemon = True
+        timer.start()
+        return killed
 
     # -- settings ------------------------------------------------------------------------------
     def load_settings(self, init_options: Any) -> None:
@@ -330,6 +362,7 @@ class FerrofixServer(LanguageServer):
         s = self.settings_for(root)
         target = aifix.Target.from_lsp(path, diag)
         cancel = Cancellation()
+        self._fixes.add(cancel)
         label = f"{target.code or 'error'} at {path.name}:{target.line + 1}"
         try:
             async with self.progress("ferrofix: fixing with local AI", label, cancel) as report:
@@ -343,6 +376,8 @@ class FerrofixServer(LanguageServer):
             if isinstance(e, CheckCancelledError):
                 raise
             return aifix.AiFix(None, f"no fix: {e}")
+        finally:
+            self._fixes.discard(cancel)
         self.log(f"AI fix for {label}: {result.message}", types.MessageType.Info)
         return result
 

@@ -12,7 +12,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import threading
 import time
@@ -22,6 +21,7 @@ from typing import Callable, Sequence
 
 import platformdirs
 
+from . import procs
 from .diagnostics import Diagnostic, dedupe, is_summary
 from .errors import (CargoManifestError, CargoNotFoundError, CheckCancelledError, CheckTimeoutError,
                      NotACargoProjectError)
@@ -217,20 +217,14 @@ def _cargo_env(target_dir: Path | None) -> dict[str, str]:
     return env
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
 def run_check(root: Path, options: CheckOptions | None = None, *, cancel: Cancellation | None = None,
               on_diagnostic: Callable[[Diagnostic], None] | None = None) -> CheckResult:
     """Run the check on the cargo workspace at `root` and parse cargo's JSON stream.
 
     Diagnostics are passed to `on_diagnostic` as they arrive and returned deduplicated (cargo repeats
-    a library's errors for each target). The process runs in its own process group, killed on
-    timeout (CheckTimeoutError) or cancellation (CheckCancelledError). A failed build that produced no
+    a library's errors for each target). The process runs in its own process group (`procs.popen_group`:
+    it dies with this process, however this one ends), killed on timeout (CheckTimeoutError) or
+    cancellation (CheckCancelledError). A failed build that produced no
     error diagnostic (unfetchable dependencies, broken manifest) raises CargoManifestError with cargo's
     message. Raises CargoNotFoundError when cargo cannot be started.
     """
@@ -240,9 +234,8 @@ def run_check(root: Path, options: CheckOptions | None = None, *, cancel: Cancel
     argv = options.argv(root / "Cargo.toml")
     t0 = time.monotonic()
     try:
-        proc = subprocess.Popen(argv, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                stdin=subprocess.DEVNULL, env=_cargo_env(target_dir),
-                                start_new_session=True)
+        proc = procs.popen_group(argv, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 stdin=subprocess.DEVNULL, env=_cargo_env(target_dir))
     except FileNotFoundError as e:
         raise CargoNotFoundError(f"cannot run cargo: {e}") from e
 
@@ -254,11 +247,11 @@ def run_check(root: Path, options: CheckOptions | None = None, *, cancel: Cancel
         while not done.is_set():
             if cancel is not None and cancel.cancelled:
                 stop_reason.append("cancelled")
-                _kill_group(proc)
+                procs.kill_group(proc)
                 return
             if time.monotonic() > deadline:
                 stop_reason.append("timeout")
-                _kill_group(proc)
+                procs.kill_group(proc)
                 return
             done.wait(0.05)
 
@@ -296,8 +289,9 @@ def run_check(root: Path, options: CheckOptions | None = None, *, cancel: Cancel
     finally:
         done.set()
         if proc.poll() is None:
-            _kill_group(proc)
+            procs.kill_group(proc)
             proc.wait()
+        procs.release(proc)
         err_reader.join(timeout=5)
     stderr = "".join(stderr_chunks)
     elapsed_ms = int((time.monotonic() - t0) * 1000)

@@ -7,14 +7,16 @@ copied only when their bytes differ (a fresh mtime then tells cargo to recheck t
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
+import time
 from contextlib import suppress
 from pathlib import Path
 from typing import Mapping
 
 from .cargo import Cancellation, CheckOptions, CheckResult, _digest, cache_dir, run_check
-from .errors import SourceEncodingError
+from .errors import CheckTimeoutError, SourceEncodingError
 
 from .locks import try_exclusive
 
@@ -51,6 +53,9 @@ class Mirror:
                                           features=opts.features, all_targets=opts.all_targets,
                                           timeout_s=opts.timeout_s, target_dir=base / "target")
         self.sources: dict[str, bytes] = {}
+        #: `time.monotonic()` after which no check may run: each check gets at most what is left
+        #: (a repair's time budget is a hard limit); None for no limit but the check's own.
+        self.deadline: float | None = None
 
     def __enter__(self) -> "Mirror":
         return self
@@ -107,5 +112,14 @@ class Mirror:
             self._write_if_changed(rel, data)
 
     def check(self, cancel: Cancellation | None = None) -> CheckResult:
-        """Run the check in the mirror (its own warm target dir)."""
-        return run_check(self.root, self.check_options, cancel=cancel)
+        """Run the check in the mirror (its own warm target dir), for at most the check's own time limit
+        and what is left before `deadline`. Raises CheckTimeoutError when that is nothing or runs out
+        (and what `run_check` raises)."""
+        options = self.check_options
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise CheckTimeoutError("the time budget ran out before the check could run")
+            if left < options.timeout_s:
+                options = dataclasses.replace(options, timeout_s=left)
+        return run_check(self.root, options, cancel=cancel)

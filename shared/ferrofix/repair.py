@@ -41,7 +41,7 @@ from .edits import (Fix, TextEdit, apply_to_files, concrete_variants, is_deletio
                     suggestion_fixes, unified_diff)
 from .edits import tokens as code_tokens
 from .edits import OverlappingEditsError
-from .errors import CheckCancelledError, ContextOverflowError, FerrofixError, ModelAnswerError
+from .errors import CheckCancelledError, CheckTimeoutError, ContextOverflowError, FerrofixError, ModelAnswerError
 from .llm import Engine
 from .mirror import Mirror
 from . import modelfix
@@ -476,6 +476,7 @@ class Repairer:
         budget = _Budget(self.opt.timeout_s, self.cancel)
         with Mirror(self.ws.root, self.opt.check) as mirror:
             self.mirror = mirror
+            mirror.deadline = budget.deadline  # every check gets at most what is left of the budget
             self.progress("copying the workspace to a scratch mirror")
             original = mirror.sync(self.opt.overrides)
             self.state: dict[str, bytes] = dict(original)
@@ -498,6 +499,11 @@ class Repairer:
                     raise
                 # fixes verified before the model went wrong are kept; the run stops there
                 self._record("model", "", "(stopped)", "rejected", str(ex), 0, 0)
+            except CheckTimeoutError as ex:
+                if budget.left > 0:
+                    raise  # the check's own time limit, not the run's budget
+                # the budget ran out during a candidate's check: what was verified before is kept
+                self._record("check", "", "(stopped)", "rejected", f"the time budget ran out: {ex}", 0, 0)
             files = {f: b for f, b in self.state.items() if original.get(f) != b}
             diff = unified_diff(original, files)
         return RepairResult(not errors, initial, errors, files, diff, self.trace,
