@@ -24,34 +24,30 @@ def main(argv: list[str] | None = None) -> None:
                         format=f"{stamp}%(levelname)s %(name)s: %(message)s")
     if logging.getLogger().level > logging.DEBUG:
         logging.getLogger("pygls").setLevel(logging.WARNING)
+    from . import framing
     from .server import server
-    if args.tcp:
+    if args.tcp:  # pygls' reader (a debugging aid: a bad frame there is not recovered from)
         server.start_tcp(args.host, args.tcp)
         return
     protocol_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb", buffering=0)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     sys.stdout = sys.stderr
-    server.start_io(_Stdin(sys.stdin.buffer, server.end_soon), protocol_out)
+    framing.start_io(server, _Stdin(sys.stdin.buffer, server.end_soon), protocol_out)
 
 
 class _Stdin:
-    """The protocol's input for pygls' reader: at end of file (the client closed the pipe or died)
-    `on_eof` runs at once, from the reader's thread, before pygls starts waiting for its workers."""
+    """The protocol's input for our reader (`framing`): at end of file (the client closed the pipe or
+    died) `on_eof` runs at once, from the reader's thread, before pygls starts waiting for its workers."""
 
     def __init__(self, raw, on_eof) -> None:
         self.raw = raw
         self.on_eof = on_eof
 
-    def _seen(self, data: bytes) -> bytes:
+    def read1(self, n: int) -> bytes:
+        data = self.raw.read1(n)
         if not data:
             self.on_eof()
         return data
-
-    def readline(self) -> bytes:
-        return self._seen(self.raw.readline())
-
-    def read(self, n: int = -1) -> bytes:
-        return self._seen(self.raw.read(n))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
+from . import convert
 from .aifix import ERROR_CODE
 
 if TYPE_CHECKING:
@@ -39,8 +40,11 @@ def _code(d: types.Diagnostic) -> str | None:
 
 
 def code_actions(ls: "FerrofixServer", params: types.CodeActionParams) -> list[types.CodeAction]:
-    """The actions for `params.context.diagnostics`, quick fixes first."""
+    """The actions for `params.context.diagnostics`, quick fixes first; none outside the workspace
+    folders."""
     uri = params.text_document.uri
+    if not ls.in_scope(convert.path_of(uri)):
+        return []
     resolve = client_resolves_edits(ls)
     fixes: list[types.CodeAction] = []
     ai: list[types.CodeAction] = []

@@ -4,9 +4,12 @@ a module named after what it does, and converts the result."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 
+import attrs
 from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
 
 from ferrofix.errors import CheckCancelledError
 
@@ -15,6 +18,25 @@ from .aifix import ERROR_CODE, hover_markdown
 from .state import FerrofixServer
 
 server = FerrofixServer()
+
+
+def _arguments(ls: FerrofixServer, usage: str, values: Sequence[Any], *kinds: type, optional: int = 0) -> list:
+    """`values` as `kinds` (a builtin type is checked, an lsprotocol type structured; the last `optional`
+    may be missing), else InvalidParams with the one line `usage`: the client's mistake, answered as
+    such, not an internal error with a traceback."""
+    if not len(kinds) - optional <= len(values) <= len(kinds):
+        raise JsonRpcInvalidParams(usage)
+    out = []
+    for value, kind in zip(values, kinds):
+        if attrs.has(kind):
+            try:
+                value = ls.protocol._converter.structure(value, kind)
+            except Exception:
+                raise JsonRpcInvalidParams(usage) from None
+        elif not isinstance(value, kind):
+            raise JsonRpcInvalidParams(usage)
+        out.append(value)
+    return out
 
 
 @server.feature(types.INITIALIZE)
@@ -98,9 +120,10 @@ async def code_action_resolve(ls: FerrofixServer, action: types.CodeAction) -> t
     data = action.data if isinstance(action.data, dict) else {}
     if data.get("kind") != actions.AI_FIX:
         return action
-    diag = ls.protocol._converter.structure(data["diagnostic"], types.Diagnostic)
+    usage = f"{types.CODE_ACTION_RESOLVE}: an {actions.AI_FIX} action's data takes (uri, diagnostic)"
+    uri, diag = _arguments(ls, usage, [data.get("uri"), data.get("diagnostic")], str, types.Diagnostic)
     try:
-        result = await ls.run_ai_fix(data["uri"], diag)
+        result = await ls.run_ai_fix(uri, diag)
     except CheckCancelledError:
         ls.log("AI fix cancelled", types.MessageType.Info)
         return action
@@ -115,9 +138,9 @@ async def code_action_resolve(ls: FerrofixServer, action: types.CodeAction) -> t
 @server.command(actions.CMD_FIX)
 async def fix_with_ai(ls: FerrofixServer, *args: Any) -> dict:
     """For clients without `codeAction/resolve`: fix, apply through `workspace/applyEdit`, record."""
-    uri, raw = args[0], args[1]
+    uri, diag = _arguments(ls, f"{actions.CMD_FIX} takes (uri, diagnostic)", args, str, types.Diagnostic)
     try:
-        result = await ls.run_ai_fix(uri, ls.protocol._converter.structure(raw, types.Diagnostic))
+        result = await ls.run_ai_fix(uri, diag)
     except CheckCancelledError:
         return {"applied": False, "message": "cancelled"}
     if result.edit is None:
@@ -132,19 +155,20 @@ async def fix_with_ai(ls: FerrofixServer, *args: Any) -> dict:
 @server.command(actions.CMD_RECORD)
 async def record_accepted(ls: FerrofixServer, *args: Any) -> dict:
     """`ferrofix.server.recordAccepted(record)`: store an accepted fix as pending. Returns `{recorded, id, new}`."""
-    record = args[0] if args and isinstance(args[0], dict) else {}
+    (record,) = _arguments(ls, f"{actions.CMD_RECORD} takes (record)", args, dict)
     return await ls.record_accepted(record)
 
 
 @server.command(actions.CMD_EXPLAIN)
 async def explain(ls: FerrofixServer, *args: Any) -> dict:
     """`ferrofix.server.explain(code, message)`: write the explanation page and show it. Returns `{uri}`."""
-    code = str(args[0]) if args else ""
+    usage = f"{actions.CMD_EXPLAIN} takes (code[, message])"
+    code, *message = _arguments(ls, usage, args, str, str, optional=1)
     if not ERROR_CODE.match(code):
         ls.problem(f"not an error code: {code!r}")
         return {"uri": None}
     try:
-        uri = await ls.explain_page(code, str(args[1]) if len(args) > 1 else "")
+        uri = await ls.explain_page(code, message[0] if message else "")
     except Exception as e:  # rustc missing or an unknown code: a message, not a crash
         ls.problem(f"cannot explain {code}: {e}")
         return {"uri": None}

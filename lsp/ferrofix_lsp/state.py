@@ -18,7 +18,6 @@ from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from ferrofix import __version__, procs
 from ferrofix import settings as settings_mod
@@ -28,23 +27,13 @@ from ferrofix.settings import Settings
 
 from . import aifix, convert
 from .checks import CheckScheduler, DiagnosticStore
+from .protocol import FerrofixProtocol
 from .watch import Watcher
 from .workspaces import WorkspaceMap, is_ignored
 
 log = logging.getLogger("ferrofix_lsp")
 
 CHECKED_NAMES = ("Cargo.toml", "Cargo.lock")
-
-
-class FerrofixProtocol(LanguageServerProtocol):
-    """pygls' protocol, announcing UTF-16 positions whatever the client offers (all our conversions
-    count UTF-16 code units, the LSP default)."""
-
-    @lsp_method(types.INITIALIZE)
-    def lsp_initialize(self, params: types.InitializeParams):
-        if params.capabilities.general is not None:
-            params.capabilities.general.position_encodings = None
-        return (yield from super().lsp_initialize(params))
 
 
 class FerrofixServer(LanguageServer):
@@ -237,6 +226,17 @@ class FerrofixServer(LanguageServer):
             out.append(Path(self.workspace.root_path).resolve())
         return out
 
+    def in_scope(self, path: Path | None) -> bool:
+        """Whether `path` lies inside one of the editor's workspace folders: the server checks, fixes
+        and offers actions only there (a file opened from elsewhere may carry a build script)."""
+        if path is None:
+            return False
+        try:
+            path = path.resolve()
+        except (OSError, ValueError):  # a NUL byte, a loop of links: no file of ours
+            return False
+        return any(path == f or path.is_relative_to(f) for f in self.folders())
+
     async def discover(self, folder: Path, check: bool = True) -> list[Path]:
         """Find the cargo workspaces in an editor folder and (when checks are on) check each."""
         try:
@@ -278,8 +278,9 @@ class FerrofixServer(LanguageServer):
         return result
 
     async def on_file_changed(self, path: Path, reason: str, external: bool = False) -> None:
-        """A saved or externally changed file: check its cargo workspace (debounced)."""
-        if not (path.suffix == ".rs" or path.name in CHECKED_NAMES):
+        """A saved or externally changed file inside the workspace folders: check its cargo workspace
+        (debounced)."""
+        if not (path.suffix == ".rs" or path.name in CHECKED_NAMES) or not self.in_scope(path):
             return
         if path.name in CHECKED_NAMES:
             self.workspaces.invalidate()
@@ -355,6 +356,8 @@ class FerrofixServer(LanguageServer):
         path = convert.path_of(uri)
         if path is None:
             return aifix.AiFix(None, "only files on disk can be fixed")
+        if not self.in_scope(path):
+            return aifix.AiFix(None, f"{path} is outside the workspace folders: not fixed")
         try:
             root = await asyncio.to_thread(self.workspaces.root_for, path)
         except FerrofixError as e:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -24,7 +25,9 @@ import platformdirs
 from . import procs
 from .diagnostics import Diagnostic, dedupe, is_summary
 from .errors import (CargoManifestError, CargoNotFoundError, CheckCancelledError, CheckTimeoutError,
-                     NotACargoProjectError)
+                     DiagnosticFormatError, NotACargoProjectError)
+
+log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_S = 300.0
 
@@ -63,6 +66,9 @@ class Package:
     manifest_path: Path
     targets: tuple[str, ...] = ()
     dependencies: tuple[str, ...] = ()
+    #: files and directories whose code cargo runs while building: the build script (`custom-build`
+    #: target) and the source directory of a `proc-macro` target
+    build_time: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +82,12 @@ class Workspace:
     @property
     def manifest_path(self) -> Path:
         return self.root / "Cargo.toml"
+
+    def runs_at_build_time(self, rel: str) -> bool:
+        """Whether the workspace-relative file `rel` is code cargo runs at build time (a build script,
+        a module beside it in its own directory, a proc-macro crate's source)."""
+        path = self.root / rel
+        return any(path == p or path.is_relative_to(p) for pkg in self.packages for p in pkg.build_time)
 
 
 def find_manifest(path: Path) -> Path:
@@ -106,6 +118,22 @@ def cargo_error_summary(stderr: str) -> str:
     return " ".join(parts)[:600]
 
 
+def _build_time(package: dict) -> tuple[Path, ...]:
+    """The paths of a `cargo metadata` package whose code runs at build time: a build script's file
+    (and its directory when that is not the package's own), a proc-macro target's source directory."""
+    root = Path(package["manifest_path"]).parent
+    out: list[Path] = []
+    for t in package.get("targets", ()):
+        src = Path(t.get("src_path", ""))
+        if "custom-build" in t.get("kind", ()):
+            out.append(src)
+            if src.parent != root:
+                out.append(src.parent)
+        elif "proc-macro" in t.get("kind", ()):
+            out.append(src.parent)
+    return tuple(out)
+
+
 def locate_workspace(path: Path, *, timeout_s: float = 60.0) -> Workspace:
     """Find the cargo workspace that contains `path`, using `cargo metadata --format-version 1 --no-deps`.
 
@@ -128,7 +156,8 @@ def locate_workspace(path: Path, *, timeout_s: float = 60.0) -> Workspace:
     packages = tuple(
         Package(p["name"], p["version"], Path(p["manifest_path"]),
                 tuple(t["name"] for t in p.get("targets", ())),
-                tuple((d.get("rename") or d["name"]).replace("-", "_") for d in p.get("dependencies", ())))
+                tuple((d.get("rename") or d["name"]).replace("-", "_") for d in p.get("dependencies", ())),
+                _build_time(p))
         for p in meta.get("packages", ()))
     return Workspace(Path(meta["workspace_root"]), packages, Path(meta["target_directory"]))
 
@@ -185,9 +214,9 @@ def target_label(target: dict | None) -> str:
     """A cargo target's name, with its kind for all but the library (`hex`, `hex (bench)`, `cli (bin)`):
     a package's bench, test or binary often shares the library's name, and errors of one must not pass
     for errors of the other. `target` is the `target` object of cargo's JSON messages."""
-    target = target or {}
-    name, kinds = target.get("name", ""), target.get("kind") or ["lib"]
-    kind = kinds[0]
+    target = target if isinstance(target, dict) else {}
+    name, kinds = str(target.get("name", "")), target.get("kind") or ["lib"]
+    kind = kinds[0] if isinstance(kinds, list) else "lib"
     return name if kind in ("lib", "rlib", "dylib", "cdylib", "staticlib", "proc-macro") else f"{name} ({kind})"
 
 
@@ -272,9 +301,13 @@ def run_check(root: Path, options: CheckOptions | None = None, *, cancel: Cancel
                 continue
             reason = msg.get("reason")
             if reason == "compiler-message":
-                d = Diagnostic.from_json(msg["message"], package_id=msg.get("package_id", ""),
-                                         target_name=target_label(msg.get("target")),
-                                         manifest_path=msg.get("manifest_path", ""))
+                try:
+                    d = Diagnostic.from_json(msg.get("message"), package_id=str(msg.get("package_id", "")),
+                                             target_name=target_label(msg.get("target")),
+                                             manifest_path=str(msg.get("manifest_path", "")))
+                except DiagnosticFormatError as e:  # not rustc's shape: skipped, not a crash
+                    log.warning("skipped a malformed compiler message: %s", e)
+                    continue
                 targets.add((d.package_id, d.target_name))
                 if is_summary(d):
                     continue

@@ -8,9 +8,7 @@ only thing on stdout.
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Optional
 
@@ -22,6 +20,7 @@ from . import service
 from .cargo import CheckOptions, locate_workspace, run_check
 from .errors import FerrofixError
 from .settings import Settings, load as load_settings
+from .writes import Written, write_files
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Fix Rust compile errors locally; every fix is verified by cargo before it is shown.")
@@ -91,9 +90,10 @@ def fix(path: Path = typer.Argument(Path("."), help="A crate or workspace direct
         result = repair(ws.root, opts, engine=engine, progress=lambda m: status.update(m[:100]), examples=examples)
     written: list[str] = []
     if write and result.files:
-        written = write_files(ws.root, result.files)
+        done = write_files(ws.root, result.files)
+        written = [w.rel for w in done]
         if result.fixed:
-            learn(s, result)
+            learn(s, result, done)
     if as_json:
         payload = result.to_json()
         payload["written"] = written
@@ -115,8 +115,9 @@ def open_kb(s: Settings, *, quiet: bool = False, require_records: bool = False):
     return kb
 
 
-def learn(s: Settings, result) -> None:
+def learn(s: Settings, result, written: list[Written]) -> None:
     """Record a fix the user accepted (`fix --write`) in the knowledge base as pending."""
+    from .kb.records import RecordError
     from .repair import changed_region
     if not result.initial_errors or not result.files:
         return
@@ -124,11 +125,14 @@ def learn(s: Settings, result) -> None:
     try:
         first = result.initial_errors[0]
         rel = sorted(result.files)[0]
-        before_text = (result.workspace / (rel + ".ferrofix.bak")).read_text(encoding="utf-8") \
-            if (result.workspace / (rel + ".ferrofix.bak")).exists() else ""
+        backup = next((w.backup for w in written if w.rel == rel), None)
+        before_text = backup.read_text(encoding="utf-8") if backup is not None and backup.exists() else ""
         old, new = changed_region(before_text, result.files[rel].decode("utf-8"))
-        kb.record_accepted(code=first.code or "", message=first.message, before=old, after=new,
-                           tags=[f"file:{rel}"])
+        try:
+            kb.record_accepted(code=first.code or "", message=first.message, before=old, after=new,
+                               tags=[f"file:{rel}"])
+        except RecordError as e:  # the fix is written; it is only too large to keep as an example
+            err.print(f"[dim]not recorded in the knowledge base: {e}[/]")
     finally:
         kb.close()
 
@@ -149,26 +153,9 @@ def _print_report(result, written: list[str]) -> None:
     err.print(f"[bold]{status}[/] in {result.elapsed_ms / 1000:.1f} s"
               + (f", {result.tokens} model tokens" if result.tokens else ""))
     if written:
-        err.print(f"wrote {', '.join(written)} (backups: *.ferrofix.bak)")
+        err.print(f"wrote {', '.join(written)} (backups: *.ferrofix.bak*)")
     elif result.diff:
         err.print("nothing written (use --write to apply)")
-
-
-def write_files(root: Path, files: dict[str, bytes]) -> list[str]:
-    """Write verified contents atomically (temp file + rename), keeping `<file>.ferrofix.bak` backups.
-    Returns the written workspace-relative paths."""
-    written = []
-    for rel, data in sorted(files.items()):
-        target = root / rel
-        backup = target.with_name(target.name + ".ferrofix.bak")
-        backup.write_bytes(target.read_bytes())
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, target.stat().st_mode & 0o7777)
-        os.replace(tmp, target)
-        written.append(rel)
-    return written
 
 
 @app.command()
@@ -320,13 +307,12 @@ def kb_stats(as_json: bool = typer.Option(False, "--json")) -> None:
 
 
 def _set_status(ids: list[int], status: str) -> None:
+    """Set the status of every record in `ids`, or of none: an unknown id is a KBError naming it (exit 2)."""
     kb = open_kb(_settings(), quiet=True)
     try:
         n = kb.store.set_status(ids, status)
     finally:
         kb.close()
-    if n != len(ids):
-        raise FerrofixError(f"{len(ids) - n} of the ids do not exist")
     out.print(f"{status}: {n} record(s)", markup=False)
 
 

@@ -14,6 +14,38 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from .errors import DiagnosticFormatError
+
+#: How deep a diagnostic's children or a span's macro expansions may nest (rustc's own stay in the
+#: single digits; a deeper object is malformed, and would exhaust the recursion limit).
+MAX_NESTING = 64
+_MISSING = object()
+
+
+def _short(value: Any) -> str:
+    return repr(value)[:60]
+
+
+def _str(d: dict, key: str, default: Any = _MISSING) -> Any:
+    """`d[key]` when it is a string (or `default`, when given, for a missing key or JSON null)."""
+    v = d.get(key, _MISSING)
+    if (v is _MISSING or v is None) and default is not _MISSING:
+        return default
+    if not isinstance(v, str):
+        raise DiagnosticFormatError(f"field {key!r} is not a string: {_short(v)}")
+    return v
+
+
+def _int(d: dict, key: str, default: Any = _MISSING) -> int:
+    """`d[key]` when it is an integer (not a bool), or `default` for a missing key."""
+    v = d.get(key, _MISSING)
+    if v is _MISSING and default is not _MISSING:
+        return default
+    if not isinstance(v, int) or isinstance(v, bool):
+        raise DiagnosticFormatError(f"field {key!r} is not an integer: {_short(v)}")
+    return v
+
+
 #: rustc's `Applicability` values (rustc_lint_defs::Applicability).
 MACHINE_APPLICABLE = "MachineApplicable"
 MAYBE_INCORRECT = "MaybeIncorrect"
@@ -64,30 +96,41 @@ class Span:
     expansion: Expansion | None = None
 
     @classmethod
-    def from_json(cls, d: dict[str, Any]) -> "Span":
-        """Build from rustc's span object; raises KeyError/TypeError on a malformed object."""
+    def from_json(cls, d: dict[str, Any], _depth: int = 0) -> "Span":
+        """Build from rustc's span object. Raises DiagnosticFormatError on a malformed one (a missing
+        or mistyped field, macro expansions nested deeper than `MAX_NESTING`)."""
+        if not isinstance(d, dict):
+            raise DiagnosticFormatError(f"a span is not an object: {_short(d)}")
+        if _depth > MAX_NESTING:
+            raise DiagnosticFormatError(f"macro expansions nested deeper than {MAX_NESTING}")
         exp = d.get("expansion")
         expansion = None
         if exp:
+            if not isinstance(exp, dict):
+                raise DiagnosticFormatError(f"a span's expansion is not an object: {_short(exp)}")
+            def_site = exp.get("def_site_span")
             expansion = Expansion(
-                span=cls.from_json(exp["span"]),
-                macro_decl_name=exp.get("macro_decl_name", ""),
-                def_site_span=cls.from_json(exp["def_site_span"]) if exp.get("def_site_span") else None,
+                span=cls.from_json(exp.get("span"), _depth + 1),
+                macro_decl_name=_str(exp, "macro_decl_name", ""),
+                def_site_span=cls.from_json(def_site, _depth + 1) if def_site else None,
             )
+        lines = d.get("text") or []
+        if not isinstance(lines, list) or not all(isinstance(t, dict) for t in lines):
+            raise DiagnosticFormatError(f"a span's text is not a list of objects: {_short(lines)}")
         return cls(
-            file_name=d["file_name"],
-            byte_start=int(d["byte_start"]),
-            byte_end=int(d["byte_end"]),
-            line_start=int(d["line_start"]),
-            line_end=int(d["line_end"]),
-            column_start=int(d["column_start"]),
-            column_end=int(d["column_end"]),
+            file_name=_str(d, "file_name"),
+            byte_start=_int(d, "byte_start"),
+            byte_end=_int(d, "byte_end"),
+            line_start=_int(d, "line_start"),
+            line_end=_int(d, "line_end"),
+            column_start=_int(d, "column_start"),
+            column_end=_int(d, "column_end"),
             is_primary=bool(d.get("is_primary")),
-            label=d.get("label"),
-            suggested_replacement=d.get("suggested_replacement"),
-            suggestion_applicability=d.get("suggestion_applicability"),
-            text=tuple(SpanLine(t.get("text", ""), t.get("highlight_start", 1), t.get("highlight_end", 1))
-                       for t in d.get("text") or ()),
+            label=_str(d, "label", None),
+            suggested_replacement=_str(d, "suggested_replacement", None),
+            suggestion_applicability=_str(d, "suggestion_applicability", None),
+            text=tuple(SpanLine(_str(t, "text", ""), _int(t, "highlight_start", 1), _int(t, "highlight_end", 1))
+                       for t in lines),
             expansion=expansion,
         )
 
@@ -150,16 +193,29 @@ class Diagnostic:
 
     @classmethod
     def from_json(cls, d: dict[str, Any], *, package_id: str = "", target_name: str = "",
-                  manifest_path: str = "") -> "Diagnostic":
-        """Build from rustc's diagnostic object (the `message` of a cargo `compiler-message`)."""
+                  manifest_path: str = "", _depth: int = 0) -> "Diagnostic":
+        """Build from rustc's diagnostic object (the `message` of a cargo `compiler-message`).
+        Raises DiagnosticFormatError on a malformed one (missing or mistyped fields, children nested
+        deeper than `MAX_NESTING`)."""
+        if not isinstance(d, dict):
+            raise DiagnosticFormatError(f"a diagnostic is not an object: {_short(d)}")
+        if _depth > MAX_NESTING:
+            raise DiagnosticFormatError(f"diagnostic children nested deeper than {MAX_NESTING}")
         code = d.get("code")
+        if isinstance(code, dict):
+            code = _str(code, "code", None)
+        elif code is not None and not isinstance(code, str):
+            raise DiagnosticFormatError(f"a diagnostic's code is neither an object nor a string: {_short(code)}")
+        spans, children = d.get("spans") or [], d.get("children") or []
+        if not isinstance(spans, list) or not isinstance(children, list):
+            raise DiagnosticFormatError("a diagnostic's spans or children are not lists")
         return cls(
-            message=d.get("message", ""),
-            level=d.get("level", ""),
-            code=code.get("code") if isinstance(code, dict) else code,
-            spans=tuple(Span.from_json(s) for s in d.get("spans") or ()),
-            children=tuple(cls.from_json(c) for c in d.get("children") or ()),
-            rendered=d.get("rendered"),
+            message=_str(d, "message", ""),
+            level=_str(d, "level", ""),
+            code=code,
+            spans=tuple(Span.from_json(s) for s in spans),
+            children=tuple(cls.from_json(c, _depth=_depth + 1) for c in children),
+            rendered=_str(d, "rendered", None),
             package_id=package_id,
             target_name=target_name,
             manifest_path=manifest_path,

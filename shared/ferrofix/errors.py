@@ -48,3 +48,7 @@ class ModelAnswerError(FerrofixError):
 
 class SettingsError(FerrofixError):
     """The settings file cannot be read or holds invalid values."""
+
+
+class DiagnosticFormatError(FerrofixError):
+    """A compiler message that does not have the shape of rustc's JSON diagnostics."""

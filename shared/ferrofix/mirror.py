@@ -16,20 +16,95 @@ from pathlib import Path
 from typing import Mapping
 
 from .cargo import Cancellation, CheckOptions, CheckResult, _digest, cache_dir, run_check
-from .errors import CheckTimeoutError, SourceEncodingError
+from .errors import CheckTimeoutError
 
 from .locks import try_exclusive
 
 SKIP_DIRS = {".git", ".hg", ".svn", "target", "node_modules", ".venv", "__pycache__"}
 
 
-def _walk(root: Path):
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS]
+def _walk(root: Path, links_out: list[tuple[str, Path]] | None = None):
+    """(workspace-relative posix path, path) of every file under `root` as cargo sees the tree; VCS and
+    build directories are skipped. Symbolic links to files are followed (the file's bytes are the
+    link's); links to directories inside `root` are followed as real directories (a linked module
+    directory is part of the crate), each real directory once, so cycles end; links to directories
+    outside `root` are not entered but appended to `links_out` as (relative path, real target)."""
+    real_root = os.path.realpath(root)
+    seen: set[str] = set()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        real = os.path.realpath(dirpath)
+        if real in seen:
+            dirnames[:] = []
+            continue
+        seen.add(real)
+        keep = []
+        for d in dirnames:
+            if d in SKIP_DIRS:
+                continue
+            full = Path(dirpath) / d
+            target = os.path.realpath(full)
+            if full.is_symlink() and os.path.commonpath([target, real_root]) != real_root:
+                if links_out is not None:
+                    links_out.append((full.relative_to(root).as_posix(), Path(target)))
+                continue
+            keep.append(d)
+        dirnames[:] = keep
         for n in filenames:
             p = Path(dirpath) / n
             if p.is_file():
                 yield p.relative_to(root).as_posix(), p
+
+
+def _entries(root: Path):
+    """(relative posix path, path) of every file and symbolic link in the mirror at `root`, links not
+    followed: what `sync` may remove. Never reaches outside the mirror."""
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        for n in filenames + [d for d in dirnames if (Path(dirpath) / d).is_symlink()]:
+            p = Path(dirpath) / n
+            yield p.relative_to(root).as_posix(), p
+
+
+#: The manifest tables whose entries may name a `path`: dependency tables (also under `target.<cfg>`
+#: and `workspace`), and `[patch.<registry>]` (The Cargo Book, "Specifying Dependencies", "Overriding").
+_DEP_TABLES = ("dependencies", "dev-dependencies", "build-dependencies")
+
+
+def pin_outside_paths(manifest: bytes, manifest_dir: Path, root: Path) -> bytes:
+    """`manifest` (a Cargo.toml's bytes) with every dependency or `[patch]` `path` that leads outside
+    the workspace `root` made absolute, so that it still names the original when the manifest is
+    copied into the mirror (relative, it would resolve inside ferrofix's cache). Paths inside the
+    workspace, and manifests that are not valid TOML (cargo reports those), are left as they are.
+    Formatting and comments are kept (tomlkit)."""
+    if b"path" not in manifest:
+        return manifest
+    import tomlkit
+    try:
+        doc = tomlkit.parse(manifest.decode("utf-8"))
+    except Exception:  # noqa: BLE001 - not our error to report: cargo says what is wrong with it
+        return manifest
+    root = Path(os.path.normpath(root))
+    changed = False
+
+    def pin(table) -> None:
+        nonlocal changed
+        if not hasattr(table, "items"):
+            return
+        for spec in table.values():
+            path = spec.get("path") if hasattr(spec, "get") else None
+            if isinstance(path, str):
+                full = Path(os.path.normpath(manifest_dir / path))
+                if not full.is_relative_to(root):
+                    spec["path"] = str(full)
+                    changed = True
+
+    tables = [doc.get(t) for t in _DEP_TABLES]
+    tables += [cfg.get(t) for cfg in (doc.get("target") or {}).values() if hasattr(cfg, "get") for t in _DEP_TABLES]
+    tables.append((doc.get("workspace") or {}).get("dependencies"))
+    tables += list((doc.get("patch") or {}).values())
+    for t in tables:
+        if t is not None:
+            pin(t)
+    return tomlkit.dumps(doc).encode("utf-8") if changed else manifest
 
 
 class Mirror:
@@ -56,6 +131,8 @@ class Mirror:
         #: `time.monotonic()` after which no check may run: each check gets at most what is left
         #: (a repair's time budget is a hard limit); None for no limit but the check's own.
         self.deadline: float | None = None
+        #: `.rs` files that are not UTF-8 (workspace-relative path → message), as of the last sync
+        self.undecodable: dict[str, str] = {}
 
     def __enter__(self) -> "Mirror":
         return self
@@ -72,32 +149,49 @@ class Mirror:
 
     def sync(self, overrides: Mapping[str, bytes] | None = None) -> dict[str, bytes]:
         """Make the mirror equal to the workspace (all files but VCS and build dirs) and return the
-        `.rs` sources. `overrides` (workspace-relative path → bytes) replace files' contents on disk,
-        for an editor's unsaved buffers. Raises SourceEncodingError for a `.rs` file that is not UTF-8."""
+        `.rs` sources (UTF-8 ones: the others are copied but listed in `undecodable`, path → reason, and
+        are not editable). `overrides` (workspace-relative path → bytes) replace files' contents on
+        disk, for an editor's unsaved buffers. Manifests get `pin_outside_paths`."""
         overrides = overrides or {}
         self.root.mkdir(parents=True, exist_ok=True)
         seen: set[str] = set()
         sources: dict[str, bytes] = {}
-        for rel, src in _walk(self.source):
+        undecodable: dict[str, str] = {}
+        links: list[tuple[str, Path]] = []
+        for rel, src in _walk(self.source, links):
             seen.add(rel)
             data = overrides[rel] if rel in overrides else src.read_bytes()
+            if rel == "Cargo.toml" or rel.endswith("/Cargo.toml"):
+                data = pin_outside_paths(data, src.parent, self.source)
             if rel.endswith(".rs"):
                 try:
                     data.decode("utf-8")
                 except UnicodeDecodeError as e:
-                    raise SourceEncodingError(
-                        f"{src}: not valid UTF-8 (byte {e.start}); ferrofix edits UTF-8 sources only") from e
-                sources[rel] = data
+                    # not an error yet: cargo may never read it (test data); `undecodable` tells
+                    undecodable[rel] = f"{src}: not valid UTF-8 (byte {e.start}); ferrofix edits UTF-8 sources only"
+                else:
+                    sources[rel] = data
             self._write_if_changed(rel, data)
-        for rel, p in list(_walk(self.root)):
+        for rel, target in links:  # a directory outside the workspace: linked, read-only, never copied
+            seen.add(rel)
+            dst = self.root / rel
+            if not (dst.is_symlink() and Path(os.readlink(dst)) == target):
+                with suppress(OSError):
+                    dst.unlink() if dst.is_symlink() or dst.is_file() else shutil.rmtree(dst)
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                dst.symlink_to(target, target_is_directory=True)
+        for rel, p in list(_entries(self.root)):
             if rel not in seen:
                 with suppress(OSError):
-                    p.unlink()
+                    p.unlink()  # a file, or a link itself (never what it points to)
         self.sources = sources
+        self.undecodable = undecodable
         return sources
 
     def _write_if_changed(self, rel: str, data: bytes) -> None:
         dst = self.root / rel
+        if any(p.is_symlink() for p in [dst, *dst.parents] if p.is_relative_to(self.root)):
+            raise ValueError(f"{rel}: lies behind a link out of the mirror; not written")
         with suppress(OSError):
             if dst.stat().st_size == len(data) and dst.read_bytes() == data:
                 return

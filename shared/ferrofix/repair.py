@@ -41,7 +41,8 @@ from .edits import (Fix, TextEdit, apply_to_files, concrete_variants, is_deletio
                     suggestion_fixes, unified_diff)
 from .edits import tokens as code_tokens
 from .edits import OverlappingEditsError
-from .errors import CheckCancelledError, CheckTimeoutError, ContextOverflowError, FerrofixError, ModelAnswerError
+from .errors import (CheckCancelledError, CheckTimeoutError, ContextOverflowError, FerrofixError, ModelAnswerError,
+                     SourceEncodingError)
 from .llm import Engine
 from .mirror import Mirror
 from . import modelfix
@@ -131,7 +132,9 @@ class RepairOptions:
     ones; `max_tokens`: per model answer; `max_model_errors`: errors per round handed to the model;
     `check`: how to run cargo; `focus`: when set, only the errors it selects in the first check are
     worked on (an editor's "fix this error"), and the run stops once they are gone;
-    `overrides`: workspace-relative path → bytes replacing files on disk (unsaved editor buffers).
+    `overrides`: workspace-relative path → bytes replacing files on disk (unsaved editor buffers);
+    `allow_build_scripts`: candidates other than rustc's own suggestions may edit code cargo runs at
+    build time (`Package.build_time`: build scripts, proc-macro crates); off, they are refused.
     """
 
     max_rounds: int = 8
@@ -144,6 +147,7 @@ class RepairOptions:
     check: CheckOptions = field(default_factory=CheckOptions)
     focus: Callable[[Diagnostic], bool] | None = None
     overrides: dict[str, bytes] = field(default_factory=dict)
+    allow_build_scripts: bool = False
 
 
 @dataclass(slots=True)
@@ -347,6 +351,12 @@ class Repairer:
         if not changed:
             self._record(stage, err_label, label, "rejected", "changes nothing", 0, tokens)
             return None
+        if not self.opt.allow_build_scripts and not stage.startswith("rustc"):
+            if (hit := next((f for f in changed if self.ws.runs_at_build_time(f)), None)) is not None:
+                self._record(stage, err_label, label, "rejected",
+                             f"edits {hit}, code cargo runs at build time (a build script or proc macro) "
+                             "unsandboxed; set repair.allowBuildScripts to allow", 0, tokens)
+                return None
         for f, b in changed.items():
             if not f.endswith(".rs") or f not in self.state:
                 self._record(stage, err_label, label, "rejected", f"would touch {f}", 0, tokens)
@@ -483,6 +493,7 @@ class Repairer:
             self.progress("checking")
             first = self.last = mirror.check(self.cancel)
             initial = first.errors
+            self._refuse_undecodable(initial)
             targets = [e for e in initial if self.opt.focus(e)] if self.opt.focus else list(initial)
             self.target_ids = {_eid(e) for e in targets}
             errors = list(initial)
@@ -509,6 +520,19 @@ class Repairer:
         return RepairResult(not errors, initial, errors, files, diff, self.trace,
                             int((time.monotonic() - t0) * 1000), self.tokens, self.ws.root,
                             target_fixed=not self._work(errors), targets=targets)
+
+    def _refuse_undecodable(self, errors: list[Diagnostic]) -> None:
+        """Raise SourceEncodingError when cargo reads a `.rs` file that is not UTF-8 (ferrofix cannot
+        make byte-exact edits there); such a file cargo never compiles (test data) is no concern."""
+        bad = self.mirror.undecodable
+        for e in errors:
+            span = e.primary_span
+            hit = span.file_name if span and span.file_name in bad else \
+                next((rel for rel in bad if "UTF-8" in e.message and rel in e.message), None)
+            if hit is None and "valid UTF-8" in e.message and bad:
+                hit = next(iter(bad))
+            if hit is not None:
+                raise SourceEncodingError(bad[hit])
 
     def _work(self, errors: list[Diagnostic]) -> list[Diagnostic]:
         """The errors this run works on: all, or those sharing an identity with a focused one."""

@@ -17,6 +17,7 @@ has a default; unknown keys are ignored; a value of the wrong type is reported a
 from __future__ import annotations
 
 import copy
+import math
 import dataclasses
 import os
 import tomllib
@@ -61,12 +62,15 @@ class LlmSettings:
 
 @dataclass(kw_only=True)
 class RepairSettings:
-    """Budget of the compile-and-fix loop: rounds, seconds, sampled answers per error, tokens per answer."""
+    """Budget of the compile-and-fix loop: rounds, seconds, sampled answers per error, tokens per answer;
+    `allow_build_scripts`: let candidates (the model's, the rules') edit code cargo runs at build time
+    (a build script or a proc-macro crate), which `cargo check` executes unsandboxed — off by default."""
 
     max_rounds: int = 8
     timeout_s: float = 300.0
     samples: int = 1
     max_tokens: int = 512
+    allow_build_scripts: bool = False
 
 
 @dataclass(kw_only=True)
@@ -119,7 +123,11 @@ def from_dict(data: dict[str, Any], base: Settings | None = None) -> Settings:
     the previous value and add a line to `warnings`."""
     s = copy.deepcopy(base) if base is not None else Settings()
     s.warnings = []
-    for section_key, table in (data or {}).items():
+    if not isinstance(data, dict):
+        if data is not None:
+            s.warnings.append(f"settings are not a table: {data!r:.60}; using the defaults")
+        data = {}
+    for section_key, table in data.items():
         name = _snake(section_key)
         section = getattr(s, name, None)
         if section is None or name == "warnings" or not isinstance(table, dict):
@@ -130,8 +138,8 @@ def from_dict(data: dict[str, Any], base: Settings | None = None) -> Settings:
                 continue
             default = getattr(section, fname)
             if isinstance(default, (int, float)) and not isinstance(default, bool) and isinstance(v, (int, float)) \
-                    and not isinstance(v, bool) and v < 0:
-                s.warnings.append(f"{name}.{fname}: invalid value {v!r} (negative), using {default!r}")
+                    and not isinstance(v, bool) and not (math.isfinite(v) and v >= 0):
+                s.warnings.append(f"{name}.{fname}: invalid value {v!r} (not a finite number ≥ 0), using {default!r}")
             elif _fits(v, default):
                 setattr(section, fname, float(v) if isinstance(default, float) else v)
             else:
@@ -142,7 +150,7 @@ def from_dict(data: dict[str, Any], base: Settings | None = None) -> Settings:
 def load(path: Path | None = None) -> Settings:
     """Read the settings file (defaults when it does not exist).
 
-    Raises SettingsError when the file exists but is not valid TOML."""
+    Raises SettingsError when the file exists but cannot be read or is not valid TOML."""
     path = path or config_path()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -150,4 +158,6 @@ def load(path: Path | None = None) -> Settings:
         return Settings()
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise SettingsError(f"{path}: not valid TOML ({e})") from e
+    except OSError as e:
+        raise SettingsError(f"{path}: cannot read the settings file ({e.strerror or e})") from e
     return from_dict(data)

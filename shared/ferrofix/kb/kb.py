@@ -3,7 +3,6 @@ learning from accepted fixes, and JSONL exchange."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass
@@ -15,7 +14,7 @@ import platformdirs
 from ..errors import ModelError
 from .embed import Embedder, from_bytes, to_bytes
 from .index import EdgeIndex, ServerIndex
-from .records import Record, RecordError, parse_jsonl_line
+from .records import Record, RecordError, dump_jsonl_line, parse_jsonl_line
 from .store import KBError, Store
 
 _CODE = re.compile(r"\bE\d{4}\b")
@@ -192,7 +191,8 @@ class KnowledgeBase:
     # -- learning and curation -----------------------------------------------------------------
     def record_accepted(self, *, code: str, message: str, before: str, after: str, explanation: str = "",
                         tags: Sequence[str] = ()) -> tuple[int, bool]:
-        """Record a verified fix the user accepted, as `pending` (a duplicate increments `accepted`)."""
+        """Record a verified fix the user accepted, as `pending` (a duplicate increments `accepted`). Raises
+        RecordError when the fix does not fit a record's limits (records.MAX_SNIPPET, MAX_MESSAGE, …)."""
         rec = Record(code=code or "", message=message, before=before, after=after, explanation=explanation,
                      tags=list(tags), source="accepted-fix", status="pending", accepted=1)
         return self.store.add(rec)
@@ -206,9 +206,10 @@ class KnowledgeBase:
     def export_jsonl(self, path: Path, *, status: Sequence[str] | None = None,
                      progress: Callable[[int, int], None] | None = None,
                      check: Callable[[], None] | None = None) -> int:
-        """Write records (schema docs/kb-format.md) to `path` atomically; returns how many. `progress(done,
-        total)` is called every 200 records; `check()` before each record may raise to stop (the partial
-        file is removed and `path` left as it was)."""
+        """Write records (schema docs/kb-format.md) to `path` atomically, one `dump_jsonl_line` each (so no
+        character inside a record ends a line, for any reader); returns how many. `progress(done, total)` is
+        called every 200 records; `check()` before each record may raise to stop (the partial file is removed
+        and `path` left as it was)."""
         path = Path(path)
         tmp = path.with_name(path.name + ".tmp")
         total = (sum(self.store.count(status=s) for s in status) if status else self.store.count()) if progress else 0
@@ -218,7 +219,7 @@ class KnowledgeBase:
                 for rec in self.store.iter_all(status=status):
                     if check:
                         check()
-                    f.write(json.dumps(rec.to_json(), ensure_ascii=False, sort_keys=True) + "\n")
+                    f.write(dump_jsonl_line(rec) + "\n")
                     n += 1
                     if progress and n % 200 == 0:
                         progress(n, total)
@@ -231,25 +232,32 @@ class KnowledgeBase:
     def import_jsonl(self, path: Path, *, skip_invalid: bool = False, source: str | None = None,
                      progress: Callable[[int, int], None] | None = None,
                      check: Callable[[], None] | None = None) -> tuple[int, int, list[tuple[int, str]]]:
-        """Import a JSONL file: every line validated; all or nothing unless `skip_invalid`.
+        """Import a JSONL file: every line validated (`parse_jsonl_line`: values, limits) before the database
+        is touched; all or nothing unless `skip_invalid`, which skips exactly the invalid lines. Lines end at
+        "\\n" only ("\\r\\n" too); U+2028 and the other characters `str.splitlines` also splits on are text.
         `source` ("community:<name>") overrides the lines' source. `progress(line, lines)` is called every
         200 lines; `check()` before each line may raise to stop (nothing is written: the records go in one
-        transaction after the last line). Returns (inserted, merged, errors)."""
+        transaction after the last line). Returns (inserted, merged, errors: (line number, reason)). Raises
+        KBError when the file cannot be read or is not UTF-8, KBImportError (nothing imported) for invalid
+        lines without `skip_invalid`."""
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_bytes().decode("utf-8")  # not read_text: its newline translation splits at a lone "\r"
         except UnicodeDecodeError as e:
             raise KBError(f"{path}: not UTF-8 text (byte {e.start})") from e
         except OSError as e:
             raise KBError(f"{path}: {e.strerror}") from e
         items: list[tuple[int, Record | Exception]] = []
-        lines = text.splitlines()
+        lines = text.split("\n")
+        if lines[-1] == "":
+            lines.pop()
         for n, line in enumerate(lines, 1):
             if check:
                 check()
             if progress and n % 200 == 0:
                 progress(n, len(lines))
-            if not line.strip():
+            line = line.removesuffix("\r")
+            if not line.strip(" \t\r"):  # blank: JSON whitespace only
                 continue
             try:
                 rec = parse_jsonl_line(line)

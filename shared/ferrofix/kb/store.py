@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 from ..errors import FerrofixError
-from .records import STATUSES, Record, RecordError
+from .records import MAX_COUNT, MAX_TAGS, STATUSES, Record, RecordError
 
 COLUMNS = ("code", "message", "message_norm", "before", "after", "diff", "explanation", "tags", "source",
            "status", "retrieved", "offered", "accepted", "created", "updated", "content_hash", "seed_key",
@@ -76,6 +76,20 @@ class KBImportError(KBError):
         first = "; ".join(f"line {n}: {m}" for n, m in errors[:3])
         more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
         super().__init__(f"{len(errors)} invalid line(s), nothing imported: {first}{more}")
+
+
+class UnknownIdsError(KBError):
+    """A write naming records that do not exist; `ids` lists them. Nothing was changed."""
+
+    def __init__(self, ids: list[int]):
+        self.ids = ids
+        shown = ", ".join(map(str, ids[:10])) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+        super().__init__(f"no record{'s' if len(ids) > 1 else ''} {shown} (nothing changed)")
+
+
+def _capped(expr: str) -> str:
+    """SQL for a count `expr` that stays at MAX_COUNT (SQLite turns an INTEGER sum past 2**63 - 1 into a REAL)."""
+    return f"MIN({expr}, {MAX_COUNT})"
 
 
 def _row_to_record(row: sqlite3.Row) -> Record:
@@ -266,6 +280,22 @@ class Store:
             last = rows[-1]["id"]
 
     # -- writes --------------------------------------------------------------------------------
+    @staticmethod
+    def _existing(c: sqlite3.Connection, ids: Iterable[int]) -> list[int]:
+        """`ids` without repeats, in order, once each is known to name a record (checked in `c`'s write
+        transaction, so the answer holds until it ends). Raises UnknownIdsError naming the others."""
+        wanted = list(dict.fromkeys(ids))
+        storable = [i for i in wanted if -MAX_COUNT - 1 <= i <= MAX_COUNT]  # others cannot be row ids
+        found: set[int] = set()
+        for k in range(0, len(storable), 500):
+            part = storable[k:k + 500]
+            found.update(r[0] for r in c.execute(
+                f"SELECT id FROM records WHERE id IN ({','.join('?' * len(part))})", part))
+        missing = [i for i in wanted if i not in found]
+        if missing:
+            raise UnknownIdsError(missing)
+        return wanted
+
     def _insert(self, c: sqlite3.Connection, rec: Record, seed_key: str | None = None) -> int:
         cur = c.execute(
             f"INSERT INTO records ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
@@ -281,7 +311,7 @@ class Store:
         with self.tx() as c:
             row = c.execute("SELECT id FROM records WHERE content_hash = ?", (rec.content_hash,)).fetchone()
             if row:
-                c.execute("UPDATE records SET accepted = accepted + ?, updated = ? WHERE id = ?",
+                c.execute(f"UPDATE records SET accepted = {_capped('accepted + ?')}, updated = ? WHERE id = ?",
                           (max(1, rec.accepted), time.time(), row[0]))
                 return row[0], False
             return self._insert(c, rec), True
@@ -312,27 +342,28 @@ class Store:
         return ins, upd, same
 
     def set_status(self, ids: Sequence[int], status: str) -> int:
-        """Approve/reject/reopen records (marks them curated). Returns how many exist."""
+        """Approve/reject/reopen records (marks them curated), all or none: raises UnknownIdsError, changing
+        nothing, when an id names no record. Returns how many records (ids without repeats)."""
         if status not in STATUSES:
             raise RecordError(f"status: {status!r} is not one of {', '.join(STATUSES)}")
         with self.tx() as c:
-            n = 0
-            for i in ids:
-                n += c.execute("UPDATE records SET status = ?, curated = 1, updated = ? WHERE id = ?",
-                               (status, time.time(), i)).rowcount
-            return n
+            ids = self._existing(c, ids)
+            now = time.time()
+            c.executemany("UPDATE records SET status = ?, curated = 1, updated = ? WHERE id = ?",
+                          [(status, now, i) for i in ids])
+            return len(ids)
 
     def edit(self, record_id: int, **changes) -> Record:
         """Change a record's content fields (`before`, `after`, `explanation`, `tags`, `message`, `code`);
-        recomputes the diff and hash and marks it curated. Raises KBError for an unknown id and RecordError
-        for invalid values or a change that duplicates another record."""
+        recomputes the diff and hash and marks it curated. Raises UnknownIdsError for an unknown id and
+        RecordError for invalid values or a change that duplicates another record."""
         allowed = {"before", "after", "explanation", "tags", "message", "code", "status"}
         bad = set(changes) - allowed
         if bad:
             raise RecordError(f"cannot edit {', '.join(sorted(bad))}")
         cur = self.get(record_id)
         if cur is None:
-            raise KBError(f"no record {record_id}")
+            raise UnknownIdsError([record_id])
         d = cur.to_json()
         d.update(changes)
         for k in ("message_norm", "diff", "content_hash"):
@@ -354,39 +385,45 @@ class Store:
         return new
 
     def delete(self, ids: Sequence[int]) -> int:
+        """Delete records, all or none: raises UnknownIdsError, changing nothing, when an id names no
+        record. Returns how many (ids without repeats)."""
         with self.tx() as c:
-            return sum(c.execute("DELETE FROM records WHERE id = ?", (i,)).rowcount for i in ids)
+            ids = self._existing(c, ids)
+            c.executemany("DELETE FROM records WHERE id = ?", [(i,) for i in ids])
+            return len(ids)
 
     def merge(self, survivor: int, others: Sequence[int]) -> Record:
-        """Fold duplicates into `survivor`: counts summed, tags united, the others deleted."""
+        """Fold duplicates into `survivor`: counts summed (at most MAX_COUNT), tags united, the others
+        deleted. All or nothing: UnknownIdsError when an id names no record, RecordError when the united
+        tags would pass MAX_TAGS."""
         with self.tx() as c:
+            others = [o for o in self._existing(c, [survivor, *others]) if o != survivor]
             keep = c.execute("SELECT * FROM records WHERE id = ?", (survivor,)).fetchone()
-            if keep is None:
-                raise KBError(f"no record {survivor}")
             tags = set(json.loads(keep["tags"]))
             sums = [keep["retrieved"], keep["offered"], keep["accepted"]]
             for o in others:
-                if o == survivor:
-                    continue
                 row = c.execute("SELECT * FROM records WHERE id = ?", (o,)).fetchone()
-                if row is None:
-                    raise KBError(f"no record {o}")
                 tags |= set(json.loads(row["tags"]))
-                sums = [sums[0] + row["retrieved"], sums[1] + row["offered"], sums[2] + row["accepted"]]
+                sums = [min(MAX_COUNT, s + row[k]) for s, k in zip(sums, ("retrieved", "offered", "accepted"))]
                 c.execute("DELETE FROM records WHERE id = ?", (o,))
+            if len(tags) > MAX_TAGS:
+                raise RecordError(f"tags: the merged record would have {len(tags)} tags, over the limit of "
+                                  f"{MAX_TAGS} (nothing changed)")
             c.execute("UPDATE records SET tags=?, retrieved=?, offered=?, accepted=?, curated=1, updated=? WHERE id=?",
                       (json.dumps(sorted(tags)), *sums, time.time(), survivor))
         return self.get(survivor)
 
     def bump(self, ids: Iterable[int], field: str, by: int = 1) -> None:
-        """Add `by` to a counter (`retrieved`, `offered`, `accepted`) of these records."""
+        """Add `by` to a counter (`retrieved`, `offered`, `accepted`) of these records (at most MAX_COUNT);
+        ids that name no record (deleted meanwhile) are passed over."""
         if field not in ("retrieved", "offered", "accepted"):
             raise ValueError(field)
         ids = list(ids)
         if not ids:
             return
         with self.tx() as c:
-            c.executemany(f"UPDATE records SET {field} = {field} + ? WHERE id = ?", [(by, i) for i in ids])
+            c.executemany(f"UPDATE records SET {field} = {_capped(f'{field} + ?')} WHERE id = ?",
+                          [(by, i) for i in ids])
 
     def put_vectors(self, items: Sequence[tuple[int, str, bytes]], model: str) -> None:
         """Store dense vectors: (record id, content hash it was computed from, float32 bytes)."""
@@ -399,10 +436,11 @@ class Store:
         """Import parsed JSONL lines `(line number, Record or the error it raised)`.
 
         All or nothing: with any invalid line and not `skip_invalid`, KBImportError is raised and nothing
-        is written. Duplicates (same content hash) add their counts to the existing record. One
-        transaction for the whole file, so a crash leaves either all or none of it. Returns (inserted,
-        merged duplicates, skipped errors)."""
-        items = list(lines)
+        is written. Every Record is validated (again) before the transaction, so that no value reaches SQLite
+        that it cannot hold; one that fails counts as an invalid line. Duplicates (same content hash) add
+        their counts to the existing record (at most MAX_COUNT). One transaction for the whole file, so a
+        crash leaves either all or none of it. Returns (inserted, merged duplicates, skipped errors)."""
+        items = [(n, _validated(r)) for n, r in lines]
         errors = [(n, str(r)) for n, r in items if isinstance(r, Exception)]
         if errors and not skip_invalid:
             raise KBImportError(errors)
@@ -413,14 +451,24 @@ class Store:
                     continue
                 row = c.execute("SELECT id FROM records WHERE content_hash = ?", (rec.content_hash,)).fetchone()
                 if row:
-                    c.execute("UPDATE records SET retrieved = retrieved + ?, offered = offered + ?, "
-                              "accepted = accepted + ? WHERE id = ?",
+                    c.execute(f"UPDATE records SET retrieved = {_capped('retrieved + ?')}, "
+                              f"offered = {_capped('offered + ?')}, accepted = {_capped('accepted + ?')} WHERE id = ?",
                               (rec.retrieved, rec.offered, rec.accepted, row[0]))
                     dup += 1
                 else:
                     self._insert(c, rec)
                     ins += 1
         return ins, dup, errors
+
+
+def _validated(rec: Record | Exception) -> Record | Exception:
+    """`rec` when it is a valid Record, else the error (the Exception given, or the RecordError raised)."""
+    if isinstance(rec, Exception):
+        return rec
+    try:
+        return rec.validate()
+    except RecordError as e:
+        return e
 
 
 def _statements(script: str) -> list[str]:
