@@ -65,6 +65,19 @@ def tree_bytes(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+def serve_http(handler: type) -> "ThreadingHTTPServer":
+    """A real HTTP server on a free loopback port running `handler` (a BaseHTTPRequestHandler subclass;
+    its request log is silenced) in daemon threads; `server.server_port` is its port, `shutdown()` stops it."""
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    quiet = type(handler.__name__, (handler,), {"log_message": lambda self, *a: None})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), quiet)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
 class ScriptedOpenAI:
     """A real HTTP server speaking the OpenAI chat-completions API whose "model" answers with
     `answer(request_json) -> str`, after `delay_s` (released early by `close()`). A test double for
@@ -73,7 +86,7 @@ class ScriptedOpenAI:
     def __init__(self, answer, delay_s: float = 0.0):
         import json
         import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from http.server import BaseHTTPRequestHandler
 
         self.requests: list[dict] = []
         self.release = threading.Event()
@@ -96,12 +109,7 @@ class ScriptedOpenAI:
                 except OSError:
                     pass
 
-            def log_message(self, *a):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = serve_http(Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}/v1"
 
     def close(self) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -18,6 +19,7 @@ from ferrofix.kb.records import Record  # noqa: E402
 from ferrofix_desktop import kbview, workers  # noqa: E402
 from ferrofix_desktop.app import MainWindow  # noqa: E402
 from ferrofix_desktop.qtmodels import ModelTableModel, RecordTableModel  # noqa: E402
+from conftest import serve_http  # noqa: E402
 
 WAIT_MS = 60000
 
@@ -249,3 +251,64 @@ def test_try_it_shows_the_answer_and_tokens_per_second(qtbot, window, smollm):
     qtbot.waitUntil(lambda: "tokens/s" in mv.output.toPlainText() or "could not" in mv.output.toPlainText(),
                     timeout=WAIT_MS)
     assert "tokens/s" in mv.output.toPlainText()
+
+
+class _SlowFile:
+    """A local HTTP server sending a 4 MiB file in 1 KiB pieces, 1 ms apart (a download to stop midway)."""
+
+    def __init__(self):
+        from http.server import BaseHTTPRequestHandler
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Length", str(4 * 2**20))
+                self.end_headers()
+                try:
+                    for _ in range(4 * 1024):
+                        self.wfile.write(b"\0" * 1024)
+                        time.sleep(0.001)
+                except OSError:
+                    pass
+
+        self.server = serve_http(Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+
+
+@pytest.mark.parametrize("how", ["cancel", "pause"])
+def test_stopping_a_download_ends_through_the_cancelled_signal(qtbot, window, monkeypatch, how):
+    from ferrofix import models as store
+    server = _SlowFile()
+    monkeypatch.setenv("HF_ENDPOINT", server.url)
+    mv = window.models_view
+    shown: list[str] = []
+    monkeypatch.setattr(mv, "status", shown.append)
+    mv.repo.setText("local/model")
+    mv.file.setText("tiny.gguf")
+    task = mv.download()
+    part = store.models_dir() / "tiny.gguf.part"
+    qtbot.waitUntil(lambda: part.exists() and part.stat().st_size > 0, timeout=WAIT_MS)
+    with qtbot.waitSignal(task.signals.cancelled, timeout=WAIT_MS):
+        mv.cancel_download() if how == "cancel" else mv.pause()
+    assert shown[-1] == ("download cancelled" if how == "cancel" else "paused: tiny.gguf (Download resumes it)")
+    assert part.exists() is (how == "pause") and "download failed" not in mv.output.toPlainText()
+    assert mv.download_button.isEnabled()
+    server.server.shutdown()
+
+
+def test_set_default_runs_off_the_ui_thread(qtbot, window, smollm, monkeypatch):
+    import threading
+
+    from ferrofix import models as store
+    mv = window.models_view
+    mv.import_file(smollm, link=True)
+    qtbot.waitUntil(lambda: mv.model.rowCount() == 1, timeout=WAIT_MS)
+    mv.table.selectRow(0)
+    threads: list[bool] = []
+    real = store.set_default
+    monkeypatch.setattr(store, "set_default",
+                        lambda *a, **k: (threads.append(threading.current_thread() is threading.main_thread()),
+                                         real(*a, **k))[1])
+    mv.set_default("fix")
+    qtbot.waitUntil(lambda: store.get_default() == smollm.stem, timeout=WAIT_MS)
+    assert threads == [False]

@@ -456,3 +456,11 @@ def test_qdrant_client_backend(tmp_path):
     kb.store.set_status([rid], "rejected")
     assert rid not in [h.record.id for h in kb.search("cannot find value", limit=5)]
     kb.close()
+
+
+def test_verify_snippet_checks_a_fixed_snippet_on_its_own():
+    from ferrofix.kb.verify import verify_snippet
+    ok = verify_snippet("pub fn twice(x: u32) -> u32 { x * 2 }\n")
+    assert ok.compiles and ok.elapsed_ms > 0
+    bad = verify_snippet("pub fn f() -> u32 { \"one\" }\n")
+    assert not bad.compiles and bad.errors[0].code == "E0308"

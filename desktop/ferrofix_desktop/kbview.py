@@ -5,7 +5,6 @@ in a worker task; the table reloads when it finishes."""
 from __future__ import annotations
 
 import dataclasses
-import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
@@ -364,18 +363,12 @@ class KnowledgeBaseView(QWidget):
         self.status(f"verifying #{rec.id} with cargo check…")
 
         def check(task: workers.Task) -> str:
-            from ferrofix.cargo import CheckOptions, run_check
-            with tempfile.TemporaryDirectory(prefix="ferrofix-verify-") as d:
-                root = Path(d)
-                (root / "src").mkdir()
-                (root / "Cargo.toml").write_text('[package]\nname = "verify"\nversion = "0.1.0"\nedition = "2021"\n'
-                                                 '\n[lib]\npath = "src/lib.rs"\n')
-                (root / "src" / "lib.rs").write_text("#![allow(unused, dead_code)]\n" + rec.after)
-                res = run_check(root, CheckOptions(timeout_s=120, target_dir=root / "target"))
-                if not res.errors:
-                    return f"#{rec.id}: the fixed snippet compiles (cargo check passed in {res.elapsed_ms} ms)."
-                return f"#{rec.id}: the fixed snippet does not compile on its own:\n\n" + "\n".join(
-                    (e.rendered or e.message).strip() for e in res.errors[:3])
+            from ferrofix.kb.verify import verify_snippet
+            res = verify_snippet(rec.after)
+            if res.compiles:
+                return f"#{rec.id}: the fixed snippet compiles (cargo check passed in {res.elapsed_ms} ms)."
+            return f"#{rec.id}: the fixed snippet does not compile on its own:\n\n" + "\n".join(
+                (e.rendered or e.message).strip() for e in res.errors[:3])
 
         def show(text: str) -> None:
             self.status(text.splitlines()[0])

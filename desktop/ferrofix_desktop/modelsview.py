@@ -151,9 +151,10 @@ class ModelsView(QWidget):
         m = self.selected()
         if m is None:
             return
-        store.set_default(m.name, kind)
-        self.status(f"{m.name} is the default model for {'fixes' if kind == 'fix' else 'embeddings'}")
-        self.refresh()
+        workers.run(lambda t: store.set_default(m.name, kind), name="set-default",
+                    on_done=lambda _: (self.status(f"{m.name} is the default model for "
+                                                   f"{'fixes' if kind == 'fix' else 'embeddings'}"), self.refresh()),
+                    on_error=lambda msg: QMessageBox.warning(self, "Default model", msg))
 
     def delete(self) -> None:
         """Delete the selected model file after confirmation."""
@@ -190,18 +191,19 @@ class ModelsView(QWidget):
 
         def failed(msg: str) -> None:
             self._download_buttons(False)
+            self.status(f"download failed: {msg}")
+            self.output.appendPlainText(f"download failed: {msg}")
+
+        def stopped() -> None:  # Pause or Cancel: the worker's `cancelled` signal
+            self._download_buttons(False)
             if self._paused:
                 self.status(f"paused: {dest.name} (Download resumes it)")
                 return
-            if "cancelled" in msg and not self._paused:
-                Path(str(dest) + ".part").unlink(missing_ok=True)
-                self.status("download cancelled")
-                return
-            self.status(f"download failed: {msg}")
-            self.output.appendPlainText(f"download failed: {msg}")
+            Path(str(dest) + ".part").unlink(missing_ok=True)
+            self.status("download cancelled")
         self._download_buttons(True)
         self.download_task = workers.run(work, name="download", on_done=finished, on_error=failed,
-                                         on_progress=lambda d, t, m: self._progress(d, t))
+                                         on_cancel=stopped, on_progress=lambda d, t, m: self._progress(d, t))
         return self.download_task
 
     def _download_buttons(self, running: bool) -> None:

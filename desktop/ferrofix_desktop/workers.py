@@ -30,7 +30,8 @@ class TaskSignals(QObject):
 class Task(QRunnable):
     """Runs `fn(ctx)` in the thread pool; `ctx.progress(done, total, message)` reports, `ctx.cancelled()`
     says whether to stop (or `ctx.check()` raises Cancelled). Exceptions become `failed(message)` with the
-    exception's text (FerrofixError messages are written for people)."""
+    exception's text (FerrofixError messages are written for people) — except after `cancel()`: a task
+    asked to stop ends with `cancelled()`, whatever its function raised on the way out."""
 
     running: set["Task"] = set()
     _lock = threading.Lock()
@@ -66,6 +67,10 @@ class Task(QRunnable):
         except Cancelled:
             self.signals.cancelled.emit()
         except Exception as e:  # reported to the UI, never raised into Qt
+            if self._cancel.is_set():  # the work stopped because it was asked to (its own error says so)
+                self.signals.cancelled.emit()
+                return
+
             log.debug("task %s failed: %s", self.name, traceback.format_exc())
             self.signals.failed.emit(str(e) or type(e).__name__)
         else:

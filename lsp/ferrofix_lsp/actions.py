@@ -56,7 +56,7 @@ def code_actions(ls: "FerrofixServer", params: types.CodeActionParams) -> list[t
         code = _code(d)
         if d.severity in (None, types.DiagnosticSeverity.Error):
             title = f"Fix with local AI ({code})" if code else "Fix with local AI"
-            raw: Any = ls.protocol._converter.unstructure(d)
+            raw: Any = ls.protocol.to_json(d)
             if resolve:
                 ai.append(types.CodeAction(title, kind=types.CodeActionKind.QuickFix, diagnostics=[d],
                                            data={"kind": AI_FIX, "uri": uri, "diagnostic": raw}))

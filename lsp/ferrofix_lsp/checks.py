@@ -14,7 +14,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import AsyncContextManager, Callable, Protocol
 
 import attrs
 from lsprotocol import types
@@ -25,12 +25,29 @@ from ferrofix.diagnostics import Diagnostic
 from ferrofix.edits import suggestion_fixes
 from ferrofix.errors import CargoManifestError, CheckCancelledError, FerrofixError
 
+from ferrofix.settings import Settings
+
 from . import convert
 
-if TYPE_CHECKING:
-    from .server import FerrofixServer
-
 log = logging.getLogger(__name__)
+
+
+class CheckHost(Protocol):
+    """What the scheduler needs of the server (`state.FerrofixServer` is one): the published
+    diagnostics, per-root settings, publishing, progress and messages."""
+
+    store: "DiagnosticStore"
+
+    def settings_for(self, root: Path) -> Settings: ...
+
+    def publish(self, uri: str, diagnostics: list[types.Diagnostic]) -> None: ...
+
+    def progress(self, title: str, message: str,
+                 cancel: Cancellation) -> AsyncContextManager[Callable[[str], None]]: ...
+
+    def log(self, message: str, kind: types.MessageType = types.MessageType.Log) -> None: ...
+
+    def problem(self, message: str) -> None: ...
 
 
 @dataclass(slots=True)
@@ -123,9 +140,9 @@ def build_entries(root: Path, res: CheckResult, store: DiagnosticStore) -> dict[
 
 
 class CheckScheduler:
-    """Debounced, cancellable checks per cargo workspace root; publishes through the server."""
+    """Debounced, cancellable checks per cargo workspace root; publishes through its host."""
 
-    def __init__(self, ls: "FerrofixServer") -> None:
+    def __init__(self, ls: CheckHost) -> None:
         self.ls = ls
         self._pending: dict[Path, asyncio.Task] = {}
         self._running: dict[Path, tuple[asyncio.Task, Cancellation]] = {}

@@ -29,6 +29,14 @@ class FerrofixProtocol(LanguageServerProtocol):
             params.capabilities.general.position_encodings = None
         return (yield from super().lsp_initialize(params))
 
+    def to_json(self, obj: Any) -> Any:
+        """An lsprotocol object as its JSON value (pygls' cattrs converter: the one place it is used)."""
+        return self._converter.unstructure(obj)
+
+    def from_json(self, value: Any, cls: type) -> Any:
+        """A JSON value as an lsprotocol `cls`. Raises cattrs' errors for a value that does not fit."""
+        return self._converter.structure(value, cls)
+
     def structure_message(self, data: Any) -> Any:
         """A message's JSON value as its lsprotocol (or pygls) object, as pygls does; what cannot be
         one becomes a `framing.Rejected`: InvalidRequest, or InvalidParams with cattrs' one-line why."""
@@ -46,7 +54,7 @@ class FerrofixProtocol(LanguageServerProtocol):
         else:
             cls = self._result_types.pop(data["id"], None) or JsonRPCResponseMessage
         try:
-            return self._converter.structure(data, cls)
+            return self.from_json(data, cls)
         except Exception as e:
             return framing.Rejected.of(data, JsonRpcInvalidParams(f"{method or 'response'}: {framing.describe(e)}"))
 

@@ -30,7 +30,7 @@ def _arguments(ls: FerrofixServer, usage: str, values: Sequence[Any], *kinds: ty
     for value, kind in zip(values, kinds):
         if attrs.has(kind):
             try:
-                value = ls.protocol._converter.structure(value, kind)
+                value = ls.protocol.from_json(value, kind)
             except Exception:
                 raise JsonRpcInvalidParams(usage) from None
         elif not isinstance(value, kind):
