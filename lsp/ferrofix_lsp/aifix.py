@@ -6,7 +6,6 @@ changed by the WorkspaceEdit the editor applies.
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -16,14 +15,13 @@ from lsprotocol import types
 from ferrofix import explain as rustc_explain
 from ferrofix import service
 from ferrofix.cargo import Cancellation
-from ferrofix.diagnostics import Diagnostic
+from ferrofix.diagnostics import ERROR_CODE, Diagnostic, describe  # noqa: F401 (ERROR_CODE: for server, actions)
 from ferrofix.errors import CheckCancelledError, FerrofixError
-from ferrofix.repair import changed_region, describe, repair
+from ferrofix.kb.records import accepted_fix
+from ferrofix.repair import repair
 from ferrofix.settings import Settings
 
 from . import convert
-
-ERROR_CODE = re.compile(r"^E\d{4}$")
 
 
 @dataclass(slots=True)
@@ -76,9 +74,8 @@ def fix_with_ai(root: Path, target: Target, settings: Settings, overrides: dict[
     from a worker thread. Raises CheckCancelledError when cancelled, FerrofixError subclasses when
     cargo or the model cannot run."""
     engine = service.make_engine(settings)
-    if hasattr(engine, "load"):
-        progress(f"loading {engine.name}")
-        engine.load()
+    progress(f"loading {engine.name}")
+    engine.load()
     if cancel.cancelled:
         raise CheckCancelledError("cancelled")
     opts = service.repair_options(settings)
@@ -100,8 +97,7 @@ def fix_with_ai(root: Path, target: Target, settings: Settings, overrides: dict[
     edit = convert.workspace_edit(root, res.files, base)
     first = res.targets[0]
     rel = sorted(res.files)[0]
-    old, new = changed_region(base[rel].decode("utf-8"), res.files[rel].decode("utf-8"))
-    record = {"code": first.code or "", "message": first.message, "before": old, "after": new, "file": rel}
+    record = accepted_fix(first, rel, base[rel].decode("utf-8"), res.files[rel].decode("utf-8"))
     return AiFix(edit, f"verified fix for {describe(first)} in {res.elapsed_ms / 1000:.1f} s",
                  record, res.elapsed_ms, res.tokens)
 

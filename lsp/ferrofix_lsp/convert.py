@@ -13,11 +13,11 @@ from typing import Callable, Mapping
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
+from ferrofix.diagnostics import ERROR_CODE as _ERROR_CODE
 from ferrofix.diagnostics import MACHINE_APPLICABLE, Diagnostic, Range, Span, byte_to_position, span_range
 from ferrofix.edits import Fix, TextEdit, line_edit
 
 SOURCE = "ferrofix"
-_ERROR_CODE = re.compile(r"^E\d{4}$")
 _SEVERITY = {
     "error": types.DiagnosticSeverity.Error,
     "warning": types.DiagnosticSeverity.Warning,

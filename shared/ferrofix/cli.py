@@ -80,7 +80,7 @@ def fix(path: Path = typer.Argument(Path("."), help="A crate or workspace direct
     s = _settings()
     ws = locate_workspace(path)
     engine = None if no_llm else make_engine(s, model)
-    if engine is not None and hasattr(engine, "load"):
+    if engine is not None:
         with err.status(f"loading {engine.name}…"):
             engine.load()
     opts = service.repair_options(s, use_llm=not no_llm, max_rounds=max_rounds, timeout_s=timeout)
@@ -117,8 +117,7 @@ def open_kb(s: Settings, *, quiet: bool = False, require_records: bool = False):
 
 def learn(s: Settings, result, written: list[Written]) -> None:
     """Record a fix the user accepted (`fix --write`) in the knowledge base as pending."""
-    from .kb.records import RecordError
-    from .repair import changed_region
+    from .kb.records import RecordError, accepted_fix
     if not result.initial_errors or not result.files:
         return
     kb = open_kb(s, quiet=True)
@@ -127,9 +126,9 @@ def learn(s: Settings, result, written: list[Written]) -> None:
         rel = sorted(result.files)[0]
         backup = next((w.backup for w in written if w.rel == rel), None)
         before_text = backup.read_text(encoding="utf-8") if backup is not None and backup.exists() else ""
-        old, new = changed_region(before_text, result.files[rel].decode("utf-8"))
+        rec = accepted_fix(first, rel, before_text, result.files[rel].decode("utf-8"))
         try:
-            kb.record_accepted(code=first.code or "", message=first.message, before=old, after=new,
+            kb.record_accepted(code=rec["code"], message=rec["message"], before=rec["before"], after=rec["after"],
                                tags=[f"file:{rel}"])
         except RecordError as e:  # the fix is written; it is only too large to keep as an example
             err.print(f"[dim]not recorded in the knowledge base: {e}[/]")

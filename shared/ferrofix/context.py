@@ -5,8 +5,10 @@ Source: tree-sitter-rust grammar node types (`function_item`, `impl_item`, ...),
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Mapping
 
 import tree_sitter_rust
 from tree_sitter import Language, Node, Parser
@@ -85,6 +87,21 @@ def enclosing_item(data: bytes, byte_start: int, byte_end: int, *, max_lines: in
     sig_end = body.start_byte if body is not None else end
     return ItemContext(found.type, start, end, data.count(b"\n", 0, start) + 1,
                        data[start:end].decode("utf-8"), sig_end)
+
+
+def type_definition(files: Mapping[str, bytes], name: str) -> tuple[str, ItemContext] | None:
+    """The `struct`/`enum`/`union` item defining `name` in the workspace's sources (`files`: path →
+    bytes), when at most 30 lines long: (file, item). The first found, in path order."""
+    pattern = re.compile(rb"\b(?:struct|enum|union)\s+" + re.escape(name.encode()) + rb"\b")
+    for f in sorted(files):
+        data = files[f]
+        m = pattern.search(data) if f.endswith(".rs") else None
+        if m is None:
+            continue
+        d = enclosing_item(data, m.start(), m.end(), max_lines=30)
+        if d is not None and d.kind in ("struct_item", "enum_item", "union_item") and d.text.count("\n") < 30:
+            return f, d
+    return None
 
 
 def _impl_type(impl: Node) -> Node | None:
@@ -236,7 +253,6 @@ def move_impl_parameter(data: bytes, offset: int) -> list[tuple[int, int, str]] 
     method of the impl that mentions it, bounds and all: `impl<T: Default> Foo { fn get(&self) -> T }`
     → `impl Foo { fn get<T: Default>(&self) -> T }`. Returns (start byte, end byte, new text) edits,
     or None when `offset` is not such a parameter (a trait impl, a parameter the self type uses)."""
-    import re
     node: Node | None = parse(data).root_node.descendant_for_byte_range(offset, offset)
     while node is not None and node.type not in ("type_parameter", "constrained_type_parameter"):
         node = node.parent

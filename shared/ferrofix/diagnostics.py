@@ -287,6 +287,28 @@ class Diagnostic:
 _STUBBY = re.compile(r"todo!|unimplemented!|/\*|\.\.\.|REASON")
 
 
+def describe(d: Diagnostic) -> str:
+    """`E0382 borrow of moved value: `s` (src/main.rs:6)` — a one-line label for traces and progress."""
+    p = d.primary_span
+    where = f" ({p.file_name}:{p.line_start})" if p else ""
+    return f"{d.code or d.level} {d.message}{where}"
+
+
+#: An error code as rustc writes it: `E` and four ASCII digits (`E0382`). Lint names (`unused_variables`)
+#: are codes too in rustc's JSON, but not error codes. `ERROR_CODE.match(code)` checks a whole code.
+ERROR_CODE = re.compile(r"^E[0-9]{4}\Z")
+
+
+def is_error_code(code: str | None) -> bool:
+    """True for an error code such as `E0382`; False for a lint name, "" or None."""
+    return bool(code) and ERROR_CODE.match(code) is not None
+
+
+def error_code_in(text: str) -> str | None:
+    """The first error code standing as a word of `text` ("E0382 borrow of moved value" → "E0382")."""
+    return next((w for w in re.findall(r"\w+", text) if ERROR_CODE.match(w)), None)
+
+
 def dedupe(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
     """Drop repeats of the same diagnostic (cargo reports a lib's errors once per target), keeping order;
     each kept one's `reported` counts its repeats."""

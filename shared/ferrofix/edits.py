@@ -8,6 +8,7 @@ characters are edited exactly. Source: rustc JSON diagnostics (rustc dev guide, 
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -200,6 +201,27 @@ def tokens(text: str) -> list[str]:
     """Rust-ish tokens of `text`: words and single punctuation characters; whitespace and comments
     (`//…`, `/*…*/`, doc comments) dropped, so a change to a comment adds or deletes no code."""
     return _TOKEN.findall(STRING_OR_COMMENT.sub(lambda m: m.group(1) or " ", text))
+
+
+def changed_lines(old: str, new: str) -> set[int]:
+    """The 1-based lines of `new` that differ from `old` (inserted or replaced; difflib over lines)."""
+    ops = difflib.SequenceMatcher(None, old.split("\n"), new.split("\n"), autojunk=False).get_opcodes()
+    return {j + 1 for tag, _i1, _i2, j1, j2 in ops if tag != "equal" for j in range(j1, j2)}
+
+
+def changed_region(old: str, new: str) -> tuple[str, str]:
+    """The differing middle of two texts (common prefix and suffix of whole lines removed)."""
+    p = len(os.path.commonprefix([old, new]))
+    p = old.rfind("\n", 0, p) + 1
+    q = len(os.path.commonprefix([old[p:][::-1], new[p:][::-1]]))
+    q_old, q_new = len(old) - q, len(new) - q
+    nl = old.find("\n", q_old)
+    if nl >= 0:
+        extra = nl - q_old
+        q_old, q_new = q_old + extra, q_new + extra
+    else:
+        q_old, q_new = len(old), len(new)
+    return old[p:q_old], new[p:q_new]
 
 
 def is_deletion_only(before: str, after: str) -> bool:

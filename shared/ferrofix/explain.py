@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 
+from .diagnostics import ERROR_CODE
 from .errors import FerrofixError
-
-_CODE = re.compile(r"^E\d{4}$")
 
 
 def normalize_code(code: str) -> str:
@@ -16,7 +14,7 @@ def normalize_code(code: str) -> str:
     c = code.strip().upper()
     if c.isdigit():
         c = f"E{int(c):04d}"
-    if not _CODE.match(c):
+    if not ERROR_CODE.match(c):
         raise FerrofixError(f"not an error code: {code!r} (expected like E0382)")
     return c
 

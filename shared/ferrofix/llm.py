@@ -39,9 +39,14 @@ class Completion:
 
 
 class Engine(Protocol):
-    """What the repair loop needs from a model: a name and chat completions."""
+    """What the repair loop needs from a model: a name, getting ready, and chat completions."""
 
     name: str
+
+    def load(self) -> object:
+        """Get ready to answer, now rather than on the first `chat` (a model in process loads its
+        weights; idempotent; a server or a script has nothing to load). Raises ModelError when it cannot."""
+        ...
 
     def chat(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.0,
              seed: int | None = None, stop: Sequence[str] | None = None,
@@ -236,6 +241,9 @@ class OpenAIEngine:
         self.api_key = api_key
         self.timeout_s = timeout_s
 
+    def load(self) -> None:
+        """Nothing to load: the server holds the model (`Engine.load`)."""
+
     def chat(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.0,
              seed: int | None = None, stop: Sequence[str] | None = None,
              json_schema: dict[str, Any] | None = None,
@@ -304,6 +312,9 @@ class ScriptedEngine:
         self._answers = answers
         self._i = 0
         self.requests: list[list[Message]] = []
+
+    def load(self) -> None:
+        """Nothing to load (`Engine.load`)."""
 
     def chat(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.0,
              seed: int | None = None, stop: Sequence[str] | None = None,

@@ -4,21 +4,18 @@ learning from accepted fixes, and JSONL exchange."""
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 import platformdirs
 
+from ..diagnostics import error_code_in
 from ..errors import ModelError
 from .embed import Embedder, from_bytes, to_bytes
 from .index import EdgeIndex, ServerIndex
 from .records import Record, RecordError, dump_jsonl_line, parse_jsonl_line
 from .store import KBError, Store
-
-_CODE = re.compile(r"\bE\d{4}\b")
-
 
 def default_kb_dir() -> Path:
     """The knowledge-base directory (platformdirs user data dir / kb; `FERROFIX_KB_DIR` overrides)."""
@@ -152,8 +149,7 @@ class KnowledgeBase:
         ones among hits for the code; rejected records are never returned. `exclude_codes` leaves those
         codes' records out (leave-one-out measurement). Bumps the hits' `retrieved` counts."""
         if code is None:
-            m = _CODE.search(query)
-            code = m.group(0) if m else None
+            code = error_code_in(query)
         exclude = set(exclude_codes)
         idx = self.index()
         dense = self.embedder.embed([query])[0] if self.embedder is not None else None

@@ -11,6 +11,9 @@ import time
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from ..diagnostics import Diagnostic, is_error_code
+from ..edits import changed_region
+
 SCHEMA_VERSION = 1
 SOURCES_FIXED = ("rustc-error-index", "accepted-fix")
 STATUSES = ("pending", "approved", "rejected")
@@ -180,7 +183,7 @@ class Record:
         A record that validates can be stored and exported, and its export imports back exactly."""
         for f in fields(self):
             check_field(f.name, getattr(self, f.name))
-        if self.code and not re.fullmatch(r"E[0-9]{4}", self.code):
+        if self.code and not is_error_code(self.code):
             raise RecordError(f"code: {_show(self.code)} is not an error code like E0382")
         if self.status not in STATUSES:
             raise RecordError(f"status: {_show(self.status)} is not one of {', '.join(STATUSES)}")
@@ -231,6 +234,15 @@ class Record:
         if given_hash and given_hash != rec.content_hash:
             raise RecordError("content_hash does not match the record's content")
         return rec
+
+
+def accepted_fix(error: Diagnostic, file: str, before: str, after: str) -> dict[str, str]:
+    """What to record of a verified fix the user accepted: the error's code and message, the lines of
+    `file` the fix changed (`before` → `after`, the whole texts; only their differing middle is kept) and
+    the file. `KnowledgeBase.record_accepted` takes its fields (the file as the tag `file:<path>`); the
+    language server sends it as the argument of `ferrofix.server.recordAccepted`."""
+    old, new = changed_region(before, after)
+    return {"code": error.code or "", "message": error.message, "before": old, "after": new, "file": file}
 
 
 def parse_jsonl_line(line: str) -> Record:

@@ -1,0 +1,177 @@
+"""The loop: check, then rounds of candidates until the errors are gone, the rounds are used up or the
+time budget ends. Each round accepts at most one candidate (stage 1 accepts several suggestions at
+once): the first, in order, that `Verifier.judge` accepts."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .. import modelfix
+from ..cargo import Cancellation, CheckResult, Workspace, locate_workspace
+from ..diagnostics import MACHINE_APPLICABLE, Diagnostic, describe
+from ..edits import non_overlapping, suggestion_fixes, unified_diff
+from ..errors import CheckTimeoutError, ModelAnswerError
+from ..llm import Engine
+from ..mirror import Mirror
+from . import rules
+from .environment import Crates, Environment, refuse_undecodable
+from .guards import Deletions
+from .model import ModelStage
+from .results import Budget, RepairOptions, RepairResult, Trace
+from .verify import Verifier, identity
+
+
+class Focus:
+    """The errors a run works on: all of them, or (`RepairOptions.focus`) those sharing an identity with
+    the targets it selected in the first check."""
+
+    def __init__(self, targets: Sequence[Diagnostic] | None) -> None:
+        self.ids = None if targets is None else {identity(e) for e in targets}
+
+    def select(self, errors: list[Diagnostic]) -> list[Diagnostic]:
+        if self.ids is None:
+            return errors
+        return [e for e in errors if identity(e) in self.ids]
+
+
+class Repairer:
+    """One repair run over one workspace; use `repair()` for the common case."""
+
+    def __init__(self, ws: Workspace, options: RepairOptions, engine: Engine | None,
+                 progress: Callable[[str], None] | None, cancel: Cancellation | None,
+                 examples: Callable[[Diagnostic], Sequence[modelfix.Example]] | None = None):
+        self.ws = ws
+        self.opt = options
+        self.progress = progress or (lambda _m: None)
+        self.cancel = cancel
+        self.trace = Trace(self.progress)
+        self.model = ModelStage(engine, options, self.trace, self.progress, ws.root, cancel, examples) \
+            if engine is not None and options.use_llm else None
+        #: reasons already given for errors the environment explains (each is recorded once)
+        self.skipped: set[str] = set()
+
+    def run(self) -> RepairResult:
+        t0 = time.monotonic()
+        budget = Budget(self.opt.timeout_s, self.cancel)
+        with Mirror(self.ws.root, self.opt.check) as mirror:
+            mirror.deadline = budget.deadline  # every check gets at most what is left of the budget
+            self.progress("copying the workspace to a scratch mirror")
+            original = mirror.sync(self.opt.overrides)
+            self.progress("checking")
+            first = mirror.check(self.cancel)
+            initial = first.errors
+            refuse_undecodable(mirror.undecodable, initial)
+            v = Verifier(self.ws, mirror, dict(original), first, self.trace, self.cancel, self.opt.allow_build_scripts)
+            targets = [e for e in initial if self.opt.focus(e)] if self.opt.focus else list(initial)
+            focus = Focus(targets if self.opt.focus else None)
+            crates = Crates(self.ws, v.state)
+            errors = list(initial)
+            rounds = 0
+            try:
+                while focus.select(errors) and rounds < self.opt.max_rounds and not budget.exhausted():
+                    rounds += 1
+                    res = self._round(v, focus, crates, errors, budget)
+                    if res is None:
+                        break
+                    errors = res.errors
+            except ModelAnswerError as ex:
+                if v.state == original:
+                    raise
+                # fixes verified before the model went wrong are kept; the run stops there
+                self.trace.record("model", "", "(stopped)", "rejected", str(ex), 0, 0)
+            except CheckTimeoutError as ex:
+                if budget.left > 0:
+                    raise  # the check's own time limit, not the run's budget
+                # the budget ran out during a candidate's check: what was verified before is kept
+                self.trace.record("check", "", "(stopped)", "rejected", f"the time budget ran out: {ex}", 0, 0)
+            files = {f: b for f, b in v.state.items() if original.get(f) != b}
+            diff = unified_diff(original, files)
+        return RepairResult(not errors, initial, errors, files, diff, self.trace.attempts,
+                            int((time.monotonic() - t0) * 1000), self.model.tokens if self.model else 0,
+                            self.ws.root, target_fixed=not focus.select(errors), targets=targets)
+
+    def _round(self, v: Verifier, focus: Focus, crates: Crates, errors: list[Diagnostic],
+               budget: Budget) -> CheckResult | None:
+        root = self.ws.root
+        work = focus.select(errors)
+        # 1. all MachineApplicable suggestions together
+        ma = [(e, f) for e in work for f in suggestion_fixes(e, root, (MACHINE_APPLICABLE,))]
+        if len(ma) > 1:
+            kept = non_overlapping(f for _, f in ma)
+            targets = [e for e, f in ma if f in kept]
+            changes = v.changes(kept)
+            if changes:
+                res = v.attempt("rustc-machine-applicable", list(dict.fromkeys(targets)),
+                                f"{len(kept)} MachineApplicable suggestions", changes, errors)
+                if res is not None:
+                    return res
+        # 2. each rule's candidates for each error, in the registry's order (rustc's own suggestions
+        # first). One that only deletes code (rustc's "use `break` on its own without a value", "remove
+        # this argument") waits until the rest and the model have had their turn, unless deleting is what
+        # the error is about: a fix that keeps the code's intent is better when one can be found
+        deletions = Deletions("deletion, after the model")
+        for e in work:
+            for cand in rules.candidates(rules.Site(e, v.state, root, v.last)):
+                if budget.exhausted():
+                    return None
+                changes = v.changes([cand.fix])
+                if changes is None:
+                    continue
+                label = f"{cand.fix.applicability}: {cand.fix.title}"
+                if deletions.hold("rustc-suggestion", e, label, changes, v.state):
+                    continue
+                res = v.attempt("rustc-suggestion", [e], label, changes, errors, reveal=not cand.guess)
+                if res is not None:
+                    return res
+        # 3. the model, then the deletions held back
+        garbage: ModelAnswerError | None = None
+        try:
+            work = self._actionable(focus, crates, errors)
+            res = self.model.run(v, work, errors, budget) if self.model is not None else None
+        except ModelAnswerError as ex:  # a model answering nothing usable: the deletions still stand
+            if not deletions:
+                raise
+            garbage, res = ex, None
+        if res is not None:
+            return res
+        res = deletions.try_held(v, errors, budget)
+        if res is not None:
+            return res
+        if garbage is not None:
+            raise garbage
+        return None
+
+    def _actionable(self, focus: Focus, crates: Crates, errors: list[Diagnostic]) -> list[Diagnostic]:
+        """The worked-on errors worth the model's time: those caused by a crate the build cannot find
+        (`Environment`) are reported once in the trace and get rustc's suggestions only."""
+        out = []
+        env = Environment(errors, crates.missing)
+        for e in focus.select(errors):
+            why = env.explains(e)
+            if why is None:
+                out.append(e)
+            elif why not in self.skipped:
+                self.skipped.add(why)
+                self.trace.record("skipped", describe(e), "(not attempted)", "rejected", why, 0, 0)
+        # errors in targets the environment already breaks (a test needing an absent crate) go last
+        out.sort(key=lambda e: (e.package_id, e.target_name) in env.broken_targets)
+        return out
+
+
+def repair(path: Path, options: RepairOptions | None = None, *, engine: Engine | None = None,
+           progress: Callable[[str], None] | None = None, cancel: Cancellation | None = None,
+           examples: Callable[[Diagnostic], Sequence[modelfix.Example]] | None = None) -> RepairResult:
+    """Compile-and-fix the cargo workspace containing `path`; the user's files are not touched.
+
+    Returns a RepairResult whose `files` hold only verified content: `fixed` is True only when the
+    last check in the mirror passed with no error. Raises the FerrofixError subclasses of the cargo
+    runner (no cargo, not a cargo project, broken manifest, timeout, cancelled), SourceEncodingError for
+    a non-UTF-8 source, ModelError when the model cannot run, and ModelAnswerError when the model keeps
+    answering nothing that parses before any fix was verified (after one, the run returns what it has,
+    the error recorded in the trace).
+    """
+    options = options or RepairOptions()
+    ws = locate_workspace(path)
+    return Repairer(ws, options, engine, progress, cancel, examples).run()

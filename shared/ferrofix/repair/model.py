@@ -1,0 +1,291 @@
+"""The model stage: for each remaining error, the enclosing item (tree-sitter) and the error as plain
+lines go to the model, which answers search/replace blocks (greedy), then a whole-item rewrite, then
+samples; each answer is applied, guarded (`guards.guard`) and verified like any candidate."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator, Mapping, NamedTuple, Sequence
+
+from .. import modelfix
+from ..cargo import Cancellation, CheckResult
+from ..context import ItemContext, enclosing_item, impl_self_type, method_signatures, type_definition, window
+from ..diagnostics import Diagnostic, Span, describe
+from ..edits import OverlappingEditsError, apply_to_files, changed_lines, is_stub, suggestion_fixes
+from ..errors import CheckCancelledError, ContextOverflowError, ModelAnswerError
+from ..llm import Engine
+from .codes import BORROWCK_CODES, FIELD_CODES
+from .guards import Deletions, guard
+from .results import Budget, RepairOptions, Trace
+from .verify import Verifier
+
+#: Items longer than this (lines) are fixed with search/replace only, never rewritten whole.
+MAX_REWRITE_LINES = 50
+
+
+class _Scaffold(NamedTuple):
+    """A rustc placeholder suggestion applied to one file (`ModelStage._scaffold`)."""
+
+    title: str
+    #: the file's bytes with the suggestion applied
+    data: bytes
+    #: bytes and lines the text before the error's span moved by
+    shift_bytes: int
+    shift_lines: int
+    #: 1-based lines holding a placeholder
+    fill: set[int]
+
+
+class _Base(NamedTuple):
+    """What a model answer is applied to (`ModelStage._base`)."""
+
+    data: bytes
+    #: the item around the error in `data`
+    item: ItemContext
+    #: the error's 1-based line, and the lines to mark as the error and for completion
+    error_line: int
+    error_lines: set[int]
+    fill: set[int]
+
+
+@dataclass(eq=False)
+class ModelStage:
+    """Model candidates for the errors of one run in the workspace at `root`, with knowledge-base
+    `examples` for the prompt when given."""
+
+    engine: Engine
+    opt: RepairOptions
+    trace: Trace
+    progress: Callable[[str], None]
+    root: Path
+    cancel: Cancellation | None
+    examples: Callable[[Diagnostic], Sequence[modelfix.Example]] | None = None
+    #: model tokens read and written
+    tokens: int = 0
+    #: answers with nothing that parses as an edit, and whether any answer parsed
+    unparsable: int = 0
+    parsed_any: bool = False
+
+    def run(self, v: Verifier, work: list[Diagnostic], errors: list[Diagnostic], budget: Budget) -> CheckResult | None:
+        """Model candidates for up to `max_model_errors` of `work`; the first verified one wins. An answer
+        that only deletes what the author wrote (`break 2 * i;` → `break;`) waits until the error's other
+        answers were tried, like rustc's deleting suggestions."""
+        for e in work[: self.opt.max_model_errors]:
+            deletions = Deletions("deletion, after the other answers")
+            for stage, label, changes, tokens in self._candidates(v.state, e, budget):
+                if deletions.hold(stage, e, label, changes, v.state, tokens):
+                    continue
+                res = v.attempt(stage, [e], label, changes, errors, tokens=tokens)
+                if res is not None:
+                    return res
+                if budget.exhausted():
+                    break
+            res = deletions.try_held(v, errors, budget)
+            if res is not None:
+                return res
+            if budget.exhausted():
+                return None
+        return None
+
+    def _candidates(self, files: Mapping[str, bytes], e: Diagnostic, budget: Budget
+                    ) -> Iterator[tuple[str, str, dict[str, bytes], int]]:
+        """Model candidates for one error as (stage, label, changes, tokens): the stage is "model-kb"
+        when knowledge-base examples were in the prompt, else "model".
+
+        When rustc suggests a scaffold with placeholders (`_scaffold`), the prompt shows the code with it
+        applied and asks for the placeholders to be completed; an answer that instead fixes the code as
+        it was (adding the match arm itself) is applied to the original."""
+        span = e.primary_span
+        if span is None:
+            return
+        span = span.invocation_site(self.root)
+        rel = span.file_name
+        if rel not in files:
+            return
+        scaffold = self._scaffold(files, e, rel, span.byte_start)
+        bases = [self._base(files, e, rel, span, scaffold)] if scaffold is not None else []
+        bases.append(self._base(files, e, rel, span, None))
+        item, error_lines, fill = bases[0].item, bases[0].error_lines, bases[0].fill
+        extra, related = related_lines(files, e, item, rel)
+        examples = list(self.examples(e)) if self.examples else []
+        stage = "model-kb" if examples else "model"
+        plans = [("search_replace", 0.0), ("item", 0.0)]
+        plans += [("search_replace" if i % 2 == 0 else "item", 0.8) for i in range(self.opt.samples)]
+        seen: set[bytes] = set()
+        item_lines = item.text.count("\n") + 1
+        for n, (kind, temp) in enumerate(plans):
+            if kind == "item" and (item.kind == "window" or item_lines > MAX_REWRITE_LINES):
+                continue
+            if budget.exhausted():
+                return
+            msgs = modelfix.build_prompt(kind, rel, item, e, error_lines, extra, examples,
+                                         scaffold=scaffold.title if scaffold else "", fill_lines=fill)
+            self.progress(f"asking {self.engine.name} ({kind}) about {describe(e)}")
+            # an item rewrite repeats the item: allow its length plus room for the fix
+            max_tokens = self.opt.max_tokens if kind == "search_replace" else \
+                min(2048, max(self.opt.max_tokens, len(item.text) // 3 + 128))
+            cancelled = (lambda: self.cancel.cancelled) if self.cancel else (lambda: False)
+            try:
+                # an answer is cut off when the run's time budget ends (or the user cancels)
+                c = self.engine.chat(msgs, max_tokens=max_tokens, temperature=temp, seed=n,
+                                     should_stop=lambda: cancelled() or budget.left <= 0)
+            except ContextOverflowError as ex:
+                self.trace.record("model", describe(e), kind, "rejected", f"prompt too long ({ex})", 0, 0)
+                continue
+            except CheckCancelledError:
+                if cancelled():
+                    raise
+                self.trace.record("model", describe(e), f"{kind} (T={temp})", "rejected", "the time budget ran out", 0, 0)
+                return
+            tokens = c.prompt_tokens + c.completion_tokens
+            self.tokens += tokens
+            label = f"{kind} (T={temp})"
+            blocks: list[tuple[str, str]] = []
+            code = None
+            if kind == "search_replace":
+                blocks = modelfix.strip_copied_labels(modelfix.parse_search_replace(c.text),
+                                                      [sp.label or "" for sp in e.spans])
+                reason = "SEARCH text not found in the file" if blocks else "no SEARCH/REPLACE block in the answer"
+            else:
+                code = modelfix.parse_code_block(c.text)
+                reason = "no code block in the answer"
+            if not blocks and not code:
+                self._unparsable(c.text, reason, label, e, tokens)
+                continue
+            why = ""
+            changes: dict[str, bytes] = {}
+            for base in bases:
+                text = base.data.decode("utf-8")
+                if blocks:
+                    texts = _apply_blocks(files, blocks, rel, text, base.error_line, related)
+                else:
+                    new_text = modelfix.apply_item_rewrite(text, base.item, base.data, code)
+                    texts = {rel: new_text} if new_text is not None else None
+                if texts is None:
+                    continue
+                self.parsed_any = True
+                encoded = {f: t.encode("utf-8") for f, t in texts.items()}
+                changes = {f: b for f, b in encoded.items() if b != files[f]}
+                why = next((w for f, new in changes.items()
+                            if (w := guard(e, base.item if f == rel else None, files[f], new))), "")
+                if not why:
+                    break
+            else:
+                if not changes and not why:
+                    self._unparsable(c.text, reason, label, e, tokens)
+                    continue
+            key = b"\0".join(f.encode() + b"\0" + b for f, b in sorted(changes.items()))
+            if not changes or key in seen:
+                self.trace.record("model", describe(e), label, "rejected", "same as an earlier candidate or no change", 0, tokens)
+                continue
+            seen.add(key)
+            if why:
+                self.trace.record("model", describe(e), label, "rejected", why, 0, tokens)
+                continue
+            yield stage, label, changes, tokens
+
+    def _base(self, files: Mapping[str, bytes], e: Diagnostic, rel: str, span: Span, scaffold: _Scaffold | None) -> _Base:
+        """What a model answer applies to: the file as it is, or with rustc's `scaffold` applied."""
+        data, fill, shift_bytes, shift_lines = files[rel], set(), 0, 0
+        if scaffold is not None:
+            data, fill, shift_bytes, shift_lines = scaffold.data, scaffold.fill, scaffold.shift_bytes, scaffold.shift_lines
+        error_line = span.line_start + shift_lines
+        item = enclosing_item(data, span.byte_start + shift_bytes, span.byte_end + shift_bytes)
+        if item is None or item.text.count("\n") > 200:
+            lo, hi, text = window(data, error_line, 15)
+            start = len("".join(data.decode("utf-8").splitlines(keepends=True)[: lo - 1]).encode())
+            item = ItemContext("window", start, start + len(text.encode()), lo, text.rstrip("\n"), 0)
+        error_lines = {s.line_start + shift_lines for s in e.spans if s.file_name == rel and s.is_primary} or {error_line}
+        return _Base(data, item, error_line, error_lines, fill)
+
+    def _scaffold(self, files: Mapping[str, bytes], e: Diagnostic, rel: str, at: int) -> _Scaffold | None:
+        """rustc's first placeholder suggestion for `e` (`Kind::C => todo!()`, a missing trait method with a
+        `todo!()` body, `field: /* value */`) applied to `rel`, for the model to complete; `at` is the byte
+        whose move the result records. None when rustc has none, or it edits another file."""
+        for fix in suggestion_fixes(e, self.root, stubs=True)[:1]:
+            if any(ed.file != rel for ed in fix.edits):
+                return None
+            try:
+                new = apply_to_files(files, list(fix.edits))[rel]
+            except (OverlappingEditsError, ValueError):
+                return None
+            before = [ed for ed in fix.edits if ed.byte_end <= at]
+            shift = sum(len(ed.new_text.encode()) - (ed.byte_end - ed.byte_start) for ed in before)
+            old_b = files[rel]
+            lines = sum(ed.new_text.count("\n") - old_b[ed.byte_start:ed.byte_end].count(b"\n") for ed in before)
+            text = new.decode("utf-8").split("\n")
+            fill = {n for n in changed_lines(old_b.decode("utf-8"), new.decode("utf-8")) if is_stub(text[n - 1])}
+            return _Scaffold(fix.title, new, shift, lines, fill)
+        return None
+
+    def _unparsable(self, answer: str, reason: str, label: str, e: Diagnostic, tokens: int) -> None:
+        self.trace.record("model", describe(e), label, "rejected", reason, 0, tokens)
+        if reason.startswith("no "):
+            self.unparsable += 1
+        if not self.parsed_any and self.unparsable >= self.opt.max_unparsable_answers:
+            raise ModelAnswerError(f"{self.engine.name} answered {self.unparsable} times with nothing that parses "
+                                   f"as an edit (last: {answer.strip()[:60]!r}); try another model")
+
+
+def _apply_blocks(files: Mapping[str, bytes], blocks: Sequence[tuple[str, str]], rel: str, text: str, line: int,
+                  related: dict[str, int]) -> dict[str, str] | None:
+    """Apply SEARCH/REPLACE blocks: each in the error's file `rel` near `line`, else in a file of the
+    related code shown in the prompt (`related`: file → a 1-based line the diagnostic points at), so
+    a fix that belongs in a definition (`const fn`, a trait's method) can go there. Returns file →
+    new text for every file a block changed, or None when a block matches nowhere."""
+    texts = {rel: text}
+    for block in blocks:
+        for f, near in [(rel, line)] + [(f, n) for f, n in related.items() if f != rel]:
+            cur = texts.get(f)
+            if cur is None:
+                cur = files[f].decode("utf-8")
+            out = modelfix.apply_search_replace(cur, [block], near)
+            if out is not None:
+                texts[f] = out
+                break
+        else:
+            return None
+    return texts
+
+
+def related_lines(files: Mapping[str, bytes], e: Diagnostic, item: ItemContext, rel: str) -> tuple[str, dict[str, int]]:
+    """Code the diagnostic's other spans point at outside the item (the enum whose variant is
+    missing, the function whose signature is called): the enclosing item when it is short, else
+    the line; each with its location. At most ~1,500 characters. Also returns file → the first
+    1-based line shown from it (where a SEARCH block for that file is looked for)."""
+    out: list[str] = []
+    where: dict[str, int] = {}
+    for s in list(e.spans) + [cs for c in e.children for cs in c.spans]:
+        if s.suggested_replacement is not None or s.is_internal or s.file_name not in files:
+            continue
+        if s.file_name == rel and item.byte_start <= s.byte_start < item.byte_end:
+            continue
+        data = files[s.file_name]
+        other = enclosing_item(data, s.byte_start, s.byte_end, max_lines=30)
+        if other is not None and other.text.count("\n") < 30 and not (
+                s.file_name == rel and other.byte_start <= item.byte_start < other.byte_end):
+            out.append(f"// {s.file_name}:{other.line_start}\n{other.text}")
+        elif s.text:
+            out.append(f"// {s.file_name}:{s.line_start}\n{s.text[0].text}")
+        else:
+            continue
+        where.setdefault(s.file_name, s.line_start)
+    # the definition of the impl's self type, for errors about its fields or missing items (E0046
+    # `deref` returns `&self.value`); other errors are better off with the shorter prompt
+    name = impl_self_type(files[rel], item.byte_start)
+    wants_fields = e.code in FIELD_CODES or "field" in e.message
+    definition = type_definition(files, name) if name and wants_fields else None
+    if definition is not None and not (definition[0] == rel and item.byte_start <= definition[1].byte_start
+                                       < item.byte_end):
+        f, d = definition
+        out.append(f"// {f}:{d.line_start}\n{d.text}")
+        where.setdefault(f, d.line_start)
+    # a borrow error on `self`: the methods that borrow it (`as_ref(&self)` instead of moving `*self`)
+    if name and e.code in BORROWCK_CODES and "self" in e.message:
+        borrowing = [sig for sig in method_signatures(files[rel], name, limit=60)
+                     if re.search(r"\(\s*&(?:'\w+\s+)?(?:mut\s+)?self\b", sig)][:15]
+        if borrowing:
+            out.append(f"// methods of `{name}` that borrow `self` (signatures)\n" + "\n".join(borrowing))
+    return "\n".join(dict.fromkeys(out))[:1500], where

@@ -1,0 +1,192 @@
+"""rustc's own suggestions, those of warnings on the error, and its placeholders made concrete."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from ...context import return_type_at
+from ...diagnostics import HAS_PLACEHOLDERS, MAYBE_INCORRECT, UNSPECIFIED
+from ...edits import Fix, TextEdit, concrete_variants, is_stub, suggestion_fixes
+from .registry import ANY, Example, rule
+from .site import Site
+
+
+# E0689 "can't call method `neg` on ambiguous numeric type `{float}`": rustc's `let x: f32` then needs
+# `use std::ops::Neg;` (E0599's suggestion); both are applied and verified together.
+@rule(ANY, priority=100, guess=False, span=False, examples=[
+    Example("a-candidates-new-error-is-fixed-by-rustcs-import-in-the-same-step", """\
+pub fn flip() -> f32 {
+    let x = 2.5;
+    x.neg()
+}
+""", after=("use std::ops::Neg;", "let x: f32 = 2.5;")),
+])
+def rustc_suggestions(site: Site) -> list[Fix]:
+    """rustc's suggestions, each alone: MachineApplicable, MaybeIncorrect, then HasPlaceholders without
+    placeholders (the first six; `edits.suggestion_fixes`)."""
+    return suggestion_fixes(site.error, site.root)[:6]
+
+
+# E0621 "explicit lifetime required in the type of `y`": rustc's `&'a i32` is `Unspecified`.
+@rule(ANY, priority=200, guess=False, span=False, examples=[
+    Example("an-unspecified-suggestion-is-a-verified-candidate", """\
+pub fn longer<'a>(x: &'a str, y: &str) -> &'a str {
+    if x.len() > y.len() { x } else { y }
+}
+""", after=("y: &'a str",)),
+])
+def unspecified_suggestions(site: Site) -> list[Fix]:
+    """rustc's suggestions of applicability `Unspecified` (the first two): verified like the others."""
+    return suggestion_fixes(site.error, site.root, (UNSPECIFIED,))[:2]
+
+
+# E0571 `break` with a value from `while true`: the `while_true` lint's "use `loop`" keeps the value
+# (rustc's own help would delete it).
+@rule(ANY, priority=300, guess=False, span=False, examples=[
+    Example("a-warning-on-the-errors-code-supplies-the-fix", """\
+pub fn first(limit: u32) -> u32 {
+    let mut i = 1;
+    let found = while true {
+        if i % 7 == 0 || i > limit {
+            break i * 2;
+        }
+        i += 1;
+    };
+    found
+}
+""", after=("let found = loop {", "break i * 2;")),
+])
+def warning_suggestions(site: Site) -> list[Fix]:
+    """Suggestions of the last check's warnings on the code the error points at: the lint that says
+    "use `loop`" on the `while true` an E0571 labels ("you can't `break` with a value in a `while`
+    loop") fixes the error. A warning counts when one of its spans overlaps one of the error's own spans."""
+    ranges = [(s.file_name, s.byte_start, s.byte_end) for s in site.error.spans]
+    out = []
+    for w in site.last.diagnostics:
+        if w.is_error or not any(f == s.file_name and s.byte_start < hi and lo < s.byte_end
+                                 for s in w.spans for f, lo, hi in ranges):
+            continue
+        out += [Fix(f"{fix.title} (warning: {w.message})", fix.edits, fix.applicability)
+                for fix in suggestion_fixes(w, site.root)[:2]]
+    return out
+
+
+# E0599 "no method named `len` found for enum `Option`": rustc's `.expect("REASON")`.
+@rule(ANY, priority=500, guess=False, span=False, examples=[
+    Example("rustcs-expect-reason-placeholder-becomes-question-mark-or-unwrap", """\
+pub fn width(s: Option<String>) -> Option<usize> {
+    Some(s.len())
+}
+
+pub fn height(s: Option<String>) -> usize {
+    s.len()
+}
+""", after=("Some(s?.len())", "    s.unwrap().len()"), counts=(("REASON", 0),)),
+])
+def expect_placeholder(site: Site) -> list[Fix]:
+    """rustc's placeholder suggestions with a standard stand-in (`expect("REASON")` → `?`, then
+    `.unwrap()`; `edits.concrete_variants`)."""
+    return [v for f in suggestion_fixes(site.error, site.root, stubs=True) for v in concrete_variants(f)]
+
+
+# Examples: E0282 "type annotations needed" on a binding the function returns; E0435 "attempt to use a
+# non-constant value in a constant" (rustc's `const n: /* Type */ = 16;`).
+@rule(ANY, priority=1200, span=False, examples=[
+    Example("rustcs-type-placeholder-is-filled-with-the-return-type", """\
+pub fn evens(n: u32) -> Vec<u32> {
+    let mut out = Default::default();
+    for i in 0..n {
+        out.push(2 * i);
+    }
+    out
+}
+""", after=("let mut out: Vec<u32> = Default::default();",)),
+    Example("a-let-used-as-an-array-length-becomes-a-typed-const", """\
+pub fn zeros() -> usize {
+    let n = 16;
+    let buf = [0u8; n];
+    buf.len()
+}
+""", after=("const n: usize = 16;",)),
+])
+def type_placeholder(site: Site) -> Iterator[Fix]:
+    """rustc's `: /* Type */` placeholder ("consider giving `x` an explicit type", E0282/E0283/E0790;
+    "consider using `const` instead of `let`", E0435) filled by the enclosing function's return type
+    (the binding is often the value the function builds and returns: `let mut ret =
+    Default::default(); ...; ret`), or, when the binding's value is a literal (`= 42`), by the types
+    that literal can have (`usize`, `i32`, ...; `f64`, `f32`; `&str`; `bool`; `char`)."""
+    for fix in suggestion_fixes(site.error, site.root, stubs=True):
+        holes = [ed for ed in fix.edits if "/* Type */" in ed.new_text]
+        if len(holes) != 1 or any(is_stub(ed.new_text) for ed in fix.edits if ed is not holes[0]) \
+                or holes[0].file not in site.files:
+            continue
+        ed, data = holes[0], site.files[holes[0].file]
+        types = []
+        ret = return_type_at(data, ed.byte_start)
+        if ret and ret not in ("()", "!") and "impl " not in ret:
+            types.append((ret, f"the function's return type `{ret}`"))
+        value = re.match(rb"\s*=\s*([^;\n]+?)\s*;", data[ed.byte_end:ed.byte_end + 200])
+        literal = value.group(1).decode("utf-8", "replace") if value else ""
+        types += [(k, f"`{k}`, a type of `{literal}`") for k in _literal_types(literal)]
+        for ty, why in types:
+            edits = tuple(TextEdit(x.file, x.byte_start, x.byte_end, x.new_text.replace("/* Type */", ty))
+                          if x is ed else x for x in fix.edits)
+            yield Fix(f"{fix.title}: {why}", edits, MAYBE_INCORRECT)
+
+
+def _literal_types(literal: str) -> tuple[str, ...]:
+    """The types a literal can have, likeliest first (`42` → `usize`, `i32`, ...; `4u8` → `u8`)."""
+    suffix = re.fullmatch(r"-?[\d_.]+(?:e-?\d+)?_?([iuf](?:8|16|32|64|128|size))", literal)
+    if suffix:
+        return (suffix.group(1),)
+    if re.fullmatch(r"-?\d[\d_]*", literal):
+        return ("usize", "i32", "u32", "i64", "u64", "u8")
+    if re.fullmatch(r"-?\d[\d_]*\.\d*(?:e-?\d+)?", literal):
+        return ("f64", "f32")
+    if literal.startswith('"'):
+        return ("&str",)
+    if literal in ("true", "false"):
+        return ("bool",)
+    if re.fullmatch(r"'(?:[^'\\]|\\.+)'", literal):
+        return ("char",)
+    return ()
+
+
+# E0106 "missing lifetime specifier": rustc's `Info<'lifetime>`, its note names `'t` and `'a`.
+@rule(ANY, priority=2100, span=False, examples=[
+    Example("rustcs-lifetime-placeholder-takes-an-available-lifetime", """\
+pub struct Info<'t> {
+    pub text: &'t str,
+}
+
+impl<'t> Info<'t> {
+    pub fn new<'a>(n: &usize, text: &'a str) -> Info {
+        Info { text: &text[*n..] }
+    }
+}
+""", after=("text: &'a str) -> Info<'a> {",)),
+])
+def lifetime_placeholder(site: Site) -> Iterator[Fix]:
+    """rustc's "consider using one of the available lifetimes here" (`InitialInfo<'lifetime>`, a
+    placeholder) with `'lifetime` replaced by each lifetime its note "these named lifetimes are
+    available to use" points at (`'text`, `'a`)."""
+    e = site.error
+    named: list[str] = []
+    for c in e.children:
+        if "lifetimes are available" in c.message:
+            for s in c.spans:
+                data = site.files.get(s.file_name, b"")
+                text = data[s.byte_start:s.byte_end].decode("utf-8", "replace")
+                if re.fullmatch(r"'\w+", text):
+                    named.append(text)
+    if not named:
+        return
+    for fix in suggestion_fixes(e, site.root, (MAYBE_INCORRECT, HAS_PLACEHOLDERS), stubs=False) + \
+            suggestion_fixes(e, site.root, stubs=True):
+        if not any("'lifetime" in ed.new_text for ed in fix.edits):
+            continue
+        for lt in reversed(list(dict.fromkeys(named))):  # the function's own lifetime is listed last
+            edits = tuple(TextEdit(ed.file, ed.byte_start, ed.byte_end, ed.new_text.replace("'lifetime", lt))
+                          for ed in fix.edits)
+            yield Fix(f"{fix.title}: `{lt}`", edits, MAYBE_INCORRECT)

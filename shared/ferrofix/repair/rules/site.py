@@ -1,0 +1,73 @@
+"""What a rule sees of one error: the `Site`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from ...cargo import CheckResult
+from ...context import ItemContext, enclosing_item, type_definition
+from ...diagnostics import Diagnostic, Span
+
+#: fresh lifetime names, first unused one wins
+LIFETIME_NAMES = ("'a", "'b", "'c", "'d", "'x")
+
+
+@dataclass
+class Site:
+    """One error where the rules look: the error, its primary span, the workspace's files as verified so
+    far (`files`: path → bytes), its root (rustc's suggestions name files relative to it) and the last
+    check (`last`: its warnings, the other errors). For the primary span in a workspace file: `file`,
+    its bytes `data`, the span's `text`, and the enclosing item (`item`, tree-sitter). `type_definition`
+    finds a struct, enum or union the workspace defines."""
+
+    error: Diagnostic
+    files: Mapping[str, bytes]
+    root: Path
+    last: CheckResult
+    span: Span | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.span = self.error.primary_span
+
+    @property
+    def file(self) -> str:
+        """The primary span's file (check `data` first: None outside the workspace)."""
+        assert self.span is not None
+        return self.span.file_name
+
+    @property
+    def data(self) -> bytes | None:
+        """The bytes of the primary span's file, or None when there is no primary span or its file is not
+        one of the workspace's (a rule declared `span=True` only runs when there is)."""
+        if self.span is None:
+            return None
+        return self.files.get(self.span.file_name)
+
+    @cached_property
+    def text(self) -> str:
+        """The primary span's text."""
+        assert self.data is not None and self.span is not None
+        return self.data[self.span.byte_start:self.span.byte_end].decode("utf-8", "replace")
+
+    @cached_property
+    def item(self) -> ItemContext | None:
+        """The item (function, impl, struct, ...) enclosing the primary span, or None at top level."""
+        assert self.data is not None and self.span is not None
+        return enclosing_item(self.data, self.span.byte_start, self.span.byte_end)
+
+    def all_spans(self) -> list[Span]:
+        """The error's spans, then its children's."""
+        return list(self.error.spans) + [s for c in self.error.children for s in c.spans]
+
+    def type_definition(self, name: str) -> tuple[str, ItemContext] | None:
+        """The workspace's `struct`/`enum`/`union` `name` (at most 30 lines): (file, item), or None."""
+        return type_definition(self.files, name)
+
+
+def fresh_name(text: str, candidates: Sequence[str]) -> str | None:
+    """The first of `candidates` (lifetimes or labels, `'a`) that `text` does not use, or None."""
+    return next((n for n in candidates if not re.search(rf"{re.escape(n)}\b", text)), None)

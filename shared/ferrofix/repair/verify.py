@@ -1,0 +1,222 @@
+"""Verification: a candidate is checked by cargo in the scratch mirror and judged (a `Verdict`) before
+anything is kept; `commit` keeps an accepted one. The verifier holds what has been verified so far: the
+files as they now are (`state`), the last accepted check (`last`), the reveals spent.
+
+A candidate is accepted when every error it targets is gone and no error is new. New errors that a
+later compiler stage reports are revealed, not caused: borrow checking runs only after type checking
+succeeds, and what uses an unresolved name is not type checked (`revealed`; at most `MAX_REVEALS` such
+fixes per run). Errors in targets the previous check never reached (an example or test blocked by the
+broken library) are not counted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Sequence
+
+from ..cargo import Cancellation, CheckResult, Workspace
+from ..context import has_syntax_error
+from ..diagnostics import MACHINE_APPLICABLE, MAYBE_INCORRECT, Diagnostic, describe, is_error_code
+from ..edits import Fix, OverlappingEditsError, apply_to_files, changed_lines, non_overlapping, suggestion_fixes
+from ..errors import FerrofixError
+from ..mirror import Mirror
+from .codes import BORROWCK_CODES, RESOLVE_CODES
+from .results import Trace
+
+#: Fixes per run whose new errors are accepted as revealed by a later compiler stage (see `revealed`).
+MAX_REVEALS = 3
+
+
+def identity(d: Diagnostic) -> tuple:
+    """What makes two checks' errors the same error: code, message and file (spans move with edits)."""
+    p = d.primary_span
+    return (d.code, d.message, p.file_name if p else None)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """How one candidate fared in the mirror. Accepted (`reason` empty): the mirror holds `changed`
+    (path → new bytes) and `check` is its check, to be kept with `Verifier.commit`; `revealed` says
+    whether it uncovered later-stage errors. Rejected: the mirror is restored and the trace has it."""
+
+    stage: str
+    error: str
+    label: str
+    changed: dict[str, bytes]
+    check: CheckResult | None
+    reason: str
+    tokens: int = 0
+    revealed: bool = False
+
+    @property
+    def accepted(self) -> bool:
+        return not self.reason
+
+
+@dataclass(eq=False)
+class Verifier:
+    """Judges candidates in the scratch `mirror` of `ws` and keeps the accepted ones. Unless
+    `allow_build_scripts`, only rustc's own suggestions may edit code cargo runs at build time."""
+
+    ws: Workspace
+    mirror: Mirror
+    #: the workspace's files as verified so far (path → bytes)
+    state: dict[str, bytes]
+    #: the check of `state`
+    last: CheckResult
+    trace: Trace
+    cancel: Cancellation | None
+    allow_build_scripts: bool
+    #: accepted fixes that revealed later-stage errors (at most `MAX_REVEALS`)
+    reveals: int = 0
+
+    def changes(self, fixes: Sequence[Fix]) -> dict[str, bytes] | None:
+        """The files `fixes` change, with their new bytes; None when an edit leaves the workspace, falls
+        outside its file or overlaps another."""
+        edits = [e for f in fixes for e in f.edits]
+        if any(e.file not in self.state for e in edits):
+            return None
+        try:
+            return apply_to_files(self.state, edits)
+        except (OverlappingEditsError, ValueError):
+            return None
+
+    def attempt(self, stage: str, target: Sequence[Diagnostic], label: str, changes: dict[str, bytes],
+                errors: Sequence[Diagnostic], *, tokens: int = 0, reveal: bool = True) -> CheckResult | None:
+        """`judge` the candidate and `commit` it when accepted: its check, or None."""
+        verdict = self.judge(stage, target, label, changes, errors, tokens=tokens, reveal=reveal)
+        return self.commit(verdict) if verdict.accepted else None
+
+    def judge(self, stage: str, target: Sequence[Diagnostic], label: str, changes: dict[str, bytes],
+              errors: Sequence[Diagnostic], *, tokens: int = 0, reveal: bool = True) -> Verdict:
+        """Check the state with `changes` applied in the mirror against `errors` (the last check's):
+        accepted when every `target` error is gone and no error is new, or the new ones are revealed
+        (`revealed`, and not on lines a borrow-check fix wrote). `reveal=False` (a guessed candidate)
+        accepts no new coded error at all, only deny-by-default lints (coded by lint name) away from its
+        own lines (they run after borrow checking). A rejection restores the mirror and is recorded."""
+        err_label = "; ".join(describe(t) for t in target[:3])
+
+        def reject(reason: str, ms: int = 0) -> Verdict:
+            self.trace.record(stage, err_label, label, "rejected", reason, ms, tokens)
+            return Verdict(stage, err_label, label, {}, None, reason, tokens)
+
+        changed = {f: b for f, b in changes.items() if self.state.get(f) != b}
+        if not changed:
+            return reject("changes nothing")
+        if not self.allow_build_scripts and not stage.startswith("rustc"):
+            if (hit := next((f for f in changed if self.ws.runs_at_build_time(f)), None)) is not None:
+                return reject(f"edits {hit}, code cargo runs at build time (a build script or proc macro) "
+                              "unsandboxed; set repair.allowBuildScripts to allow")
+        for f, b in changed.items():
+            if not f.endswith(".rs") or f not in self.state:
+                return reject(f"would touch {f}")
+            if has_syntax_error(b) and not has_syntax_error(self.state[f]):
+                return reject("syntax error (tree-sitter)")
+        self.mirror.write(changed)
+        try:
+            res = self.mirror.check(self.cancel)
+        except FerrofixError:
+            self.mirror.write({f: self.state[f] for f in changed})
+            raise
+        before = Counter(identity(d) for d in errors)
+        reached = self.last.targets
+        after = Counter(identity(d) for d in res.errors if (d.package_id, d.target_name) in reached)
+        reason = ""
+        gone = all(after[identity(t)] < before[identity(t)] for t in target)
+        new = after - before
+        if gone and new and (follow := self._follow_up(res, new, changed)) is not None:
+            # the candidate's own new errors, each with a rustc fix (`x.neg()` on the `f32`
+            # the candidate typed needs `use std::ops::Neg`): both together, when that leaves nothing new
+            changed2, res2 = follow
+            after2 = Counter(identity(d) for d in res2.errors if (d.package_id, d.target_name) in reached)
+            if all(after2[identity(t)] < before[identity(t)] for t in target) and not after2 - before:
+                changed, res, new = changed2, res2, Counter()
+                label += " (with rustc's fixes of what it uncovered)"
+            else:
+                self.mirror.write({f: changed[f] for f in changed2 if f in changed})
+                self.mirror.write({f: self.state[f] for f in changed2 if f not in changed})
+        if not gone:
+            reason = "the error remains"
+        elif new:
+            new_diags = [d for d in res.errors if identity(d) in new]
+            if reveal:
+                ok = revealed(target, new) and not (any(t.code in BORROWCK_CODES for t in target)
+                                                    and self._on_changed_lines(new_diags, changed))
+            else:  # a guessed candidate may only uncover deny-by-default lints (no code), away from its edit
+                ok = all(not is_error_code(k[0]) for k in new) and not self._on_changed_lines(new_diags, changed)
+            if not (ok and self.reveals < MAX_REVEALS):
+                first = next(iter(new))
+                reason = f"adds {sum(new.values())} new error(s): {first[0] or ''} {first[1]}"
+        if reason:
+            self.mirror.write({f: self.state[f] for f in changed})
+            return reject(reason, res.elapsed_ms)
+        return Verdict(stage, err_label, label, changed, res, "", tokens, revealed=bool(new))
+
+    def commit(self, verdict: Verdict) -> CheckResult:
+        """Keep an accepted verdict: its files become the state, its check the last one."""
+        assert verdict.accepted and verdict.check is not None
+        self.state.update(verdict.changed)
+        self.last = verdict.check
+        if verdict.revealed:
+            self.reveals += 1
+        self.trace.record(verdict.stage, verdict.error, verdict.label, "accepted",
+                          "revealed later-stage errors" if verdict.revealed else "", verdict.check.elapsed_ms,
+                          verdict.tokens)
+        return verdict.check
+
+    def _follow_up(self, res: CheckResult, new: Counter, changed: dict[str, bytes]
+                   ) -> tuple[dict[str, bytes], CheckResult] | None:
+        """One step of lookahead for a candidate whose check (`res`) has `new` errors: when each new
+        error carries a rustc suggestion (its first, MachineApplicable or MaybeIncorrect) that only
+        imports what the candidate used (`use std::ops::Neg;`), and they do not overlap, apply them on top of
+        `changed` in the mirror and check again. Returns (all changed files → bytes, that check) —
+        the mirror then holds both — or None (the mirror untouched)."""
+        diags = [d for d in res.errors if identity(d) in new]
+        if not diags or len(diags) > 3:
+            return None
+        fixes = []
+        for d in diags:
+            found = suggestion_fixes(d, self.ws.root, (MACHINE_APPLICABLE, MAYBE_INCORRECT))
+            if not found:
+                return None
+            fixes.append(found[0])
+        kept = non_overlapping(fixes)
+        if len(kept) != len(fixes):
+            return None
+        if not all(re.fullmatch(r"\s*use [\w:{}, *]+;\s*", ed.new_text) for fx in kept for ed in fx.edits):
+            return None  # only imports: anything else may be a worse fix than a later candidate's
+        files = {**self.state, **changed}
+        try:
+            extra = apply_to_files(files, [ed for fx in kept for ed in fx.edits])
+        except (KeyError, OverlappingEditsError):
+            return None
+        if any(not f.endswith(".rs") or f not in self.state for f in extra) or \
+                any(has_syntax_error(b) for b in extra.values()):
+            return None
+        self.mirror.write(extra)
+        return {**changed, **extra}, self.mirror.check(self.cancel)
+
+    def _on_changed_lines(self, diags: Sequence[Diagnostic], changed: dict[str, bytes]) -> bool:
+        """Whether any of `diags` has its primary span on a line `changed` (path → new bytes) rewrites:
+        an error there is the candidate's own, not one its fix uncovered (a borrow-check fix cannot
+        reveal borrow-check errors in the lines it wrote: rustc borrow-checks every body at once)."""
+        lines = {f: changed_lines(self.state[f].decode("utf-8", "replace"), b.decode("utf-8", "replace"))
+                 for f, b in changed.items()}
+        return any(d.primary_span is not None and d.primary_span.line_start in lines.get(d.primary_span.file_name, ())
+                   for d in diags)
+
+
+def revealed(target: Sequence[Diagnostic], new: Counter) -> bool:
+    """True when the `new` errors (keys of `identity`) come from a later compiler stage than the fixed
+    `target` errors, so the fix uncovered them rather than caused them: borrow-check errors (borrowck
+    runs only once type checking passes), or type-checking errors in the file of a fixed
+    name-resolution error (what used the unresolved name was never type-checked)."""
+    codes = {k[0] for k in new}
+    if codes <= BORROWCK_CODES:
+        return True
+    if all(t.code in RESOLVE_CODES for t in target) and not codes & RESOLVE_CODES and None not in codes:
+        files = {t.primary_span.file_name for t in target if t.primary_span}
+        return {k[2] for k in new} <= files
+    return False
