@@ -173,18 +173,24 @@ class Workbench:
             self.page.wait_for_selector(".markers-panel", state="visible")
         return [r.inner_text() for r in self.page.locator(".markers-panel .monaco-list-row").all()]
 
-    def command(self, keys: str, text: str) -> None:
-        """Open a quick input with `keys` (Ctrl+P, Ctrl+G), type `text`, Enter."""
+    def command(self, keys: str, text: str, pick: str | None = None) -> None:
+        """Open a quick input with `keys` (Ctrl+P, Ctrl+G), type `text`, and press Enter — once a row
+        whose label holds `pick` is listed, when given (quick open fills its list asynchronously)."""
         self.page.keyboard.press(keys)
         self.page.wait_for_selector(".quick-input-widget input", state="visible")
         self.page.keyboard.type(text)
+        if pick is not None:
+            self.until(f"{pick!r} in the quick open list", lambda: self.page.locator(
+                f".quick-input-list .monaco-list-row[aria-label*='{pick}']").count())
         self.page.wait_for_timeout(300)
         self.page.keyboard.press("Enter")
 
-    def open(self, name: str) -> None:
-        self.command("Control+P", name)
-        self.until(f"{name} in an editor tab", lambda: self.page.locator(f".tab[aria-label^='{name}']").count())
-        self.page.wait_for_selector(".monaco-editor .view-lines", state="visible")
+    def open(self, name: str, contains: str) -> None:
+        """Quick-open `name` (Ctrl+P) and wait until it is the active editor showing `contains`."""
+        self.command("Control+P", name, pick=name)
+        self.until(f"{name} as the active editor tab",
+                   lambda: self.page.locator(f".tab.active[aria-label^='{name}']").count())
+        self.until(f"{name}'s text in the editor", lambda: contains in self.editor_text())
 
     def go_to(self, line: int, column: int = 1) -> None:
         self.command("Control+G", f"{line}:{column}")
@@ -212,7 +218,10 @@ class Workbench:
         return titles[target]
 
     def editor_text(self) -> str:
-        return self.page.locator(".monaco-editor .view-lines").first.inner_text().replace("\u00a0", " ")
+        """The visible lines of the active editor."""
+        active = self.page.locator(".editor-group-container.active .monaco-editor .view-lines")
+        lines = active if active.count() else self.page.locator(".monaco-editor .view-lines")
+        return lines.first.inner_text().replace("\u00a0", " ") if lines.count() else ""
 
 
 def test_the_extension_in_a_real_vs_code(vsix, tmp_path, openai_server, isolated_dirs):
@@ -257,7 +266,7 @@ def test_the_extension_in_a_real_vs_code(vsix, tmp_path, openai_server, isolated
                 wb.until("the first check's error", lambda: wb.errors() == 1)
 
                 # the developer moves `items` and saves: E0382 appears
-                wb.open("main.rs")
+                wb.open("main.rs", "fn describe")
                 wb.go_to(21)
                 page.keyboard.press("End")
                 page.keyboard.press("ArrowLeft")
@@ -290,7 +299,7 @@ def test_the_extension_in_a_real_vs_code(vsix, tmp_path, openai_server, isolated
                 wb.pick(r"^Explain E0004")
                 wb.until("the E0004 explanation tab", lambda: page.locator(".tab[aria-label*='E0004']").count())
                 wb.until("the explanation's text", lambda: "E0004" in wb.editor_text())
-                page.locator(".tab[aria-label^='main.rs']").first.click()
+                wb.open("main.rs", "fn describe")
 
                 # Fix with local AI on E0004: a verified edit from the (scripted) model, applied
                 wb.go_to(11, 11)
