@@ -3,6 +3,7 @@
 
     python bench/fixrate.py ../shared/bench/explain ../shared/bench/mutants [--no-llm] [--jobs N]
         [--limit N] [--every K] [--no-kb] [--kb DIR [--kb-leave-one-out]] [--case-timeout S] [--model NAME] [--report FILE] [--filter REGEX]
+        [--split tune|held-out]
 
 A corpus is a directory of explain-style cases (`<id>/Cargo.toml`, `<id>/expected/`, `<id>/case.json`)
 or of mutant JSON files (built with the corpus's `materialize.py`; needs the Debian packages in its
@@ -33,6 +34,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "shared"))
 from ferrofix.edits import is_deletion_only  # noqa: E402
+from corpus.split import SPLITS, split_of  # noqa: E402  (bench/corpus/split.py)
 
 
 def discover(corpus: Path) -> list[dict]:
@@ -236,19 +238,22 @@ def main() -> None:
     ap.add_argument("--kb-leave-one-out", action="store_true",
                     help="explain cases: delete the records of the case's own error codes from its copy")
     ap.add_argument("--filter")
+    ap.add_argument("--split", choices=SPLITS,
+                    help="only the cases on this side of the development corpus's hash split (bench/corpus/split.py)")
     ap.add_argument("--case-timeout", type=float, default=180)
     ap.add_argument("--report", type=Path, default=HERE / "reports" / "fixrate-latest.json")
     args = ap.parse_args()
     args.state_dir = Path(tempfile.mkdtemp(prefix="ffbench-llm-states-"))
-    per_corpus = [discover(corpus)[:: args.every] for corpus in args.corpora]
+    per_corpus = [[c for c in discover(corpus) if not args.split or split_of(c["id"]) == args.split][:: args.every]
+                  for corpus in args.corpora]
     # interleave the corpora, so that a run cut short still measures each of them
     cases = [c for group in itertools.zip_longest(*per_corpus) for c in group if c is not None]
     if args.filter:
         cases = [c for c in cases if re.search(args.filter, c["id"])]
     if args.limit:
         cases = cases[: args.limit]
-    print(f"{len(cases)} cases, jobs {args.jobs}, {'no model' if args.no_llm else 'model ' + (args.model or 'default')}",
-          flush=True)
+    print(f"{len(cases)} cases{', split ' + args.split if args.split else ''}, jobs {args.jobs}, "
+          f"{'no model' if args.no_llm else 'model ' + (args.model or 'default')}", flush=True)
     results = []
     t0 = time.monotonic()
     with cf.ThreadPoolExecutor(args.jobs) as ex:
@@ -259,7 +264,8 @@ def main() -> None:
     summary = report(results)
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(json.dumps({"summary": summary, "wall_s": round(time.monotonic() - t0, 1),
-                                       "no_llm": args.no_llm, "model": args.model, "results": results}, indent=1))
+                                       "no_llm": args.no_llm, "model": args.model, "split": args.split,
+                                       "results": results}, indent=1))
     print(f"report: {args.report}")
 
 

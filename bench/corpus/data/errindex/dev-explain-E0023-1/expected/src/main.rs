@@ -1,0 +1,15 @@
+#![allow(unused)]
+fn main() {
+enum Fruit {
+    Apple(String, String),
+    Pear(u32),
+}
+
+let x = Fruit::Apple(String::new(), String::new());
+
+// Correct.
+match x {
+    Fruit::Apple(a, b) => {},
+    _ => {}
+}
+}

@@ -1,0 +1,6 @@
+#![allow(unused)]
+fn main() {
+extern "C" {
+    fn foo (x: u8, ...);
+}
+}

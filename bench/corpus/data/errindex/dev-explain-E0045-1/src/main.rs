@@ -1,0 +1,6 @@
+#![allow(unused)]
+fn main() {
+extern "Rust" {
+    fn foo(x: u8, ...); // error!
+}
+}

@@ -1,0 +1,4 @@
+#![allow(unused)]
+fn main() {
+fn f(a: u16, b: &str) {}
+}

@@ -1,0 +1,6 @@
+#![allow(unused)]
+fn main() {
+fn f(u: i32) {}
+
+f(); // error!
+}

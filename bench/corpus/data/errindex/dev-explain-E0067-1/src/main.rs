@@ -1,0 +1,4 @@
+#![allow(unused)]
+fn main() {
+12 += 1; // error!
+}

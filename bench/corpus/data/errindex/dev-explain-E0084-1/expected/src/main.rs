@@ -1,0 +1,8 @@
+#![allow(unused)]
+fn main() {
+#[repr(i32)]
+enum NightsWatch {
+    JonSnow,
+    Commander,
+}
+}

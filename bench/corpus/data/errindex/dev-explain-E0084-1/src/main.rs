@@ -1,0 +1,5 @@
+#![allow(unused)]
+fn main() {
+#[repr(i32)]
+enum NightsWatch {} // error: unsupported representation for zero-variant enum
+}

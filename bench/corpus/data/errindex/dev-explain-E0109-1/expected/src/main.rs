@@ -1,0 +1,5 @@
+#![allow(unused)]
+fn main() {
+type X = u32; // ok!
+type Y = bool; // ok!
+}

@@ -1,0 +1,4 @@
+#![allow(unused)]
+fn main() {
+impl Drop for u32 {}
+}

@@ -1,0 +1,5 @@
+unsafe fn f() { return; }
+
+fn main() {
+    unsafe { f(); } // ok!
+}

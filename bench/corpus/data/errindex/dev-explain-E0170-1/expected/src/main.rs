@@ -1,0 +1,7 @@
+#![allow(unused)]
+fn main() {
+enum Method {
+    GET,
+    POST,
+}
+}

@@ -1,0 +1,6 @@
+#![allow(unused)]
+fn main() {
+struct Good<T: ?Sized>{
+    inner: T
+}
+}

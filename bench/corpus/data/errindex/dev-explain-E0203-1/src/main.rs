@@ -1,0 +1,6 @@
+#![allow(unused)]
+fn main() {
+struct Bad<T: ?Sized + ?Sized>{
+    inner: T,
+}
+}

@@ -1,0 +1,4 @@
+#![allow(unused)]
+fn main() {
+let v: Vec(&str) = vec!["foo"];
+}

@@ -1,0 +1,5 @@
+trait Trait { type X; }
+
+fn main() {
+    let foo: Trait::X;
+}

@@ -1,0 +1,4 @@
+#![allow(unused)]
+fn main() {
+type Foo = dyn 'static +;
+}

@@ -1,0 +1,6 @@
+#![allow(unused)]
+fn main() {
+trait Foo {}
+
+type T<'a> = dyn Foo + 'a;
+}

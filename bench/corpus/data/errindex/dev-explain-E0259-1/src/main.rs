@@ -1,0 +1,4 @@
+extern crate core;
+extern crate std as core;
+
+fn main() {}

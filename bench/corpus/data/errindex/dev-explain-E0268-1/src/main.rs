@@ -1,0 +1,6 @@
+#![allow(unused)]
+fn main() {
+fn some_func() {
+    break; // error: `break` outside of a loop
+}
+}

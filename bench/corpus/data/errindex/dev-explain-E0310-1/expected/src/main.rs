@@ -1,0 +1,6 @@
+#![allow(unused)]
+fn main() {
+struct Foo<T: 'static> {
+    foo: &'static T
+}
+}

@@ -1,0 +1,9 @@
+#![allow(unused)]
+fn main() {
+let x = 5;
+let a = if x == 5 {
+    1
+} else {
+    2
+};
+}

@@ -1,0 +1,4 @@
+fn main() {
+    let x: i32 = 0;
+    let y = x; // ok!
+}

@@ -1,0 +1,4 @@
+fn main() {
+    let mut x = 3;
+    x = 5;
+}

@@ -1,0 +1,7 @@
+#![allow(unused)]
+fn main() {
+fn foo<T>(x: T) {
+    type MaybeT = Option<T>;
+    // ...
+}
+}

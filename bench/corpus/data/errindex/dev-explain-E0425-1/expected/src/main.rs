@@ -1,0 +1,6 @@
+#![allow(unused)]
+fn main() {
+enum something_that_does_exist {
+    Foo,
+}
+}

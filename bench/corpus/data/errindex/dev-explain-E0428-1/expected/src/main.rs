@@ -1,0 +1,5 @@
+#![allow(unused)]
+fn main() {
+struct Bar;
+struct Bar2; // ok!
+}

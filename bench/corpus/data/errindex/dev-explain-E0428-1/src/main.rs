@@ -1,0 +1,5 @@
+#![allow(unused)]
+fn main() {
+struct Bar;
+struct Bar; // error: duplicate definition of value `Bar`
+}

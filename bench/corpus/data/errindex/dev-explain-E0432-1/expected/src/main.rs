@@ -1,0 +1,6 @@
+use self::something::Foo; // Ok.
+
+mod something {
+    pub struct Foo;
+}
+fn main() {}

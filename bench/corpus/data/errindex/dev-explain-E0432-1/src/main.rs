@@ -1,0 +1,4 @@
+#![allow(unused)]
+fn main() {
+use something::Foo; // error: unresolved import `something::Foo`.
+}

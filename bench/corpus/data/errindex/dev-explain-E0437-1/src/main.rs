@@ -1,0 +1,8 @@
+#![allow(unused)]
+fn main() {
+trait Foo {}
+
+impl Foo for i32 {
+    type Bar = bool;
+}
+}

@@ -1,0 +1,6 @@
+#![allow(unused)]
+#![allow(foo)] // ok!
+fn main() {
+// or:
+#![allow(foo, foo2)] // ok!
+}

@@ -1,0 +1,4 @@
+#![allow(unused)]
+#![allow(foo = "")] // error: malformed lint attribute
+fn main() {
+}

@@ -1,0 +1,9 @@
+#![allow(unused)]
+fn main() {
+let mut x = Some(0);
+match x {
+    None => {}
+    Some(_) if { x = None; false } => {} // error!
+    Some(_) => {}
+}
+}

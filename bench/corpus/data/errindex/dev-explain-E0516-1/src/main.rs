@@ -1,0 +1,3 @@
+fn main() {
+    let x: typeof(92) = 92;
+}

@@ -1,0 +1,9 @@
+#![allow(unused)]
+fn main() {
+static TEST: i32 = 0;
+
+let r = 123;
+match r {
+    TEST => {} // error: name of a static
+}
+}

@@ -1,0 +1,5 @@
+#![allow(unused)]
+fn main() {
+#[inline(always)]
+fn something() {}
+}

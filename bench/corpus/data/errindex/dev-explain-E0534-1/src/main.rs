@@ -1,0 +1,4 @@
+#[inline()] // error: expected one argument
+pub fn something() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[inline(never)] // ok!
+pub fn something() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[inline(unknown)] // error: invalid argument
+pub fn something() {}
+
+fn main() {}

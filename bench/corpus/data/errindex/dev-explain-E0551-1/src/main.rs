@@ -1,0 +1,5 @@
+#![allow(unused)]
+fn main() {
+#[deprecated(note)] // error!
+fn i_am_deprecated() {}
+}

@@ -1,0 +1,7 @@
+#![allow(unused)]
+fn main() {
+#[repr(C)] // ok!
+struct MyStruct {
+    my_field: usize
+}
+}

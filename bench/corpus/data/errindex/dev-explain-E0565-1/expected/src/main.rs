@@ -1,0 +1,4 @@
+#[repr(C)] // ok!
+struct Repr {}
+
+fn main() {}

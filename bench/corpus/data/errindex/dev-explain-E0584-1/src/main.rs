@@ -1,0 +1,8 @@
+#![allow(unused)]
+fn main() {
+trait Island {
+    fn lost();
+
+    /// I'm lost!
+}
+}

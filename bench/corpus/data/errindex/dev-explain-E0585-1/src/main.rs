@@ -1,0 +1,4 @@
+fn main() {
+    // The following doc comment will fail:
+    /// This is a useless doc comment!
+}

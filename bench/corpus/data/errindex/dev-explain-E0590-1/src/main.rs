@@ -1,0 +1,4 @@
+#![allow(unused)]
+fn main() {
+while break {}
+}

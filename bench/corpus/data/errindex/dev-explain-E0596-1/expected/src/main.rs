@@ -1,0 +1,5 @@
+#![allow(unused)]
+fn main() {
+let mut x = 1;
+let y = &mut x; // ok!
+}

@@ -1,0 +1,5 @@
+#![allow(unused)]
+fn main() {
+#[repr(packed)] // ok!
+struct Company(i32);
+}

@@ -1,0 +1,7 @@
+#![allow(unused)]
+fn main() {
+trait Foo {
+    fn foo((x, y): (i32, i32)); // error: patterns aren't allowed
+                                //        in trait methods
+}
+}

@@ -1,0 +1,4 @@
+#![allow(unused)]
+fn main() {
+2.0.neg(); // error!
+}

@@ -1,0 +1,5 @@
+#![allow(unused)]
+fn main() {
+#[repr(align(8))] // ok!
+struct Align8(i8);
+}

@@ -1,0 +1,2 @@
+extern "invalid" fn foo() {} // error!
+fn main() {}

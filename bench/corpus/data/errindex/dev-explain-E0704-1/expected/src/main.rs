@@ -1,0 +1,6 @@
+mod foo {
+    pub(in crate::foo) struct Bar {
+        x: i32
+    }
+}
+fn main() {}

@@ -1,0 +1,8 @@
+#![allow(unused)]
+fn main() {
+mod foo {
+    pub(foo) struct Bar {
+        x: i32
+    }
+}
+}

@@ -1,0 +1,4 @@
+#[allow(clippy::filter_map)] // ok!
+fn main() {
+    // business logic
+}

@@ -1,0 +1,4 @@
+#[allow(clipp::filter_map)] // error!
+fn main() {
+    // business logic
+}

@@ -1,0 +1,4 @@
+#[warn(clipp::filter_map)] // error!
+fn main() {
+    // business logic
+}

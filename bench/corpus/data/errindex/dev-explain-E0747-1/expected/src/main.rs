@@ -1,0 +1,6 @@
+#![allow(unused)]
+fn main() {
+struct S<'a, T>(&'a T);
+
+type X = S<'static, ()>; // ok
+}

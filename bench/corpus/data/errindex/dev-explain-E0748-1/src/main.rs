@@ -1,0 +1,4 @@
+#![allow(unused)]
+fn main() {
+let dolphins = r##"Dolphins!"#; // error!
+}

@@ -1,0 +1,4 @@
+fn foo() {}
+//! foo
+// ^ error!
+fn main() {}

@@ -1,0 +1,5 @@
+mod řųśť { // ok!
+    const IS_GREAT: bool = true;
+}
+
+fn main() {}

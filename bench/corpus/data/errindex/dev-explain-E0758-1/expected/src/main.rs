@@ -1,0 +1,5 @@
+#![allow(unused)]
+fn main() {
+/* I am terminated! */
+/*! I am also terminated! */
+}

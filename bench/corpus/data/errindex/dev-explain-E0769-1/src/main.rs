@@ -1,0 +1,14 @@
+#![allow(unused)]
+fn main() {
+enum E {
+    A(i32),
+}
+
+let e = E::A(42);
+
+match e {
+    E::A { number } => { // error!
+        println!("{}", number);
+    }
+}
+}

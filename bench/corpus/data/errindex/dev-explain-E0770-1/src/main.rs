@@ -1,0 +1,4 @@
+#![allow(unused)]
+fn main() {
+fn foo<T, const N: T>() {} // error!
+}

@@ -1,0 +1,7 @@
+#![allow(unused)]
+fn main() {
+#[derive(Clone)] // ok!
+struct Bar {
+    field: u32,
+}
+}

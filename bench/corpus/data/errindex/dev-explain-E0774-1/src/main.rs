@@ -1,0 +1,7 @@
+#![allow(unused)]
+fn main() {
+trait Foo {
+    #[derive(Clone)] // error!
+    type Bar;
+}
+}

@@ -1,0 +1,5 @@
+#![allow(unused)]
+fn main() {
+#[derive(Clone)] // ok!
+struct Foo;
+}

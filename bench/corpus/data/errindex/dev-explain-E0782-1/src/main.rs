@@ -1,0 +1,5 @@
+#![allow(unused)]
+fn main() {
+trait Foo {}
+fn test(arg: Box<Foo>) {} // error!
+}

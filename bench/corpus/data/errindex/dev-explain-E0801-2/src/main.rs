@@ -1,0 +1,8 @@
+#![allow(unused)]
+fn main() {
+struct Foo;
+
+impl Foo {
+    fn foo(self: impl std::ops::Deref<Target=Self>) {}
+}
+}

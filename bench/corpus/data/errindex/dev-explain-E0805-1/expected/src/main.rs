@@ -1,0 +1,5 @@
+#![allow(unused)]
+fn main() {
+#[inline]
+fn foo() {}
+}
