@@ -341,12 +341,14 @@ def test_a_test_target_named_like_the_library_is_not_the_library(crate):
 
 def test_a_move_out_of_self_shows_the_methods_that_borrow_it(crate):
     """E0507 "cannot move out of `*self`": the prompt lists the type's `&self` methods (`as_ref`), the
-    fix the model needs to see."""
+    fix the model needs to see (the type cannot derive `Clone`, so rustc's note to clone it fails)."""
     root = crate("clean")
     (root / "src/lib.rs").write_text(
-        "pub enum Pair {\n    Both(String, String),\n    One(String),\n}\n\nimpl Pair {\n"
-        "    pub fn as_ref(&self) -> Option<&String> {\n        match self {\n            Pair::Both(a, _) | Pair::One(a) => Some(a),\n        }\n    }\n"
-        "    pub fn first(self) -> Option<String> {\n        match self {\n            Pair::Both(a, _) | Pair::One(a) => Some(a),\n        }\n    }\n"
+        "pub enum Pair {\n    Both(String, String),\n    One(String),\n    Locked(std::sync::Mutex<u8>),\n}\n\nimpl Pair {\n"
+        "    pub fn as_ref(&self) -> Option<&String> {\n        match self {\n            Pair::Both(a, _) | Pair::One(a) => Some(a),\n"
+        "            Pair::Locked(_) => None,\n        }\n    }\n"
+        "    pub fn first(self) -> Option<String> {\n        match self {\n            Pair::Both(a, _) | Pair::One(a) => Some(a),\n"
+        "            Pair::Locked(_) => None,\n        }\n    }\n"
         "    pub fn has_first(&self) -> bool {\n        self.first().is_some()\n    }\n}\n")
     eng = ScriptedEngine(["<<<<<<< SEARCH\n        self.first().is_some()\n=======\n        self.as_ref().is_some()\n>>>>>>> REPLACE"])
     res = repair(root, RepairOptions(samples=0), engine=eng)
@@ -381,3 +383,110 @@ def test_an_error_about_something_specified_twice_may_be_fixed_by_deleting(crate
     res = repair(root, RepairOptions(), engine=ScriptedEngine([answer]))
     assert res.fixed, res.trace
     assert "dyn Iterator<Item = u32>;" in res.files["src/lib.rs"].decode()
+
+
+TRIANGLE_TEST = """
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn triangle() {
+        assert_eq!(area(Shape::Triangle(2.0, 3.0)), 3.0);
+    }
+}
+"""
+COMPILES_BUT_WRONG = MATCH_ARM_FIX.replace("0.5 * b * h", "b * h")
+
+
+def test_run_tests_rejects_a_fix_that_breaks_the_tests(crate):
+    """repair.runTests: the first candidate compiles but fails the crate's test, so it is rejected and the
+    next one, which passes, is kept; without the option the first is kept."""
+    root = crate("match_arm")
+    with open(root / "src/lib.rs", "a") as f:
+        f.write(TRIANGLE_TEST)
+    res = repair(root, RepairOptions(samples=1, run_tests=True),
+                 engine=ScriptedEngine([COMPILES_BUT_WRONG, MATCH_ARM_FIX]))
+    assert res.fixed, res.trace
+    assert "0.5 * b * h" in res.files["src/lib.rs"].decode()
+    rejected = [a.reason for a in res.trace if a.outcome == "rejected"]
+    assert any(r.startswith("compiles, but cargo test does not pass: 1 test(s) fail: tests::triangle")
+               for r in rejected), rejected
+    assert [a.reason for a in res.trace if a.outcome == "accepted"] == ["cargo test: 1 tests pass"]
+
+    res = repair(root, RepairOptions(samples=1), engine=ScriptedEngine([COMPILES_BUT_WRONG, MATCH_ARM_FIX]))
+    assert res.fixed and "=> b * h" in res.files["src/lib.rs"].decode()
+
+
+def test_run_tests_time_limit_is_hard(crate):
+    """A test that never ends is killed at `test_timeout_s` and the candidate rejected."""
+    root = crate("match_arm")
+    with open(root / "src/lib.rs", "a") as f:
+        f.write("#[test]\nfn forever() { loop { std::thread::sleep(std::time::Duration::from_millis(50)); } }\n")
+    res = repair(root, RepairOptions(samples=0, run_tests=True, test_timeout_s=20),
+                 engine=ScriptedEngine([MATCH_ARM_FIX]))
+    assert not res.fixed and res.files == {}
+    assert any("cargo test took longer than 20 s and was stopped" in a.reason for a in res.trace), res.trace
+
+
+def test_compiler_feedback_round(crate):
+    """A model candidate that removes the error but adds another goes back to the model with the new
+    error; the two answers together are verified against the errors before the first."""
+    root = crate("match_arm")
+    uses_missing = MATCH_ARM_FIX.replace("0.5 * b * h", "half(b) * h")
+    adds_it = ("<<<<<<< SEARCH\npub fn area(shape: Shape) -> f64 {\n=======\nfn half(x: f64) -> f64 {\n    x / 2.0\n}\n\n"
+               "pub fn area(shape: Shape) -> f64 {\n>>>>>>> REPLACE")
+    eng = ScriptedEngine([uses_missing, adds_it])
+    res = repair(root, RepairOptions(samples=0), engine=eng)
+    assert res.fixed, res.trace
+    text = res.files["src/lib.rs"].decode()
+    assert "half(b) * h" in text and "fn half(x: f64)" in text
+    first, second = [a for a in res.trace if a.stage.startswith("model")][:2]
+    assert first.outcome == "rejected" and first.reason.startswith("adds 1 new error(s): E0425")
+    assert second.stage == "model-feedback" and second.outcome == "accepted"
+    assert "for E0425" in second.candidate
+    assert "error[E0425]" in eng.requests[1][-1]["content"] and "half(b) * h" in eng.requests[1][-1]["content"]
+
+
+def test_missing_method_written_from_its_uses(tmp_path):
+    """E0599 with no near miss: the prompt shows the type's definition and asks for the method to be
+    written from its uses, in a new impl block after the definition (a second site)."""
+    root = tmp_path / "shapes"
+    (root / "src").mkdir(parents=True)
+    (root / "Cargo.toml").write_text('[package]\nname = "shapes"\nversion = "0.1.0"\nedition = "2021"\n')
+    (root / "src/lib.rs").write_text(
+        "pub struct Rect {\n    pub w: f64,\n    pub h: f64,\n}\n\n"
+        "pub fn total(rs: &[Rect]) -> f64 {\n    rs.iter().map(|r| r.area()).sum()\n}\n")
+    answer = ("<<<<<<< SEARCH\n    pub h: f64,\n}\n=======\n    pub h: f64,\n}\n\nimpl Rect {\n"
+              "    pub fn area(&self) -> f64 {\n        self.w * self.h\n    }\n}\n>>>>>>> REPLACE")
+    eng = ScriptedEngine([answer])
+    res = repair(root, RepairOptions(samples=0, use_llm=True), engine=eng)
+    assert res.fixed, res.trace
+    assert "impl Rect {" in res.files["src/lib.rs"].decode()
+    prompt = eng.requests[0][-1]["content"]
+    assert "The method `area` of `Rect` does not exist yet" in prompt
+    assert "pub struct Rect {" in prompt.split("Code to fix")[0]  # the definition, as related code
+
+
+def test_missing_item_and_visibility_helpers():
+    from ferrofix.diagnostics import Diagnostic
+    from ferrofix.modelfix import MissingItem, missing_item
+    from ferrofix.repair.guards import changes_visibility
+
+    def diag(message, children=()):
+        return Diagnostic.from_json({"message": message, "code": {"code": "E0599"}, "level": "error", "spans": [],
+                                     "children": [{"message": c, "level": "help", "spans": [], "children": []}
+                                                  for c in children]})
+
+    assert missing_item(diag("no method named `area` found for struct `Rect` in the current scope")) == \
+        MissingItem("method", "area", "Rect")
+    assert missing_item(diag("no method named `area` found for reference `&Rect` in the current scope")) == \
+        MissingItem("method", "area", "Rect")
+    assert missing_item(diag("cannot find function `half` in this scope")) == MissingItem("function", "half")
+    assert missing_item(diag("no field `z` on type `&Point`")) == MissingItem("field", "z", "Point")
+    assert missing_item(diag("struct `Point` has no field named `z`")) == MissingItem("field", "z", "Point")
+    assert missing_item(diag("cannot find function `hlaf` in this scope",
+                             ["a function with a similar name exists"])) is None
+    assert changes_visibility("fn a() {}\n", "pub fn a() {}\n")
+    assert changes_visibility("pub(crate) x: u8,\n", "x: u8,\n")
+    assert not changes_visibility("fn a() {}\n", "pub fn b() {}\n\nfn a() {}\n")

@@ -246,6 +246,16 @@ def _cargo_env(target_dir: Path | None) -> dict[str, str]:
     return env
 
 
+def _spawn(argv: list[str], root: Path, target_dir: Path | None) -> subprocess.Popen:
+    """cargo in its own process group (`procs.popen_group`), pipes for stdout and stderr, no stdin.
+    Raises CargoNotFoundError when it cannot be started."""
+    try:
+        return procs.popen_group(argv, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 stdin=subprocess.DEVNULL, env=_cargo_env(target_dir))
+    except FileNotFoundError as e:
+        raise CargoNotFoundError(f"cannot run cargo: {e}") from e
+
+
 def run_check(root: Path, options: CheckOptions | None = None, *, cancel: Cancellation | None = None,
               on_diagnostic: Callable[[Diagnostic], None] | None = None) -> CheckResult:
     """Run the check on the cargo workspace at `root` and parse cargo's JSON stream.
@@ -260,13 +270,8 @@ def run_check(root: Path, options: CheckOptions | None = None, *, cancel: Cancel
     options = options or CheckOptions()
     root = Path(root)
     target_dir = options.target_dir or default_target_dir(root)
-    argv = options.argv(root / "Cargo.toml")
     t0 = time.monotonic()
-    try:
-        proc = procs.popen_group(argv, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                 stdin=subprocess.DEVNULL, env=_cargo_env(target_dir))
-    except FileNotFoundError as e:
-        raise CargoNotFoundError(f"cannot run cargo: {e}") from e
+    proc = _spawn(options.argv(root / "Cargo.toml"), root, target_dir)
 
     stop_reason: list[str] = []
     done = threading.Event()
@@ -338,3 +343,65 @@ def run_check(root: Path, options: CheckOptions | None = None, *, cancel: Cancel
             raise CheckCancelledError(f"cargo was killed by signal {-proc.returncode}")
         raise CargoManifestError(cargo_error_summary(stderr))
     return result
+
+
+@dataclass(slots=True)
+class TestRun:
+    """The outcome of `run_tests`: `passed` when `cargo test` exited 0 within its time limit; `failed`
+    names the tests libtest reported as FAILED; `summary` is one line for a trace ("3 passed",
+    "2 tests fail: a::b, c", "cargo test took longer than 60 s and was stopped"); `elapsed_ms` wall time."""
+
+    passed: bool
+    failed: list[str]
+    summary: str
+    elapsed_ms: int
+
+
+_TEST_FAILED = re.compile(r"^test (\S+) \.\.\. FAILED$", re.M)
+_TEST_RESULT = re.compile(r"^test result: \w+\. (\d+) passed; (\d+) failed", re.M)
+
+
+def run_tests(root: Path, *, target_dir: Path, timeout_s: float, cancel: Cancellation | None = None) -> TestRun:
+    """Run `cargo test --no-fail-fast` on the workspace at `root` (in practice a scratch mirror: tests
+    execute the crate's code) with `CARGO_TARGET_DIR=target_dir`, in its own process group, killed
+    after `timeout_s` seconds (a hard limit: the run then counts as failed) or on cancellation (raises
+    CheckCancelledError). Raises CargoNotFoundError when cargo cannot be started. Test names and
+    counts come from libtest's plain output (`test NAME ... FAILED`, `test result: ...`)."""
+    t0 = time.monotonic()
+    proc = _spawn([cargo_executable(), "test", "--no-fail-fast", "--manifest-path", str(Path(root) / "Cargo.toml")],
+                  root, target_dir)
+    out = err = b""
+    stopped = ""
+    try:
+        while True:
+            try:
+                out, err = proc.communicate(timeout=0.1)
+                break
+            except subprocess.TimeoutExpired:
+                if cancel is not None and cancel.cancelled:
+                    stopped = "cancelled"
+                elif time.monotonic() - t0 > timeout_s:
+                    stopped = "timeout"
+                if stopped:
+                    procs.kill_group(proc)
+                    out, err = proc.communicate()
+                    break
+    finally:
+        if proc.poll() is None:
+            procs.kill_group(proc)
+            proc.wait()
+        procs.release(proc)
+    elapsed_ms = int((time.monotonic() - t0) * 1000)
+    if stopped == "cancelled":
+        raise CheckCancelledError("cargo test was cancelled")
+    text = out.decode("utf-8", "replace")
+    failed = _TEST_FAILED.findall(text)
+    if stopped == "timeout":
+        return TestRun(False, failed, f"cargo test took longer than {timeout_s:.0f} s and was stopped", elapsed_ms)
+    if proc.returncode == 0:
+        n = sum(int(m.group(1)) for m in _TEST_RESULT.finditer(text))
+        return TestRun(True, [], f"{n} tests pass", elapsed_ms)
+    if failed:
+        more = f" and {len(failed) - 3} more" if len(failed) > 3 else ""
+        return TestRun(False, failed, f"{len(failed)} test(s) fail: {', '.join(failed[:3])}{more}", elapsed_ms)
+    return TestRun(False, [], f"cargo test failed: {cargo_error_summary(err.decode('utf-8', 'replace'))}", elapsed_ms)

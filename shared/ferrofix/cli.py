@@ -74,6 +74,10 @@ def fix(path: Path = typer.Argument(Path("."), help="A crate or workspace direct
         max_rounds: Optional[int] = typer.Option(None, "--max-rounds", min=1, help="Rounds of the loop."),
         timeout: Optional[float] = typer.Option(None, "--timeout", min=1, help="Time budget in seconds."),
         no_kb: bool = typer.Option(False, "--no-kb", help="Do not retrieve knowledge-base examples."),
+        run_tests: Optional[bool] = typer.Option(
+            None, "--run-tests/--no-run-tests",
+            help="A fix must also pass `cargo test` in the scratch copy (runs the crate's code; "
+                 "default: repair.run_tests)."),
         ) -> None:
     """Compile, fix, and verify: print the verified diff (or write it with --write)."""
     from .repair import repair
@@ -84,6 +88,8 @@ def fix(path: Path = typer.Argument(Path("."), help="A crate or workspace direct
         with err.status(f"loading {engine.name}…"):
             engine.load()
     opts = service.repair_options(s, use_llm=not no_llm, max_rounds=max_rounds, timeout_s=timeout)
+    if run_tests is not None:
+        opts.run_tests = run_tests
     kb = None if no_kb or no_llm or s.kb.examples <= 0 else open_kb(s, quiet=True, require_records=True)
     examples = service.kb_examples(kb, s) if kb is not None else None
     with err.status("fixing…") as status:

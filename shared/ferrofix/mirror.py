@@ -15,7 +15,8 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Mapping
 
-from .cargo import Cancellation, CheckOptions, CheckResult, _digest, cache_dir, run_check
+from .cargo import (Cancellation, CheckOptions, CheckResult, TestRun, _digest, cache_dir, run_check,
+                    run_tests)
 from .errors import CheckTimeoutError
 
 from .locks import try_exclusive
@@ -217,3 +218,13 @@ class Mirror:
             if left < options.timeout_s:
                 options = dataclasses.replace(options, timeout_s=left)
         return run_check(self.root, options, cancel=cancel)
+
+    def test(self, timeout_s: float, cancel: Cancellation | None = None) -> TestRun:
+        """Run `cargo test` in the mirror (its own target dir; the tests execute the crate's code, so
+        only on the user's request, `repair.runTests`) for at most `timeout_s` seconds and what is left
+        before `deadline`: a `TestRun`, failed when that time runs out (and what `run_tests` raises)."""
+        if self.deadline is not None:
+            timeout_s = min(timeout_s, self.deadline - time.monotonic())
+            if timeout_s <= 0:
+                return TestRun(False, [], "the time budget ran out before cargo test could run", 0)
+        return run_tests(self.root, target_dir=self.base / "target", timeout_s=timeout_s, cancel=cancel)

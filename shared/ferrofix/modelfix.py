@@ -85,13 +85,14 @@ def mark_lines(item: ItemContext, lines: set[int], fill: set[int] = frozenset())
 
 def build_prompt(kind: str, file: str, item: ItemContext, diag: Diagnostic, error_lines: set[int],
                  extra_context: str = "", examples: Sequence[Example] = (), scaffold: str = "",
-                 fill_lines: set[int] = frozenset()) -> list[Message]:
+                 fill_lines: set[int] = frozenset(), hint: str = "") -> list[Message]:
     """Chat messages asking for a fix of `diag` in `item` of `file`.
 
     `kind` is "search_replace" or "item". The search/replace format gets a worked example as its own
     user/assistant turn (not in the system prompt). `examples` (from the knowledge base) are shown as
     error → fix pairs in the user turn. `scaffold` is the title of a rustc suggestion already applied
-    to `item` whose placeholders (on `fill_lines`) the model is to replace with working code.
+    to `item` whose placeholders (on `fill_lines`) the model is to replace with working code. `hint`
+    is one more instruction after the error (`missing_item_hint`).
     """
     msgs: list[Message] = [{"role": "system", "content": SYSTEM}]
     if kind == "search_replace":
@@ -114,9 +115,68 @@ def build_prompt(kind: str, file: str, item: ItemContext, diag: Diagnostic, erro
         parts.append(f"The compiler's suggestion ({scaffold}) is already in the code, with placeholders on "
                      f"the lines marked `{FILL_MARKER}`: replace each `todo!()` or `/* ... */` placeholder "
                      "there with the real code this program needs.")
+    if hint:
+        parts.append(hint)
     parts.append(SR_INSTRUCTIONS if kind == "search_replace" else ITEM_INSTRUCTIONS)
     msgs.append({"role": "user", "content": "\n\n".join(parts)})
     return msgs
+
+
+@dataclass(frozen=True, slots=True)
+class MissingItem:
+    """What an error says does not exist: `kind` ("function", "method", "associated item", "field"),
+    its `name`, and the type it belongs on (`owner`, "" for a free function)."""
+
+    kind: str
+    name: str
+    owner: str = ""
+
+
+#: rustc's messages for a use of something that does not exist (rustc_resolve, rustc_hir_typeck)
+_MISSING = (
+    (re.compile(r"^cannot find function `(\w+)` in this scope"), "function", 1, None),
+    (re.compile(r"^no method named `(\w+)` found for (?:struct|enum|union|reference|mutable reference) "
+                r"`&?(?:mut )?(\w+)"), "method", 1, 2),
+    (re.compile(r"^no (?:function or associated item|variant or associated item) named `(\w+)` found for "
+                r"(?:struct|enum|union) `(\w+)"), "associated item", 1, 2),
+    (re.compile(r"^no field `(\w+)` on type `&?(?:mut )?(\w+)"), "field", 1, 2),
+    (re.compile(r"^struct `(\w+)` has no field named `(\w+)`"), "field", 2, 1),
+)
+#: a child saying rustc knows a near miss: the fix is that name, not a new item
+_NEAR_MISS = re.compile(r"similar name|similarly named|a field with a similar|there is a method|"
+                        r"consider importing|one of these|instead", re.I)
+
+
+def missing_item(diag: Diagnostic) -> MissingItem | None:
+    """The item `diag` says is missing (E0425 function, E0599 method or associated function, E0609/E0560
+    field), when rustc names no near miss (a similarly named item, an import) that would be the fix."""
+    if any(_NEAR_MISS.search(c.message) for c in diag.children):
+        return None
+    for pattern, kind, name, owner in _MISSING:
+        m = pattern.match(diag.message)
+        if m:
+            return MissingItem(kind, m.group(name), m.group(owner) if owner else "")
+    return None
+
+
+def missing_item_hint(missing: MissingItem, owner_shown: bool) -> str:
+    """The instruction for writing a missing item from its uses (issue 18: "the missing item")."""
+    what = {"function": f"The function `{missing.name}`",
+            "method": f"The method `{missing.name}` of `{missing.owner}`",
+            "associated item": f"The associated function `{missing.owner}::{missing.name}`",
+            "field": f"The field `{missing.name}` of `{missing.owner}`"}[missing.kind]
+    text = (f"{what} does not exist yet, and nothing with a similar name does: write it. Infer its "
+            "signature (parameter and return types) from how the code uses it and give it a real body "
+            "that does what the uses need, not todo!().")
+    if missing.kind == "function":
+        text += " Add it as a new function before the code shown."
+    elif missing.kind == "field":
+        text += (f" Add it to the definition of `{missing.owner}`" + (" shown above" if owner_shown else "")
+                 + ", and initialise it wherever the struct is built.")
+    else:
+        text += (f" Add it in a new `impl {missing.owner}` block right after the definition of `{missing.owner}`"
+                 + (" shown above" if owner_shown else "") + ".")
+    return text
 
 
 def example_excerpt(before: str, after: str, context: int = 3, max_lines: int = 30) -> tuple[str, str]:

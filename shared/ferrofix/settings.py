@@ -64,13 +64,17 @@ class LlmSettings:
 class RepairSettings:
     """Budget of the compile-and-fix loop: rounds, seconds, sampled answers per error, tokens per answer;
     `allow_build_scripts`: let candidates (the model's, the rules') edit code cargo runs at build time
-    (a build script or a proc-macro crate), which `cargo check` executes unsandboxed — off by default."""
+    (a build script or a proc-macro crate), which `cargo check` executes unsandboxed — off by default;
+    `run_tests`: a fix must also pass the crate's `cargo test` (run in the scratch mirror for at most
+    `test_timeout_s` seconds; tests execute the crate's code — off by default)."""
 
     max_rounds: int = 8
     timeout_s: float = 300.0
     samples: int = 1
     max_tokens: int = 512
     allow_build_scripts: bool = False
+    run_tests: bool = False
+    test_timeout_s: float = 60.0
 
 
 @dataclass(kw_only=True)

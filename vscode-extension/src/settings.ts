@@ -8,7 +8,7 @@ import { getConfiguration, workspaceFolders } from "./vscodeapi";
 export const SERVER_KEYS: Record<string, string[]> = {
   check: ["command", "extraArgs", "features", "allTargets", "timeoutS", "onSave", "debounceMs"],
   llm: ["backend", "model", "nCtx", "nThreads", "url", "apiKey"],
-  repair: ["maxRounds", "timeoutS", "samples", "maxTokens", "allowBuildScripts"],
+  repair: ["maxRounds", "timeoutS", "samples", "maxTokens", "allowBuildScripts", "runTests", "testTimeoutS"],
   kb: ["dir", "qdrantUrl", "embeddingModel", "examples"],
 };
 

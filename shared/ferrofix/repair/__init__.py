@@ -10,6 +10,13 @@ Stages, in order, each candidate verified by a check in a scratch mirror of the 
    concrete, `expect("REASON")` → `?`, `unwrap()`; stubs rejected), then the rules' guesses;
 3. `model`: for each remaining error, the enclosing item (tree-sitter) and the error as plain lines go
    to the model, which answers search/replace blocks (greedy), then a whole-item rewrite, then samples.
+   A function, method or field the code uses but nothing defines (and rustc names no near miss) is
+   written by the model from its uses, next to the type's definition (`modelfix.missing_item`). A
+   model candidate that removes the error but adds new ones goes back to the model once with the first
+   new error (`model-feedback`: a compiler-feedback round), the two answers verified together.
+
+With `RepairOptions.run_tests` (the user's `repair.runTests`) a candidate that leaves no error must
+also pass `cargo test` in the mirror, within a hard time limit.
 
 A candidate that only deletes what the author wrote (a name or a literal, for an error not about
 something unused or duplicate) is tried last: after the other suggestions and the model's other answers.
@@ -27,7 +34,7 @@ candidate must not do; deletions held back), `environment` (what the build envir
 How to add a rule
 -----------------
 1. Pick the family module in `rules/` (`borrowing`, `mutability`, `types`, `fields`, `names`,
-   `definitions`, `signatures`, `syntax`, `rustc`) and write one function of a `Site` that yields `Fix`es
+   `definitions`, `signatures`, `syntax`, `rustc`, `notes`) and write one function of a `Site` that yields `Fix`es
    (`edits.Fix`, `edits.TextEdit`, applicability `MaybeIncorrect`). A `Site` has the `error`, its primary
    `span`, `file`, `data` (the file's bytes), `text` (the span's), `item` (the enclosing item,
    tree-sitter), all `files`, the `root`, the `last` check, and `type_definition(name)`. Its docstring

@@ -69,7 +69,7 @@ def guard(e: Diagnostic, item: ItemContext | None, before: bytes, after: bytes) 
         return "adds a stub or placeholder"
     if not deletion_ok(e) and is_mostly_deletion(old_mid, new_mid):
         return "only deletes code"
-    if old.count("pub ") + old.count("pub(") != new.count("pub ") + new.count("pub(") and not visibility_ok(e):
+    if changes_visibility(old_mid, new_mid) and not visibility_ok(e):
         return "changes visibility"
     # the signature changed only if the changed bytes touch it (an edit above the item moves it)
     pre = len(os.path.commonprefix([before, after]))
@@ -80,10 +80,25 @@ def guard(e: Diagnostic, item: ItemContext | None, before: bytes, after: bytes) 
         start = item.byte_start
         new_sig_region = after[start:start + len(item.signature.encode()) + 200].decode("utf-8", "ignore")
         sig_new = " ".join(new_sig_region.split("{", 1)[0].split()) if "{" in new_sig_region else sig_old
+        if sig_new != sig_old and sig_old + " {" in " ".join(new.split()):
+            sig_new = sig_old  # still there: an item was inserted above it (a missing function written)
         sig_span = any(s.byte_start < item.signature_end and s.byte_end > item.byte_start for s in e.spans)
         if sig_new != sig_old and not sig_span and not signature_ok(e):
             return "changes the function signature, which the error is not about"
     return ""
+
+
+_PUB = re.compile(r"\bpub(?:\s*\([^)]*\))?\s+")
+
+
+def changes_visibility(old: str, new: str) -> bool:
+    """Whether the edit from `old` to `new` makes an existing line public or private: a removed line
+    and an added line equal but for a `pub`/`pub(...)` (a new public item is no visibility change)."""
+    old_lines, new_lines = set(old.splitlines()), set(new.splitlines())
+    removed = {" ".join(_PUB.sub("", ln).split()): ln for ln in old_lines - new_lines}
+    added = {" ".join(_PUB.sub("", ln).split()): ln for ln in new_lines - old_lines}
+    return any(key in removed and bool(_PUB.search(ln)) != bool(_PUB.search(removed[key]))
+               for key, ln in added.items())
 
 
 def visibility_ok(e: Diagnostic) -> bool:
@@ -109,6 +124,7 @@ class _Held:
     label: str
     changes: dict[str, bytes]
     tokens: int
+    rule: str = ""
 
 
 class Deletions:
@@ -124,18 +140,19 @@ class Deletions:
         return bool(self.held)
 
     def hold(self, stage: str, error: Diagnostic, label: str, changes: dict[str, bytes],
-             files: Mapping[str, bytes], tokens: int = 0) -> bool:
+             files: Mapping[str, bytes], tokens: int = 0, rule: str = "") -> bool:
         """Hold the candidate back and return True when it only deletes intent; else False (try it now)."""
         if not deletes_intent(error, changes, files):
             return False
-        self.held.append(_Held(stage, error, label, changes, tokens))
+        self.held.append(_Held(stage, error, label, changes, tokens, rule))
         return True
 
     def try_held(self, verifier: "Verifier", errors: Sequence[Diagnostic], budget: "Budget") -> "CheckResult | None":
         """Try the held candidates in order; the first accepted one's check, or None."""
         for h in self.held:
             budget.exhausted()  # raises when cancelled; a compiling deletion is still worth its check after the budget
-            res = verifier.attempt(h.stage, [h.error], f"{h.label} ({self.note})", h.changes, errors, tokens=h.tokens)
+            res = verifier.attempt(h.stage, [h.error], f"{h.label} ({self.note})", h.changes, errors, tokens=h.tokens,
+                                   rule=h.rule)
             if res is not None:
                 return res
         return None

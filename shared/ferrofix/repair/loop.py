@@ -63,7 +63,8 @@ class Repairer:
             first = mirror.check(self.cancel)
             initial = first.errors
             refuse_undecodable(mirror.undecodable, initial)
-            v = Verifier(self.ws, mirror, dict(original), first, self.trace, self.cancel, self.opt.allow_build_scripts)
+            v = Verifier(self.ws, mirror, dict(original), first, self.trace, self.cancel, self.opt.allow_build_scripts,
+                         run_tests=self.opt.run_tests, test_timeout_s=self.opt.test_timeout_s)
             targets = [e for e in initial if self.opt.focus(e)] if self.opt.focus else list(initial)
             focus = Focus(targets if self.opt.focus else None)
             crates = Crates(self.ws, v.state)
@@ -120,9 +121,10 @@ class Repairer:
                 if changes is None:
                     continue
                 label = f"{cand.fix.applicability}: {cand.fix.title}"
-                if deletions.hold("rustc-suggestion", e, label, changes, v.state):
+                if deletions.hold("rustc-suggestion", e, label, changes, v.state, rule=cand.rule):
                     continue
-                res = v.attempt("rustc-suggestion", [e], label, changes, errors, reveal=not cand.guess)
+                res = v.attempt("rustc-suggestion", [e], label, changes, errors, reveal=not cand.guess,
+                                rule=cand.rule)
                 if res is not None:
                     return res
         # 3. the model, then the deletions held back

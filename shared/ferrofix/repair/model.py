@@ -23,6 +23,9 @@ from .verify import Verifier
 
 #: Items longer than this (lines) are fixed with search/replace only, never rewritten whole.
 MAX_REWRITE_LINES = 50
+#: Compiler-feedback rounds per error: model candidates that removed the error but added new ones,
+#: sent back to the model with the first new error (`ModelStage._feedback`).
+MAX_FEEDBACK = 2
 
 
 class _Scaffold(NamedTuple):
@@ -74,12 +77,18 @@ class ModelStage:
         answers were tried, like rustc's deleting suggestions."""
         for e in work[: self.opt.max_model_errors]:
             deletions = Deletions("deletion, after the other answers")
+            feedback = 0
             for stage, label, changes, tokens in self._candidates(v.state, e, budget):
                 if deletions.hold(stage, e, label, changes, v.state, tokens):
                     continue
-                res = v.attempt(stage, [e], label, changes, errors, tokens=tokens)
-                if res is not None:
-                    return res
+                verdict = v.judge(stage, [e], label, changes, errors, tokens=tokens)
+                if verdict.accepted:
+                    return v.commit(verdict)
+                if verdict.new_errors and feedback < MAX_FEEDBACK and not budget.exhausted():
+                    feedback += 1
+                    res = self._feedback(v, e, changes, verdict.new_errors, errors, budget, stage, label)
+                    if res is not None:
+                        return res
                 if budget.exhausted():
                     break
             res = deletions.try_held(v, errors, budget)
@@ -89,14 +98,33 @@ class ModelStage:
                 return None
         return None
 
-    def _candidates(self, files: Mapping[str, bytes], e: Diagnostic, budget: Budget
+    def _feedback(self, v: Verifier, e: Diagnostic, changes: dict[str, bytes], new: Sequence[Diagnostic],
+                  errors: list[Diagnostic], budget: Budget, stage: str, label: str) -> CheckResult | None:
+        """A compiler-feedback round (RustAssistant's loop, Deligiannis et al., ICSE 2025): the candidate
+        `changes` removed `e` but the check reported `new` errors, so the model sees the code with the
+        candidate applied and the first new error, and its greedy search/replace answer is applied on
+        top. The two together are verified like any candidate, against the errors before the first
+        (`e` gone, nothing new). Returns the accepted check, or None."""
+        files = {**v.state, **changes}
+        target = next((d for d in new if d.primary_span is not None), None)
+        if target is None:
+            return None
+        self.progress(f"compiler feedback: {describe(target)}")
+        for stage2, label2, changes2, tokens in self._candidates(files, target, budget, plans=1):
+            both = {**changes, **changes2}
+            return v.attempt(f"{stage}-feedback", [e], f"{label}, then {label2} for {describe(target)}",
+                             both, errors, tokens=tokens)
+        return None
+
+    def _candidates(self, files: Mapping[str, bytes], e: Diagnostic, budget: Budget, plans: int | None = None
                     ) -> Iterator[tuple[str, str, dict[str, bytes], int]]:
         """Model candidates for one error as (stage, label, changes, tokens): the stage is "model-kb"
         when knowledge-base examples were in the prompt, else "model".
 
         When rustc suggests a scaffold with placeholders (`_scaffold`), the prompt shows the code with it
         applied and asks for the placeholders to be completed; an answer that instead fixes the code as
-        it was (adding the match arm itself) is applied to the original."""
+        it was (adding the match arm itself) is applied to the original. `plans`: at most that many
+        model answers (the greedy search/replace first)."""
         span = e.primary_span
         if span is None:
             return
@@ -109,19 +137,32 @@ class ModelStage:
         bases.append(self._base(files, e, rel, span, None))
         item, error_lines, fill = bases[0].item, bases[0].error_lines, bases[0].fill
         extra, related = related_lines(files, e, item, rel)
+        hint = ""
+        missing = modelfix.missing_item(e)
+        if missing is not None:
+            # the missing item is written from its uses; one that belongs on a type goes next to its
+            # definition, which the prompt shows
+            shown = False
+            if missing.owner and (found := type_definition(files, missing.owner)) is not None:
+                f, d = found
+                shown = True
+                if not (f == rel and item.byte_start <= d.byte_start < item.byte_end) and d.text not in extra:
+                    extra = f"{extra}\n// {f}:{d.line_start}\n{d.text}".strip("\n")
+                    related.setdefault(f, d.line_start + d.text.count("\n"))
+            hint = modelfix.missing_item_hint(missing, shown)
         examples = list(self.examples(e)) if self.examples else []
         stage = "model-kb" if examples else "model"
-        plans = [("search_replace", 0.0), ("item", 0.0)]
-        plans += [("search_replace" if i % 2 == 0 else "item", 0.8) for i in range(self.opt.samples)]
+        todo = [("search_replace", 0.0), ("item", 0.0)]
+        todo += [("search_replace" if i % 2 == 0 else "item", 0.8) for i in range(self.opt.samples)]
         seen: set[bytes] = set()
         item_lines = item.text.count("\n") + 1
-        for n, (kind, temp) in enumerate(plans):
+        for n, (kind, temp) in enumerate(todo[:plans]):
             if kind == "item" and (item.kind == "window" or item_lines > MAX_REWRITE_LINES):
                 continue
             if budget.exhausted():
                 return
             msgs = modelfix.build_prompt(kind, rel, item, e, error_lines, extra, examples,
-                                         scaffold=scaffold.title if scaffold else "", fill_lines=fill)
+                                         scaffold=scaffold.title if scaffold else "", fill_lines=fill, hint=hint)
             self.progress(f"asking {self.engine.name} ({kind}) about {describe(e)}")
             # an item rewrite repeats the item: allow its length plus room for the fix
             max_tokens = self.opt.max_tokens if kind == "search_replace" else \

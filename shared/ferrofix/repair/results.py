@@ -25,7 +25,9 @@ class RepairOptions:
     worked on (an editor's "fix this error"), and the run stops once they are gone;
     `overrides`: workspace-relative path → bytes replacing files on disk (unsaved editor buffers);
     `allow_build_scripts`: candidates other than rustc's own suggestions may edit code cargo runs at
-    build time (`Package.build_time`: build scripts, proc-macro crates); off, they are refused.
+    build time (`Package.build_time`: build scripts, proc-macro crates); off, they are refused;
+    `run_tests`: a candidate that leaves no error must also pass the workspace's `cargo test` in the
+    scratch mirror within `test_timeout_s` seconds (tests execute code: off by default).
     """
 
     max_rounds: int = 8
@@ -39,13 +41,16 @@ class RepairOptions:
     focus: Callable[[Diagnostic], bool] | None = None
     overrides: dict[str, bytes] = field(default_factory=dict)
     allow_build_scripts: bool = False
+    run_tests: bool = False
+    test_timeout_s: float = 60.0
 
 
 @dataclass(slots=True)
 class Attempt:
     """One entry of the trace: the stage, the error it targeted, the candidate, and what happened.
 
-    `outcome` is "accepted" or "rejected"; `reason` says why; `check_ms` is the verifying check's time."""
+    `outcome` is "accepted" or "rejected"; `reason` says why; `check_ms` is the verifying check's time;
+    `rule` names the registered rule (`rules.registry`) that proposed the candidate, when one did."""
 
     stage: str
     error: str
@@ -54,6 +59,7 @@ class Attempt:
     reason: str = ""
     check_ms: int = 0
     tokens: int = 0
+    rule: str = ""
 
 
 class Trace:
@@ -64,8 +70,8 @@ class Trace:
         self.progress = progress
 
     def record(self, stage: str, error: str, candidate: str, outcome: str, reason: str = "", ms: int = 0,
-               tokens: int = 0) -> None:
-        self.attempts.append(Attempt(stage, error, candidate, outcome, reason, ms, tokens))
+               tokens: int = 0, rule: str = "") -> None:
+        self.attempts.append(Attempt(stage, error, candidate, outcome, reason, ms, tokens, rule))
         self.progress(f"{stage}: {candidate[:60]} → {outcome}{': ' + reason if reason else ''}")
 
 

@@ -25,6 +25,16 @@ from ..mirror import Mirror
 from .codes import BORROWCK_CODES, RESOLVE_CODES
 from .results import Trace
 
+#: what rustc may add on top of a candidate in one step (`Verifier._follow_up`): an import the candidate
+#: needs (`use std::ops::Neg;`), or a derive (`#[derive(Clone)]` on a field's type, after the candidate
+#: derived `Clone` for the struct holding it)
+_FOLLOW_UP = re.compile(r"\s*use [\w:{}, *]+;\s*|\s*#\[derive\([\w, ]+\)\]\s*")
+
+def _derived(data: bytes) -> int:
+    """How many trait names the `#[derive(..)]` attributes of `data` list."""
+    return sum(len([n for n in m.split(b",") if n.strip()]) for m in re.findall(rb"#\[derive\(([^)]*)\)\]", data))
+
+
 #: Fixes per run whose new errors are accepted as revealed by a later compiler stage (see `revealed`).
 MAX_REVEALS = 3
 
@@ -49,6 +59,12 @@ class Verdict:
     reason: str
     tokens: int = 0
     revealed: bool = False
+    rule: str = ""
+    #: with `Verifier.run_tests`, what `cargo test` said of the candidate that left no error
+    tested: str = ""
+    #: rejected because, with every target error gone, it added these errors (as the candidate's check
+    #: reported them, spans in the candidate's files): what a compiler-feedback round works on
+    new_errors: tuple[Diagnostic, ...] = ()
 
     @property
     def accepted(self) -> bool:
@@ -58,7 +74,10 @@ class Verdict:
 @dataclass(eq=False)
 class Verifier:
     """Judges candidates in the scratch `mirror` of `ws` and keeps the accepted ones. Unless
-    `allow_build_scripts`, only rustc's own suggestions may edit code cargo runs at build time."""
+    `allow_build_scripts`, only rustc's own suggestions may edit code cargo runs at build time. With
+    `run_tests` (the user's `repair.runTests`; tests execute code), a candidate that leaves no error is
+    accepted only when the workspace's `cargo test` passes in the mirror within `test_timeout_s`
+    seconds: a fix that compiles but breaks the tests is not a fix (issue 18, item 4)."""
 
     ws: Workspace
     mirror: Mirror
@@ -71,6 +90,8 @@ class Verifier:
     allow_build_scripts: bool
     #: accepted fixes that revealed later-stage errors (at most `MAX_REVEALS`)
     reveals: int = 0
+    run_tests: bool = False
+    test_timeout_s: float = 60.0
 
     def changes(self, fixes: Sequence[Fix]) -> dict[str, bytes] | None:
         """The files `fixes` change, with their new bytes; None when an edit leaves the workspace, falls
@@ -84,23 +105,25 @@ class Verifier:
             return None
 
     def attempt(self, stage: str, target: Sequence[Diagnostic], label: str, changes: dict[str, bytes],
-                errors: Sequence[Diagnostic], *, tokens: int = 0, reveal: bool = True) -> CheckResult | None:
+                errors: Sequence[Diagnostic], *, tokens: int = 0, reveal: bool = True, rule: str = ""
+                ) -> CheckResult | None:
         """`judge` the candidate and `commit` it when accepted: its check, or None."""
-        verdict = self.judge(stage, target, label, changes, errors, tokens=tokens, reveal=reveal)
+        verdict = self.judge(stage, target, label, changes, errors, tokens=tokens, reveal=reveal, rule=rule)
         return self.commit(verdict) if verdict.accepted else None
 
     def judge(self, stage: str, target: Sequence[Diagnostic], label: str, changes: dict[str, bytes],
-              errors: Sequence[Diagnostic], *, tokens: int = 0, reveal: bool = True) -> Verdict:
+              errors: Sequence[Diagnostic], *, tokens: int = 0, reveal: bool = True, rule: str = "") -> Verdict:
         """Check the state with `changes` applied in the mirror against `errors` (the last check's):
         accepted when every `target` error is gone and no error is new, or the new ones are revealed
         (`revealed`, and not on lines a borrow-check fix wrote). `reveal=False` (a guessed candidate)
         accepts no new coded error at all, only deny-by-default lints (coded by lint name) away from its
-        own lines (they run after borrow checking). A rejection restores the mirror and is recorded."""
+        own lines (they run after borrow checking). A rejection restores the mirror and is recorded
+        (with `rule`, the registered rule that proposed the candidate, if any)."""
         err_label = "; ".join(describe(t) for t in target[:3])
 
-        def reject(reason: str, ms: int = 0) -> Verdict:
-            self.trace.record(stage, err_label, label, "rejected", reason, ms, tokens)
-            return Verdict(stage, err_label, label, {}, None, reason, tokens)
+        def reject(reason: str, ms: int = 0, new_errors: Sequence[Diagnostic] = ()) -> Verdict:
+            self.trace.record(stage, err_label, label, "rejected", reason, ms, tokens, rule)
+            return Verdict(stage, err_label, label, {}, None, reason, tokens, rule=rule, new_errors=tuple(new_errors))
 
         changed = {f: b for f, b in changes.items() if self.state.get(f) != b}
         if not changed:
@@ -124,6 +147,7 @@ class Verifier:
         reached = self.last.targets
         after = Counter(identity(d) for d in res.errors if (d.package_id, d.target_name) in reached)
         reason = ""
+        new_diags: list[Diagnostic] = []
         gone = all(after[identity(t)] < before[identity(t)] for t in target)
         new = after - before
         if gone and new and (follow := self._follow_up(res, new, changed)) is not None:
@@ -149,10 +173,18 @@ class Verifier:
             if not (ok and self.reveals < MAX_REVEALS):
                 first = next(iter(new))
                 reason = f"adds {sum(new.values())} new error(s): {first[0] or ''} {first[1]}"
+        tested = ""
+        if not reason and self.run_tests and not res.errors:
+            t = self.mirror.test(self.test_timeout_s, self.cancel)
+            if t.passed:
+                tested = f"cargo test: {t.summary}"
+            else:
+                reason = f"compiles, but cargo test does not pass: {t.summary}"
         if reason:
             self.mirror.write({f: self.state[f] for f in changed})
-            return reject(reason, res.elapsed_ms)
-        return Verdict(stage, err_label, label, changed, res, "", tokens, revealed=bool(new))
+            return reject(reason, res.elapsed_ms, new_diags if gone else ())
+        return Verdict(stage, err_label, label, changed, res, "", tokens, revealed=bool(new), rule=rule,
+                       tested=tested)
 
     def commit(self, verdict: Verdict) -> CheckResult:
         """Keep an accepted verdict: its files become the state, its check the last one."""
@@ -161,16 +193,17 @@ class Verifier:
         self.last = verdict.check
         if verdict.revealed:
             self.reveals += 1
-        self.trace.record(verdict.stage, verdict.error, verdict.label, "accepted",
-                          "revealed later-stage errors" if verdict.revealed else "", verdict.check.elapsed_ms,
-                          verdict.tokens)
+        note = "; ".join(n for n in ("revealed later-stage errors" if verdict.revealed else "", verdict.tested) if n)
+        self.trace.record(verdict.stage, verdict.error, verdict.label, "accepted", note, verdict.check.elapsed_ms,
+                          verdict.tokens, verdict.rule)
         return verdict.check
 
     def _follow_up(self, res: CheckResult, new: Counter, changed: dict[str, bytes]
                    ) -> tuple[dict[str, bytes], CheckResult] | None:
         """One step of lookahead for a candidate whose check (`res`) has `new` errors: when each new
         error carries a rustc suggestion (its first, MachineApplicable or MaybeIncorrect) that only
-        imports what the candidate used (`use std::ops::Neg;`), and they do not overlap, apply them on top of
+        imports what the candidate used (`use std::ops::Neg;`) or derives a trait the candidate needs
+        (`_FOLLOW_UP`), and they do not overlap, apply them on top of
         `changed` in the mirror and check again. Returns (all changed files → bytes, that check) —
         the mirror then holds both — or None (the mirror untouched)."""
         diags = [d for d in res.errors if identity(d) in new]
@@ -185,8 +218,12 @@ class Verifier:
         kept = non_overlapping(fixes)
         if len(kept) != len(fixes):
             return None
-        if not all(re.fullmatch(r"\s*use [\w:{}, *]+;\s*", ed.new_text) for fx in kept for ed in fx.edits):
-            return None  # only imports: anything else may be a worse fix than a later candidate's
+        texts = [ed.new_text for fx in kept for ed in fx.edits]
+        if not all(_FOLLOW_UP.fullmatch(t) for t in texts):
+            return None  # only imports and derives: anything else may be a worse fix than a later candidate's
+        if any("#[derive" in t for t in texts) and not any(
+                _derived(b) > _derived(self.state[f]) for f, b in changed.items() if f in self.state):
+            return None  # a derive only completes a candidate that derives (not one that clones a type)
         files = {**self.state, **changed}
         try:
             extra = apply_to_files(files, [ed for fx in kept for ed in fx.edits])

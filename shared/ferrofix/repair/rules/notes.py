@@ -1,0 +1,226 @@
+"""rustc's notes and help that describe a fix in words, turned into edits by one mechanism.
+
+Many of rustc's hints carry no machine suggestion, only a message and labelled spans: "if `Config`
+implemented `Clone`, you could clone the value" with "consider implementing `Clone` for this type" on
+the struct and "you could clone this value" on the move. The edit is named by the *label of each span*,
+not by the error code, so one table (`ACTIONS`: label pattern → edit at that span) serves every error
+whose notes use those words. All the edits one note asks for make one candidate (a multi-site fix:
+`#[derive(Clone)]` on the struct *and* `.clone()` at the use), verified like any other.
+
+Source of the wordings: rustc's borrow checker and type checker diagnostics as emitted by rustc 1.95
+(`rustc_borrowck::diagnostics`, `rustc_hir_typeck`), read from `--error-format=json` output.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable, Iterator
+
+from ...diagnostics import Span
+from ...edits import Fix, TextEdit
+from .registry import ANY, Example, rule
+from .site import Site
+
+#: traits `#[derive]` can add without the type's author writing code
+DERIVABLE = ("Clone", "Copy", "Debug", "Default", "PartialEq", "Eq", "Hash", "PartialOrd", "Ord")
+_SIMPLE_EXPR = re.compile(r"[\w.:\[\]()&*]+")
+_DERIVE_ATTR = re.compile(rb"#\[derive\(([^)]*)\)\]")
+
+
+def _derive(site: Site, span: Span, trait: str) -> TextEdit | None:
+    """`#[derive(trait)]` on the type definition starting at `span` (merged into an existing derive)."""
+    if trait not in DERIVABLE:
+        return None
+    data = site.files.get(span.file_name)
+    if data is None:
+        return None
+    line_start = data.rfind(b"\n", 0, span.byte_start) + 1
+    # the attributes and doc comments right above the definition: an existing `#[derive(..)]` grows
+    top = line_start
+    while top > 0:
+        prev = data.rfind(b"\n", 0, top - 1) + 1
+        if not data[prev:top].lstrip().startswith((b"#[", b"///", b"//!")):
+            break
+        top = prev
+    for m in _DERIVE_ATTR.finditer(data, top, line_start):
+        names = [n.strip() for n in m.group(1).decode().split(",") if n.strip()]
+        if trait in names:
+            return None
+        return TextEdit(span.file_name, m.start(1), m.end(1), ", ".join(names + [trait]))
+    indent = re.match(rb"[ \t]*", data[line_start:]).group(0).decode()
+    return TextEdit(span.file_name, line_start, line_start, f"{indent}#[derive({trait})]\n")
+
+
+def _text(site: Site, span: Span) -> str | None:
+    data = site.files.get(span.file_name)
+    return None if data is None else data[span.byte_start:span.byte_end].decode("utf-8", "replace")
+
+
+def _clone(site: Site, span: Span, _m: re.Match) -> list[TextEdit] | None:
+    text = _text(site, span)
+    if not text or "\n" in text:
+        return None
+    if _SIMPLE_EXPR.fullmatch(text):
+        return [TextEdit(span.file_name, span.byte_end, span.byte_end, ".clone()")]
+    return [TextEdit(span.file_name, span.byte_start, span.byte_start, "("),
+            TextEdit(span.file_name, span.byte_end, span.byte_end, ").clone()")]
+
+
+def _borrow(site: Site, span: Span, _m: re.Match) -> list[TextEdit] | None:
+    text = _text(site, span)
+    if not text or text.startswith("&"):
+        return None
+    return [TextEdit(span.file_name, span.byte_start, span.byte_start, "&")]
+
+
+def _implement(site: Site, span: Span, m: re.Match) -> list[TextEdit] | None:
+    edit = _derive(site, span, m.group(1))
+    return [edit] if edit else None
+
+
+#: label of a span in a note (or the note's own message, for its unlabelled primary span) → the edit
+#: there, or None when it cannot be made
+ACTIONS: tuple[tuple[re.Pattern, Callable[[Site, Span, re.Match], list[TextEdit] | None]], ...] = (
+    (re.compile(r"^consider implementing `(\w+)` for this type$"), _implement),
+    (re.compile(r"^you could clone this value$"), _clone),
+    (re.compile(r"^consider borrowing here$"), _borrow),
+    (re.compile(r"^this parameter takes ownership of the value$"), _borrow),
+)
+#: labels a note's span may carry that ask for no edit (context only)
+CONTEXT_LABELS = re.compile(r"^in this (?:function|method)$|^$")
+#: what the error's own spans need when a note asks to borrow a parameter: the argument moved into it
+_MOVED_HERE = re.compile(r"^value moved here")
+
+
+def _initialise(site: Site, span: Span, _m: re.Match) -> list[TextEdit] | None:
+    """`let x: T;` → `let x: T = Default::default();` (E0381: "binding declared here but left
+    uninitialized"), with `mut` when the error shows the binding assigned later ("binding initialized
+    here in some conditions")."""
+    data = site.files.get(span.file_name)
+    if data is None:
+        return None
+    semi = data.find(b";", span.byte_end)
+    # only a `let` with at most a type annotation between the pattern and its `;`
+    if semi < 0 or not re.fullmatch(rb"\s*(?::[^=;{}]+)?", data[span.byte_end:semi]) or \
+            not re.search(rb"\blet\s+$", data[max(0, span.byte_start - 20):span.byte_start]):
+        return None
+    edits = [TextEdit(span.file_name, semi, semi, " = Default::default()")]
+    pattern = data[span.byte_start:span.byte_end]
+    assigned = any(s.label and s.label.startswith("binding initialized here") for s in site.error.spans)
+    if assigned and not pattern.startswith(b"mut ") and re.fullmatch(rb"\w+", pattern):
+        edits.insert(0, TextEdit(span.file_name, span.byte_start, span.byte_start, "mut "))
+    return edits
+
+
+#: labels of the error's own spans that name an edit there (one candidate with all of them)
+ERROR_ACTIONS: tuple[tuple[re.Pattern, Callable[[Site, Span, re.Match], list[TextEdit] | None]], ...] = (
+    (re.compile(r"^binding declared here but left uninitialized$"), _initialise),
+)
+
+
+def note_fixes(site: Site) -> Iterator[Fix]:
+    """One candidate per note whose labelled spans all name an edit in `ACTIONS` (and at least one
+    does); a note asking for a parameter to borrow also borrows the argument the error says was moved
+    into it. Labels of the error's own spans (`ERROR_ACTIONS`) make one more candidate."""
+    own: list[TextEdit] = []
+    for span in site.error.spans:
+        for pat, fn in ERROR_ACTIONS:
+            if span.label and (m := pat.match(span.label)) and (made := fn(site, span, m)):
+                own += made
+    if own and all(e.file in site.files for e in own):
+        yield Fix(f"rustc's label: {site.error.message}", tuple(own), "MaybeIncorrect")
+    for child in site.error.children:
+        if any(s.suggested_replacement is not None for s in child.spans):
+            continue  # rustc's own suggestion: the rustc family has it
+        edits: list[TextEdit] = []
+        ok = True
+        for span in child.spans:
+            label = span.label or (child.message if span.is_primary else "")
+            action = next(((fn, m) for pat, fn in ACTIONS if (m := pat.match(label))), None)
+            if action is None:
+                if CONTEXT_LABELS.match(label or ""):
+                    continue
+                ok = False
+                break
+            made = action[0](site, span, action[1])
+            if not made:
+                ok = False
+                break
+            edits += made
+        if not ok or not edits:
+            continue
+        if any(s.label and s.label.startswith("this parameter takes ownership") for s in child.spans):
+            moved = [s for s in site.error.spans if s.label and _MOVED_HERE.match(s.label)]
+            if len(moved) != 1 or not (extra := _borrow(site, moved[0], None)):  # type: ignore[arg-type]
+                continue
+            edits += extra
+        if all(e.file in site.files for e in edits):
+            yield Fix(f"rustc's note: {child.message}", tuple(edits), "MaybeIncorrect")
+
+
+# E0382 on a struct without `Clone`: rustc's note names two sites, the definition and the move; a
+# parameter that only reads its argument: borrow it there and at the call
+@rule(ANY, priority=2650, span=False, examples=[
+    Example("derive-clone-and-clone-at-the-move", """\
+pub struct Config {
+    pub name: String,
+}
+
+fn keep(c: Config) -> Vec<Config> {
+    vec![c]
+}
+
+pub fn run() -> usize {
+    let c = Config { name: String::from("a") };
+    let all = keep(c);
+    all.len() + c.name.len()
+}
+""", after=("#[derive(Clone)]\npub struct Config", "keep(c.clone())")),
+    # the struct's field type needs `Clone` too: rustc's suggestion for that comes in the same step
+    Example("derive-clone-on-the-field-type-too", """\
+pub struct Name(String);
+
+pub struct Config {
+    pub name: Name,
+}
+
+fn keep(c: Config) -> Vec<Config> {
+    vec![c]
+}
+
+pub fn run() -> usize {
+    let c = Config { name: Name(String::from("a")) };
+    let all = keep(c);
+    all.len() + c.name.0.len()
+}
+""", after=("#[derive(Clone)]\npub struct Name", "#[derive(Clone)]\npub struct Config", "keep(c.clone())")),
+    Example("borrow-the-parameter-and-the-argument", """\
+pub struct Config {
+    pub name: String,
+}
+
+fn consume(c: Config) -> usize {
+    c.name.len()
+}
+
+pub fn run() -> usize {
+    let c = Config { name: String::from("a") };
+    let n = consume(c);
+    n + c.name.len()
+}
+""", after=("fn consume(c: &Config)", "consume(&c)")),
+    Example("initialise-a-binding-used-possibly-uninitialised", """\
+pub fn last_even(v: &[i64]) -> i64 {
+    let found: i64;
+    for x in v {
+        if x % 2 == 0 {
+            found = *x;
+        }
+    }
+    found
+}
+""", after=("let mut found: i64 = Default::default();",)),
+])
+def rustc_notes(site: Site) -> Iterator[Fix]:
+    """Edits rustc's notes describe in words (`note_fixes`)."""
+    yield from note_fixes(site)
