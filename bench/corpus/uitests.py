@@ -112,9 +112,8 @@ def clean(text: str) -> str:
     return "".join(out)
 
 
-def screen(path: Path) -> tuple[str | None, str]:
-    """(reason to skip or None, edition) for one UI test file, from its directives and text alone."""
-    text = path.read_text(encoding="utf-8", errors="replace")
+def screen(path: Path, text: str) -> tuple[str | None, str]:
+    """(reason to skip or None, edition) for one UI test file (`text`), from its directives and text alone."""
     edition = "2015"
     for line in text.splitlines()[:40]:
         m = DIRECTIVE.match(line)
@@ -175,10 +174,11 @@ def case_id(rel: Path) -> str:
 
 def build_case(root: Path, path: Path, max_errors: int) -> tuple[dict | None, str]:
     """(case or None, outcome) for one test file."""
-    reason, edition = screen(path)
+    text = path.read_text(encoding="utf-8", errors="replace")
+    reason, edition = screen(path, text)
     if reason:
         return None, reason
-    broken = clean(path.read_text(encoding="utf-8", errors="replace"))
+    broken = clean(text)
     name = crate_file(broken)
     with tempfile.TemporaryDirectory(prefix="ffcorpus-ui-") as tmp:
         ok, codes, n = rustc_errors(broken, edition, name, Path(tmp))

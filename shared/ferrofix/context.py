@@ -89,6 +89,15 @@ def enclosing_item(data: bytes, byte_start: int, byte_end: int, *, max_lines: in
                        data[start:end].decode("utf-8"), sig_end)
 
 
+#: a `#[derive(..)]` attribute; group 1 is its list of trait names
+DERIVE_ATTR = re.compile(rb"#\[derive\(([^)]*)\)\]")
+
+
+def derive_names(trait_list: bytes) -> list[str]:
+    """The trait names of a derive attribute's list (`DERIVE_ATTR` group 1): `b"Debug, Clone"` → both."""
+    return [n.strip() for n in trait_list.decode("utf-8", "replace").split(",") if n.strip()]
+
+
 def type_definition(files: Mapping[str, bytes], name: str) -> tuple[str, ItemContext] | None:
     """The `struct`/`enum`/`union` item defining `name` in the workspace's sources (`files`: path →
     bytes), when at most 30 lines long: (file, item). The first found, in path order."""

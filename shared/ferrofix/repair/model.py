@@ -110,11 +110,12 @@ class ModelStage:
         if target is None:
             return None
         self.progress(f"compiler feedback: {describe(target)}")
-        for stage2, label2, changes2, tokens in self._candidates(files, target, budget, plans=1):
-            both = {**changes, **changes2}
-            return v.attempt(f"{stage}-feedback", [e], f"{label}, then {label2} for {describe(target)}",
-                             both, errors, tokens=tokens)
-        return None
+        second = next(self._candidates(files, target, budget, plans=1), None)
+        if second is None:
+            return None
+        _stage, label2, changes2, tokens = second
+        return v.attempt(f"{stage}-feedback", [e], f"{label}, then {label2} for {describe(target)}",
+                         {**changes, **changes2}, errors, tokens=tokens)
 
     def _candidates(self, files: Mapping[str, bytes], e: Diagnostic, budget: Budget, plans: int | None = None
                     ) -> Iterator[tuple[str, str, dict[str, bytes], int]]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from ..cargo import Cancellation, CheckResult, Workspace
-from ..context import has_syntax_error
+from ..context import DERIVE_ATTR, derive_names, has_syntax_error
 from ..diagnostics import MACHINE_APPLICABLE, MAYBE_INCORRECT, Diagnostic, describe, is_error_code
 from ..edits import Fix, OverlappingEditsError, apply_to_files, changed_lines, non_overlapping, suggestion_fixes
 from ..errors import FerrofixError
@@ -30,9 +30,10 @@ from .results import Trace
 #: derived `Clone` for the struct holding it)
 _FOLLOW_UP = re.compile(r"\s*use [\w:{}, *]+;\s*|\s*#\[derive\([\w, ]+\)\]\s*")
 
+
 def _derived(data: bytes) -> int:
     """How many trait names the `#[derive(..)]` attributes of `data` list."""
-    return sum(len([n for n in m.split(b",") if n.strip()]) for m in re.findall(rb"#\[derive\(([^)]*)\)\]", data))
+    return sum(len(derive_names(m.group(1))) for m in DERIVE_ATTR.finditer(data))
 
 
 #: Fixes per run whose new errors are accepted as revealed by a later compiler stage (see `revealed`).
@@ -182,7 +183,7 @@ class Verifier:
                 reason = f"compiles, but cargo test does not pass: {t.summary}"
         if reason:
             self.mirror.write({f: self.state[f] for f in changed})
-            return reject(reason, res.elapsed_ms, new_diags if gone else ())
+            return reject(reason, res.elapsed_ms, new_diags)
         return Verdict(stage, err_label, label, changed, res, "", tokens, revealed=bool(new), rule=rule,
                        tested=tested)
 

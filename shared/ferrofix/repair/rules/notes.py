@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterator
 
+from ...context import DERIVE_ATTR, derive_names
 from ...diagnostics import Span
 from ...edits import Fix, TextEdit
 from .registry import ANY, Example, rule
@@ -24,7 +25,6 @@ from .site import Site
 #: traits `#[derive]` can add without the type's author writing code
 DERIVABLE = ("Clone", "Copy", "Debug", "Default", "PartialEq", "Eq", "Hash", "PartialOrd", "Ord")
 _SIMPLE_EXPR = re.compile(r"[\w.:\[\]()&*]+")
-_DERIVE_ATTR = re.compile(rb"#\[derive\(([^)]*)\)\]")
 
 
 def _derive(site: Site, span: Span, trait: str) -> TextEdit | None:
@@ -42,8 +42,8 @@ def _derive(site: Site, span: Span, trait: str) -> TextEdit | None:
         if not data[prev:top].lstrip().startswith((b"#[", b"///", b"//!")):
             break
         top = prev
-    for m in _DERIVE_ATTR.finditer(data, top, line_start):
-        names = [n.strip() for n in m.group(1).decode().split(",") if n.strip()]
+    for m in DERIVE_ATTR.finditer(data, top, line_start):
+        names = derive_names(m.group(1))
         if trait in names:
             return None
         return TextEdit(span.file_name, m.start(1), m.end(1), ", ".join(names + [trait]))
@@ -56,7 +56,7 @@ def _text(site: Site, span: Span) -> str | None:
     return None if data is None else data[span.byte_start:span.byte_end].decode("utf-8", "replace")
 
 
-def _clone(site: Site, span: Span, _m: re.Match) -> list[TextEdit] | None:
+def _clone(site: Site, span: Span, _m: re.Match | None = None) -> list[TextEdit] | None:
     text = _text(site, span)
     if not text or "\n" in text:
         return None
@@ -66,7 +66,7 @@ def _clone(site: Site, span: Span, _m: re.Match) -> list[TextEdit] | None:
             TextEdit(span.file_name, span.byte_end, span.byte_end, ").clone()")]
 
 
-def _borrow(site: Site, span: Span, _m: re.Match) -> list[TextEdit] | None:
+def _borrow(site: Site, span: Span, _m: re.Match | None = None) -> list[TextEdit] | None:
     text = _text(site, span)
     if not text or text.startswith("&"):
         return None
@@ -92,7 +92,7 @@ CONTEXT_LABELS = re.compile(r"^in this (?:function|method)$|^$")
 _MOVED_HERE = re.compile(r"^value moved here")
 
 
-def _initialise(site: Site, span: Span, _m: re.Match) -> list[TextEdit] | None:
+def _initialise(site: Site, span: Span, _m: re.Match | None = None) -> list[TextEdit] | None:
     """`let x: T;` → `let x: T = Default::default();` (E0381: "binding declared here but left
     uninitialized"), with `mut` when the error shows the binding assigned later ("binding initialized
     here in some conditions")."""
@@ -151,7 +151,7 @@ def note_fixes(site: Site) -> Iterator[Fix]:
             continue
         if any(s.label and s.label.startswith("this parameter takes ownership") for s in child.spans):
             moved = [s for s in site.error.spans if s.label and _MOVED_HERE.match(s.label)]
-            if len(moved) != 1 or not (extra := _borrow(site, moved[0], None)):  # type: ignore[arg-type]
+            if len(moved) != 1 or not (extra := _borrow(site, moved[0])):
                 continue
             edits += extra
         if all(e.file in site.files for e in edits):
