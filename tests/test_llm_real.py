@@ -3,7 +3,7 @@
 import pytest
 
 from ferrofix.cargo import run_check
-from ferrofix.errors import ModelAnswerError, ModelError
+from ferrofix.errors import CheckCancelledError, ModelAnswerError, ModelError
 from ferrofix.llm import LlamaCppEngine, chat_json
 from ferrofix.repair import RepairOptions, repair
 from conftest import tree_bytes
@@ -85,3 +85,35 @@ def test_prompt_prefix_state_is_kept_for_the_next_process(smollm, isolated_dirs)
     assert third.chat(msgs, max_tokens=24).text == a.text  # cold, as the first
     third.close()
     assert state.is_file() and state.stat().st_size > 100_000  # rewritten after the answer
+
+
+def test_chat_n_samples_several_answers_in_one_batch(engine):
+    """`chat_n` decodes n sequences in one llama.cpp batch over the shared prompt: n answers, the
+    prompt counted once, and afterwards the cache holds the prompt only, so `chat` answers as before."""
+    msgs = [{"role": "system", "content": "You fix Rust compile errors."},
+            {"role": "user", "content": "error[E0382]: borrow of moved value: `v`. Fix `let w = v; println!(\"{v:?}\");`"}]
+    greedy = engine.chat(msgs, max_tokens=24)
+    answers = engine.chat_n(msgs, 3, max_tokens=24, temperature=0.9, seed=7)
+    assert len(answers) == 3 and all(a.text.strip() for a in answers)
+    assert answers[0].prompt_tokens == greedy.prompt_tokens and all(a.prompt_tokens == 0 for a in answers[1:])
+    assert all(0 < a.completion_tokens <= 24 for a in answers)
+    assert len({a.text for a in answers}) > 1  # different seeds, different samples
+    llm = engine._llm
+    assert llm.n_tokens == greedy.prompt_tokens - 1  # the prompt, as `chat` leaves it for the next prefix match
+    import llama_cpp
+    assert all(llama_cpp.llama_memory_seq_pos_max(llm._ctx.memory, s) == -1 for s in (1, 2))  # no leftovers
+    again = engine.chat(msgs, max_tokens=24)
+    assert again.text.strip() and again.prompt_tokens == greedy.prompt_tokens
+    with pytest.raises(CheckCancelledError):
+        engine.chat_n(msgs, 2, max_tokens=24, should_stop=lambda: True)
+    assert engine.chat(msgs, max_tokens=24).text.strip()
+
+
+def test_chat_n_beyond_the_batch_takes_several_batches(smollm):
+    eng = LlamaCppEngine(smollm, n_ctx=2048, n_threads=2, n_seq_max=2)
+    try:
+        answers = eng.chat_n([{"role": "user", "content": "Name a Rust keyword."}], 3, max_tokens=12, seed=1)
+        assert len(answers) == 3 and all(a.completion_tokens > 0 for a in answers)
+        assert [a.prompt_tokens > 0 for a in answers] == [True, False, True]  # two batches: 2 + 1
+    finally:
+        eng.close()

@@ -55,8 +55,13 @@ def test_bad_candidates_rejected_and_good_one_accepted(crate):
     deleting = "```rust\npub fn area(shape: Shape) -> f64 {\n    0.0\n}\n```"
     not_compiling = "<<<<<<< SEARCH\n        Shape::Square(s) => s * s,\n=======\n        Shape::Square(s) => s * s,\n        Shape::Triangle(b) => b,\n>>>>>>> REPLACE"
     eng = ScriptedEngine([wrong, deleting, not_compiling, "no answer", MATCH_ARM_FIX])
-    res = repair(root, RepairOptions(samples=3), engine=eng)
+    # greedy search/replace, greedy item rewrite, then the samples: 3 search/replace (one `chat_n`
+    # batch), then 2 item rewrites; the fifth answer is the third sampled search/replace. The sixth
+    # request is the compiler-feedback round for `not_compiling`, asked after the batch.
+    res = repair(root, RepairOptions(samples=5), engine=eng)
     assert res.fixed
+    kinds = [len(r) > 2 for r in eng.requests]  # a search/replace prompt carries a worked example
+    assert kinds == [True, False, True, True, True, True]
     reasons = [a.reason for a in res.trace if a.outcome == "rejected"]
     assert "adds a stub or placeholder" in reasons
     assert "only deletes code" in reasons

@@ -6,6 +6,11 @@
 - `OpenAIEngine`: any server speaking the OpenAI chat-completions API (llama-server, Ollama, LlamaEdge).
 - `ScriptedEngine`: a deterministic test double that answers from a list or a function.
 
+Several answers to one prompt: `chat_n(messages, n, ...)` samples `n` answers. `LlamaCppEngine` decodes
+them as `n` sequences of one llama.cpp batch that share the prompt's KV cache (decode on a CPU is
+memory-bound, so a batch of 4 costs little more than one sequence: see bench/engine_speed.py); the
+other engines answer one after the other.
+
 Structured output: `chat(..., json_schema=S)` asks the backend to constrain the answer to the JSON
 schema `S` (llama.cpp turns it into a grammar; OpenAI servers take `response_format`). Every answer is
 parsed and validated by the caller anyway; `chat_json` does that and retries.
@@ -57,6 +62,13 @@ class Engine(Protocol):
         backend fails (load error, HTTP error)."""
         ...
 
+    def chat_n(self, messages: Sequence[Message], n: int, *, max_tokens: int = 512, temperature: float = 0.8,
+               seed: int = 0, should_stop: Callable[[], bool] | None = None) -> list[Completion]:
+        """`n` sampled answers to one chat (seeds `seed`, `seed + 1`, …). The prompt's tokens and the
+        wall time are counted once, on the first answer (the others carry 0), so sums stay true.
+        Cancellation and errors as in `chat`."""
+        ...
+
 
 def _default_threads() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
@@ -65,7 +77,9 @@ def _default_threads() -> int:
 class LlamaCppEngine:
     """A GGUF model run in process by llama-cpp-python.
 
-    `n_ctx` is the context window in tokens, `n_threads` the CPU threads. The model loads on the first
+    `n_ctx` is the context window in tokens, `n_threads` the CPU threads, `n_seq_max` the sequences
+    `chat_n` decodes in one batch (the context is made with llama.cpp's unified KV cache, so the
+    sequences share the prompt's cells and together fit in `n_ctx`). The model loads on the first
     `chat` (or `load()`); load errors (missing or corrupt file) raise ModelError. Instances are shared
     per (path, n_ctx) through `LlamaCppEngine.shared`.
     """
@@ -74,10 +88,11 @@ class LlamaCppEngine:
     _instances_lock = threading.Lock()
 
     def __init__(self, model_path: Path, *, n_ctx: int = 8192, n_threads: int | None = None,
-                 embedding: bool = False) -> None:
+                 embedding: bool = False, n_seq_max: int = 4) -> None:
         self.model_path = Path(model_path)
         self.name = self.model_path.stem
         self.n_ctx = n_ctx
+        self.n_seq_max = 1 if embedding else max(1, n_seq_max)
         self.n_threads = n_threads or _default_threads()
         self.embedding = embedding
         self._llm = None
@@ -112,8 +127,29 @@ class LlamaCppEngine:
         except Exception as e:  # llama.cpp reports corrupt files as ValueError/RuntimeError
             raise ModelError(f"{self.model_path}: cannot load model ({e})") from e
         if not self.embedding:
+            if self.n_seq_max > 1:
+                self._parallel_context(self._llm)
             self._restore_prefix(self._llm)
         return self._llm
+
+    def _parallel_context(self, llm) -> None:
+        """Replace llama-cpp-python's context (made for one sequence; its `Llama` takes no `n_seq_max`)
+        by one for `n_seq_max` sequences over a unified KV cache of `n_ctx` cells, on the same weights.
+        `Llama`'s own calls keep using sequence 0. A failure keeps the one-sequence context."""
+        import contextlib
+
+        from llama_cpp import _internals
+        params = llm.context_params
+        old = (params.n_seq_max, params.kv_unified)
+        params.n_seq_max, params.kv_unified = self.n_seq_max, True
+        try:
+            ctx = _internals.LlamaContext(model=llm._model, params=params, verbose=False)
+        except Exception:  # not enough memory for the larger compute buffers: stay with one sequence
+            params.n_seq_max, params.kv_unified = old
+            self.n_seq_max = 1
+            return
+        llm._ctx.close()
+        llm._ctx = llm._stack.enter_context(contextlib.closing(ctx))
 
     # -- the prompt-prefix state: a new process skips re-reading the shared start of every prompt --------
     def _state_path(self) -> Path:
@@ -123,7 +159,8 @@ class LlamaCppEngine:
 
         from .cargo import cache_dir
         st = self.model_path.stat()
-        key = f"{self.model_path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{self.n_ctx}|{llama_cpp.__version__}"
+        key = (f"{self.model_path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{self.n_ctx}|{llama_cpp.__version__}"
+               f"|seq{self.n_seq_max}")
         base = Path(os.environ.get("FERROFIX_LLM_STATE_DIR") or cache_dir() / "llm-states")
         return base / f"{self.model_path.stem}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz"
 
@@ -225,6 +262,120 @@ class LlamaCppEngine:
                               usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0),
                               int((time.monotonic() - t0) * 1000))
 
+    def chat_n(self, messages: Sequence[Message], n: int, *, max_tokens: int = 512, temperature: float = 0.8,
+               seed: int = 0, should_stop: Callable[[], bool] | None = None) -> list[Completion]:
+        """`n` answers sampled in one batch (`Engine.chat_n`).
+
+        The algorithm is llama.cpp's `examples/batched`: the prompt is evaluated once on sequence 0
+        (reusing the cached prefix of the previous call), its KV cells are shared with sequences
+        1…n-1 (`llama_memory_seq_cp`), and every step decodes one token of each unfinished sequence
+        in one `llama_decode`; each sequence has its own sampler chain (top-k 40, top-p 0.95,
+        min-p 0.05, `temperature`, seed `seed + i`: llama-cpp-python's defaults). Sequences
+        end at an end-of-generation token or `max_tokens`, capped so that all of them fit in `n_ctx`.
+        Afterwards the KV cache holds the prompt only, as after `chat`. More than `n_seq_max` answers
+        take several batches; `n` calls of `chat` stand in when the model has no chat template.
+        Raises ContextOverflowError when the prompt leaves no room for `n` answers."""
+        if n <= 0:
+            return []
+        with self._lock:
+            llm = self.load()
+        template = llm.metadata.get("tokenizer.chat_template")
+        if n == 1 or self.n_seq_max == 1 or not template:
+            return [self.chat(messages, max_tokens=max_tokens, temperature=temperature, seed=seed + i,
+                              should_stop=should_stop) for i in range(n)]
+        if n > self.n_seq_max:  # batches of n_seq_max
+            out: list[Completion] = []
+            for first in range(0, n, self.n_seq_max):
+                out += self.chat_n(messages, min(self.n_seq_max, n - first), max_tokens=max_tokens,
+                                   temperature=temperature, seed=seed + first, should_stop=should_stop)
+            return out
+        from llama_cpp import llama_chat_format
+        model = llm._model
+        prompt = llama_chat_format.Jinja2ChatFormatter(
+            template=template, eos_token=model.token_get_text(llm.token_eos()),
+            bos_token=model.token_get_text(llm.token_bos()))(messages=list(messages))
+        tokens = llm.tokenize(prompt.prompt.encode("utf-8"), add_bos=not prompt.added_special, special=True)
+        room = (self.n_ctx - len(tokens)) // n
+        if room < 1:
+            raise ContextOverflowError(f"{self.name}: the prompt ({len(tokens)} tokens) leaves no room in the "
+                                       f"context window ({self.n_ctx} tokens) for {n} answers")
+        with self._lock:
+            t0 = time.monotonic()
+            outs = self._decode_parallel(llm, tokens, n, min(max_tokens, room), temperature, seed, should_stop)
+            self._save_prefix(llm)
+            ms = int((time.monotonic() - t0) * 1000)
+        return [Completion(llm.detokenize(o).decode("utf-8", "replace"), len(tokens) if i == 0 else 0, len(o),
+                           ms if i == 0 else 0) for i, o in enumerate(outs)]
+
+    def _decode_parallel(self, llm, tokens: list[int], n: int, max_tokens: int, temperature: float, seed: int,
+                         should_stop: Callable[[], bool] | None) -> list[list[int]]:
+        """The batch loop of `chat_n`: the generated token ids of each of the `n` sequences."""
+        import llama_cpp as lc
+        ctx = llm._ctx
+        mem = ctx.memory
+        # the prompt up to its last token goes through Llama's own path: it keeps the prefix cache
+        # (`input_ids`, `n_tokens`) true for the next `chat`
+        keep = 0
+        for a, b in zip(llm._input_ids.tolist(), tokens[:-1]):
+            if a != b:
+                break
+            keep += 1
+        if keep < llm.n_tokens:
+            lc.llama_memory_seq_rm(mem, 0, keep, -1)
+            llm.n_tokens = keep
+        if keep < len(tokens) - 1:
+            llm.eval(tokens[keep:-1])
+        start = len(tokens) - 1
+        for s in range(1, n):
+            lc.llama_memory_seq_cp(mem, 0, s, 0, start)
+        batch = lc.llama_batch_init(n, 0, n)
+        chains = []
+        vocab = llm._model.vocab
+        try:
+            for s in range(n):
+                chain = lc.llama_sampler_chain_init(lc.llama_sampler_chain_default_params())
+                chains.append(chain)
+                for smpl in (lc.llama_sampler_init_top_k(40), lc.llama_sampler_init_top_p(0.95, 1),
+                             lc.llama_sampler_init_min_p(0.05, 1), lc.llama_sampler_init_temp(temperature),
+                             lc.llama_sampler_init_dist((seed + s) & 0xFFFFFFFF)):
+                    lc.llama_sampler_chain_add(chain, smpl)
+            outs: list[list[int]] = [[] for _ in range(n)]
+            last = [tokens[-1]] * n
+            active = list(range(n))
+            pos = start
+            while active:
+                if should_stop is not None and should_stop():
+                    raise CheckCancelledError(f"{self.name}: stopped")
+                batch.n_tokens = len(active)
+                for i, s in enumerate(active):
+                    batch.token[i], batch.pos[i], batch.n_seq_id[i], batch.logits[i] = last[s], pos, 1, True
+                    batch.seq_id[i][0] = s
+                rc = lc.llama_decode(ctx.ctx, batch)
+                if rc != 0:
+                    if rc == 1:  # no KV cells left: the answers end here
+                        break
+                    raise ModelError(f"{self.name}: llama_decode returned {rc}")
+                going = []
+                for i, s in enumerate(active):
+                    t = lc.llama_sampler_sample(chains[s], ctx.ctx, i)
+                    if lc.llama_vocab_is_eog(vocab, t):
+                        continue
+                    outs[s].append(t)
+                    last[s] = t
+                    if len(outs[s]) < max_tokens:
+                        going.append(s)
+                active = going
+                pos += 1
+            return outs
+        finally:
+            for chain in chains:
+                lc.llama_sampler_free(chain)
+            lc.llama_batch_free(batch)
+            for s in range(1, n):
+                lc.llama_memory_seq_rm(mem, s, -1, -1)
+            lc.llama_memory_seq_rm(mem, 0, start, -1)
+            llm.n_tokens = start
+
 
 class OpenAIEngine:
     """A model behind an OpenAI-compatible `/v1/chat/completions` endpoint.
@@ -278,6 +429,13 @@ class OpenAIEngine:
                           int((time.monotonic() - t0) * 1000))
 
 
+    def chat_n(self, messages: Sequence[Message], n: int, *, max_tokens: int = 512, temperature: float = 0.8,
+               seed: int = 0, should_stop: Callable[[], bool] | None = None) -> list[Completion]:
+        """`n` answers, one request each (`Engine.chat_n`; servers differ in whether they honour the
+        API's `n`)."""
+        return [self.chat(messages, max_tokens=max_tokens, temperature=temperature, seed=seed + i,
+                          should_stop=should_stop) for i in range(n)]
+
     def _post(self, req: urllib.request.Request, should_stop: Callable[[], bool] | None) -> Any:
         """POST in a daemon thread so that `should_stop` can end the wait (the request is abandoned)."""
         box: dict[str, Any] = {}
@@ -329,6 +487,12 @@ class ScriptedEngine:
             text = self._answers[min(self._i, len(self._answers) - 1)] if self._answers else ""
             self._i += 1
         return Completion(text, sum(len(m["content"]) // 4 for m in messages), len(text) // 4, 0)
+
+    def chat_n(self, messages: Sequence[Message], n: int, *, max_tokens: int = 512, temperature: float = 0.8,
+               seed: int = 0, should_stop: Callable[[], bool] | None = None) -> list[Completion]:
+        """`n` answers from the script, in order (`Engine.chat_n`); each is one entry of `requests`."""
+        return [self.chat(messages, max_tokens=max_tokens, temperature=temperature, seed=seed + i,
+                          should_stop=should_stop) for i in range(n)]
 
 
 def parse_json_answer(text: str) -> Any:

@@ -15,7 +15,7 @@ from ..context import ItemContext, enclosing_item, impl_self_type, method_signat
 from ..diagnostics import Diagnostic, Span, describe
 from ..edits import OverlappingEditsError, apply_to_files, changed_lines, is_stub, suggestion_fixes
 from ..errors import CheckCancelledError, ContextOverflowError, ModelAnswerError
-from ..llm import Engine
+from ..llm import Completion, Engine
 from .codes import BORROWCK_CODES, FIELD_CODES
 from .guards import Deletions, guard
 from .results import Budget, RepairOptions, Trace
@@ -153,26 +153,36 @@ class ModelStage:
             hint = modelfix.missing_item_hint(missing, shown)
         examples = list(self.examples(e)) if self.examples else []
         stage = "model-kb" if examples else "model"
-        todo = [("search_replace", 0.0), ("item", 0.0)]
-        todo += [("search_replace" if i % 2 == 0 else "item", 0.8) for i in range(self.opt.samples)]
+        # greedy search/replace, greedy item rewrite, then the samples: each kind's in one batch
+        # (`Engine.chat_n`), search/replace first
+        sampled = [("search_replace", 0.8, (self.opt.samples + 1) // 2), ("item", 0.8, self.opt.samples // 2)]
+        todo = [("search_replace", 0.0, 1), ("item", 0.0, 1)] + [t for t in sampled if t[2] > 0]
         seen: set[bytes] = set()
         item_lines = item.text.count("\n") + 1
-        for n, (kind, temp) in enumerate(todo[:plans]):
+        seed = 0
+        for kind, temp, count in todo[:plans]:
+            seed += count
             if kind == "item" and (item.kind == "window" or item_lines > MAX_REWRITE_LINES):
                 continue
             if budget.exhausted():
                 return
             msgs = modelfix.build_prompt(kind, rel, item, e, error_lines, extra, examples,
                                          scaffold=scaffold.title if scaffold else "", fill_lines=fill, hint=hint)
-            self.progress(f"asking {self.engine.name} ({kind}) about {describe(e)}")
+            self.progress(f"asking {self.engine.name} ({kind}{f', {count} samples' if count > 1 else ''}) "
+                          f"about {describe(e)}")
             # an item rewrite repeats the item: allow its length plus room for the fix
             max_tokens = self.opt.max_tokens if kind == "search_replace" else \
                 min(2048, max(self.opt.max_tokens, len(item.text) // 3 + 128))
             cancelled = (lambda: self.cancel.cancelled) if self.cancel else (lambda: False)
+            # an answer is cut off when the run's time budget ends (or the user cancels)
+            should_stop = lambda: cancelled() or budget.left <= 0  # noqa: E731
             try:
-                # an answer is cut off when the run's time budget ends (or the user cancels)
-                c = self.engine.chat(msgs, max_tokens=max_tokens, temperature=temp, seed=n,
-                                     should_stop=lambda: cancelled() or budget.left <= 0)
+                if count == 1:
+                    answers = [self.engine.chat(msgs, max_tokens=max_tokens, temperature=temp, seed=seed - 1,
+                                                should_stop=should_stop)]
+                else:
+                    answers = self.engine.chat_n(msgs, count, max_tokens=max_tokens, temperature=temp,
+                                                 seed=seed - count, should_stop=should_stop)
             except ContextOverflowError as ex:
                 self.trace.record("model", describe(e), kind, "rejected", f"prompt too long ({ex})", 0, 0)
                 continue
@@ -181,52 +191,60 @@ class ModelStage:
                     raise
                 self.trace.record("model", describe(e), f"{kind} (T={temp})", "rejected", "the time budget ran out", 0, 0)
                 return
-            tokens = c.prompt_tokens + c.completion_tokens
-            self.tokens += tokens
-            label = f"{kind} (T={temp})"
-            blocks: list[tuple[str, str]] = []
-            code = None
-            if kind == "search_replace":
-                blocks = modelfix.strip_copied_labels(modelfix.parse_search_replace(c.text),
-                                                      [sp.label or "" for sp in e.spans])
-                reason = "SEARCH text not found in the file" if blocks else "no SEARCH/REPLACE block in the answer"
+            for c in answers:
+                yield from self._candidate(files, e, c, kind, temp, bases, rel, related, stage, seen)
+
+    def _candidate(self, files: Mapping[str, bytes], e: Diagnostic, c: Completion, kind: str, temp: float,
+                   bases: Sequence[_Base], rel: str, related: dict[str, int], stage: str, seen: set[bytes]
+                   ) -> Iterator[tuple[str, str, dict[str, bytes], int]]:
+        """One model answer `c` as a guarded candidate (at most one), applied to the first of `bases` it
+        fits; `seen` holds the candidates already given, which are not given again."""
+        tokens = c.prompt_tokens + c.completion_tokens
+        self.tokens += tokens
+        label = f"{kind} (T={temp})"
+        blocks: list[tuple[str, str]] = []
+        code = None
+        if kind == "search_replace":
+            blocks = modelfix.strip_copied_labels(modelfix.parse_search_replace(c.text),
+                                                  [sp.label or "" for sp in e.spans])
+            reason = "SEARCH text not found in the file" if blocks else "no SEARCH/REPLACE block in the answer"
+        else:
+            code = modelfix.parse_code_block(c.text)
+            reason = "no code block in the answer"
+        if not blocks and not code:
+            self._unparsable(c.text, reason, label, e, tokens)
+            return
+        why = ""
+        changes: dict[str, bytes] = {}
+        for base in bases:
+            text = base.data.decode("utf-8")
+            if blocks:
+                texts = _apply_blocks(files, blocks, rel, text, base.error_line, related)
             else:
-                code = modelfix.parse_code_block(c.text)
-                reason = "no code block in the answer"
-            if not blocks and not code:
+                new_text = modelfix.apply_item_rewrite(text, base.item, base.data, code)
+                texts = {rel: new_text} if new_text is not None else None
+            if texts is None:
+                continue
+            self.parsed_any = True
+            encoded = {f: t.encode("utf-8") for f, t in texts.items()}
+            changes = {f: b for f, b in encoded.items() if b != files[f]}
+            why = next((w for f, new in changes.items()
+                        if (w := guard(e, base.item if f == rel else None, files[f], new))), "")
+            if not why:
+                break
+        else:
+            if not changes and not why:
                 self._unparsable(c.text, reason, label, e, tokens)
-                continue
-            why = ""
-            changes: dict[str, bytes] = {}
-            for base in bases:
-                text = base.data.decode("utf-8")
-                if blocks:
-                    texts = _apply_blocks(files, blocks, rel, text, base.error_line, related)
-                else:
-                    new_text = modelfix.apply_item_rewrite(text, base.item, base.data, code)
-                    texts = {rel: new_text} if new_text is not None else None
-                if texts is None:
-                    continue
-                self.parsed_any = True
-                encoded = {f: t.encode("utf-8") for f, t in texts.items()}
-                changes = {f: b for f, b in encoded.items() if b != files[f]}
-                why = next((w for f, new in changes.items()
-                            if (w := guard(e, base.item if f == rel else None, files[f], new))), "")
-                if not why:
-                    break
-            else:
-                if not changes and not why:
-                    self._unparsable(c.text, reason, label, e, tokens)
-                    continue
-            key = b"\0".join(f.encode() + b"\0" + b for f, b in sorted(changes.items()))
-            if not changes or key in seen:
-                self.trace.record("model", describe(e), label, "rejected", "same as an earlier candidate or no change", 0, tokens)
-                continue
-            seen.add(key)
-            if why:
-                self.trace.record("model", describe(e), label, "rejected", why, 0, tokens)
-                continue
-            yield stage, label, changes, tokens
+                return
+        key = b"\0".join(f.encode() + b"\0" + b for f, b in sorted(changes.items()))
+        if not changes or key in seen:
+            self.trace.record("model", describe(e), label, "rejected", "same as an earlier candidate or no change", 0, tokens)
+            return
+        seen.add(key)
+        if why:
+            self.trace.record("model", describe(e), label, "rejected", why, 0, tokens)
+            return
+        yield stage, label, changes, tokens
 
     def _base(self, files: Mapping[str, bytes], e: Diagnostic, rel: str, span: Span, scaffold: _Scaffold | None) -> _Base:
         """What a model answer applies to: the file as it is, or with rustc's `scaffold` applied."""

@@ -20,7 +20,7 @@ class RepairOptions:
     `max_rounds`: passes of the loop (each accepts at most one candidate outside stage 1);
     `timeout_s`: wall-clock budget in seconds for the whole repair (checks and model);
     `use_llm`: run the model stage; `samples`: extra sampled model answers per error after the greedy
-    ones; `max_tokens`: per model answer; `max_model_errors`: errors per round handed to the model;
+    ones (half search/replace, half item rewrites; each kind's in one `Engine.chat_n` batch); `max_tokens`: per model answer; `max_model_errors`: errors per round handed to the model;
     `check`: how to run cargo; `focus`: when set, only the errors it selects in the first check are
     worked on (an editor's "fix this error"), and the run stops once they are gone;
     `overrides`: workspace-relative path → bytes replacing files on disk (unsaved editor buffers);
