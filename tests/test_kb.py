@@ -87,6 +87,28 @@ def test_approved_rank_above_pending(tmp_path):
     kb.close()
 
 
+def test_examples_prefer_fixes_accepted_here(seeded_db, tmp_path):
+    """The repair prompt's examples: a fix verified and accepted in the user's code (`fix --write`,
+    "Apply and remember") comes before the error index's page for the same code; search order is
+    unchanged (approved records first, for curation)."""
+    import shutil
+    d = tmp_path / "kb"
+    shutil.copytree(seeded_db[0], d, ignore=shutil.ignore_patterns("index", "*.lock*"))
+    kb = KnowledgeBase(d, use_embeddings=False)
+    msg = "this function takes 2 arguments but 1 argument was supplied"
+    seed = kb.examples_for("E0061", msg, limit=1)[0]
+    assert seed.source == "rustc-error-index"
+    rid, _ = kb.record_accepted(code="E0061", message="this function takes 3 arguments but 2 arguments were supplied",
+                                before="    let n = read(buf, 8);", after="    let n = read(buf, 8, true);")
+    assert [r.id for r in kb.examples_for("E0061", msg, limit=1)] == [rid]
+    assert kb.search(f"E0061 {msg}", code="E0061", limit=1)[0].record.status == "approved"
+    # another code's accepted fix does not jump the queue
+    assert kb.examples_for("E0308", "mismatched types", limit=1)[0].id != rid
+    kb.store.set_status([rid], "rejected")
+    assert kb.examples_for("E0061", msg, limit=1)[0].id == seed.id
+    kb.close()
+
+
 def test_dense_retrieval_with_minilm(tmp_path, minilm):
     kb = KnowledgeBase(tmp_path, embedding_model=minilm)
     kb.store.add(Record(code="E0599", message="no method named `lenght` found for struct `Vec<u8>`",

@@ -177,9 +177,14 @@ class KnowledgeBase:
 
     def examples_for(self, code: str | None, message: str, limit: int = 2,
                      exclude_codes: Iterable[str] = ()) -> list[Record]:
-        """Records with a fix for an error, for the repair prompt (counts them as offered)."""
+        """Records with a fix for an error, for the repair prompt (counts them as offered). Fixes of the
+        same code that were verified and accepted here (`source` "accepted-fix", not rejected) come
+        first: they are the user's own code, where the seeded error-index pages are generic (the
+        knowledge base learning, issue 18); otherwise `search`'s order."""
         hits = self.search(f"{code or ''} {message}", code=code, limit=limit + 3, exclude_codes=exclude_codes)
-        recs = [h.record for h in hits if h.record.after.strip() and h.record.before.strip()][:limit]
+        recs = [h.record for h in hits if h.record.after.strip() and h.record.before.strip()]
+        recs.sort(key=lambda r: not (code and r.code == code and r.source == "accepted-fix"))  # stable
+        recs = recs[:limit]
         if recs:
             self.store.bump([r.id for r in recs], "offered")
         return recs
