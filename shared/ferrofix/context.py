@@ -160,22 +160,6 @@ def method_signatures(data: bytes, type_name: str, limit: int = 30) -> list[str]
     return out
 
 
-def reference_at(data: bytes, offset: int) -> tuple[int, int, str] | None:
-    """The shared-reference expression `&expr` whose `&` is at byte `offset`: (start byte, end byte, the
-    text of `expr`), or None when there is none (or it is already `&mut`)."""
-    node: Node | None = parse(data).root_node.descendant_for_byte_range(offset, offset + 1)
-    while node is not None and node.type != "reference_expression":
-        if node.start_byte != offset and node.type != "&":
-            return None
-        node = node.parent
-    if node is None or node.start_byte != offset:
-        return None
-    value = node.child_by_field_name("value")
-    if value is None or any(c.type == "mutable_specifier" for c in node.children):
-        return None
-    return node.start_byte, node.end_byte, value.text.decode("utf-8")
-
-
 def receiver_at(data: bytes, offset: int) -> tuple[int, int, str, list[str]] | None:
     """The `self` parameter of the innermost function enclosing byte `offset` (tree-sitter's
     `self_parameter`): (start byte, end byte, its text: `self`, `mut self`, `&self`, `&'a mut self`,
@@ -256,44 +240,6 @@ def call_arguments_at(data: bytes, offset: int) -> list[tuple[int, int]]:
     return [(c.start_byte, c.end_byte) for c in node.named_children if c.type not in ("line_comment", "block_comment")]
 
 
-def move_impl_parameter(data: bytes, offset: int) -> list[tuple[int, int, str]] | None:
-    """Edits that move the type parameter declared at byte `offset` of an inherent `impl<..>` (the fix
-    rustc's E0207 explanation gives: "move the type parameter from the impl to the method") onto each
-    method of the impl that mentions it, bounds and all: `impl<T: Default> Foo { fn get(&self) -> T }`
-    → `impl Foo { fn get<T: Default>(&self) -> T }`. Returns (start byte, end byte, new text) edits,
-    or None when `offset` is not such a parameter (a trait impl, a parameter the self type uses)."""
-    node: Node | None = parse(data).root_node.descendant_for_byte_range(offset, offset)
-    while node is not None and node.type not in ("type_parameter", "constrained_type_parameter"):
-        node = node.parent
-    generics = node.parent if node is not None else None
-    impl = generics.parent if generics is not None else None
-    if impl is None or impl.type != "impl_item" or impl.child_by_field_name("trait") is not None:
-        return None
-    name_node = node.child_by_field_name("name") or node.named_children[0]
-    name = name_node.text.decode("utf-8")
-    self_type, body = impl.child_by_field_name("type"), impl.child_by_field_name("body")
-    if body is None or self_type is None or re.search(rf"\b{re.escape(name)}\b", self_type.text.decode("utf-8")):
-        return None
-    params = [c for c in generics.named_children]
-    param = node.text.decode("utf-8")
-    if len(params) == 1:
-        edits = [(generics.start_byte, generics.end_byte, "")]
-    else:
-        i = params.index(node)
-        lo, hi = (params[i - 1].end_byte, node.end_byte) if i else (node.start_byte, params[1].start_byte)
-        edits = [(lo, hi, "")]
-    for fn in body.named_children:
-        if fn.type != "function_item" or not re.search(rf"\b{re.escape(name)}\b", fn.text.decode("utf-8")):
-            continue
-        own = fn.child_by_field_name("type_parameters")
-        if own is not None:
-            edits.append((own.end_byte - 1, own.end_byte - 1, f", {param}"))
-        else:
-            fname = fn.child_by_field_name("name")
-            edits.append((fname.end_byte, fname.end_byte, f"<{param}>"))
-    return edits if len(edits) > 1 else None
-
-
 def window(data: bytes, line: int, radius: int = 12) -> tuple[int, int, str]:
     """Lines `line-radius .. line+radius` (1-based) of the file: (first line, last line, text)."""
     lines = data.decode("utf-8").splitlines(keepends=True)
@@ -317,17 +263,3 @@ def parameters_at(data: bytes, offset: int) -> list[tuple[str, str, int, int]]:
             out.append((pattern.text.decode("utf-8"), ty.text.decode("utf-8"), ty.start_byte, ty.end_byte))
     return out
 
-
-def loop_start_at(data: bytes, offset: int) -> int | None:
-    """The start byte of the innermost `loop`/`while`/`for` expression enclosing byte `offset` that has
-    no label yet, or None (tree-sitter's `loop_expression`, `while_expression`, `for_expression`)."""
-    node: Node | None = parse(data).root_node.descendant_for_byte_range(offset, offset)
-    while node is not None:
-        if node.type in ("loop_expression", "while_expression", "for_expression"):
-            if any(c.type == "label" for c in node.children):
-                return None
-            return node.start_byte
-        if node.type in ("function_item", "closure_expression"):
-            return None
-        node = node.parent
-    return None

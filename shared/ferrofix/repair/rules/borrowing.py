@@ -10,7 +10,7 @@ from ...context import enclosing_item, receiver_at
 from ...diagnostics import MAYBE_INCORRECT
 from ...edits import Fix, TextEdit
 from ..codes import BORROWCK_CODES
-from .registry import UNCODED, Example, rule
+from .registry import Example, rule
 from .site import Site
 
 
@@ -56,29 +56,6 @@ def receiver_by_reference(site: Site) -> Iterator[Fix]:
         for new in refs:
             yield Fix(f"take `{new}` instead of `{recv[2]}`", (TextEdit(s.file_name, recv[0], recv[1], new),),
                       MAYBE_INCORRECT)
-
-
-# moved by `.map(..)`; rustc's own suggestions (clone it, derive Clone) do not compile
-@rule("E0507", priority=1500, examples=[
-    Example("a-method-moving-out-of-a-reference-is-called-through-as-ref", """\
-pub struct Token(u32);
-
-pub fn id(tok: &Option<Token>) -> Option<u32> {
-    tok.map(|t| t.0)
-}
-""", after=("tok.as_ref().map(|t| t.0)",)),
-])
-def as_ref_before_call(site: Site) -> list[Fix]:
-    """For "cannot move out of `x` which is behind a shared/mutable reference" where a method call moves
-    it ("`x` moved due to this method call": `self.both()` on `&self`, `opt.unwrap()` on `&Option`):
-    `.as_ref()`, then `.as_mut()`, inserted before the call, so the method consumes a borrowed view."""
-    if not any("moved due to this method call" in (s.label or "") for s in site.error.spans):
-        return []
-    at = site.span.byte_end
-    if site.data[at:at + 1] != b".":
-        return []
-    return [Fix(f"borrow through `.{m}()` before the call", (TextEdit(site.file, at, at, f".{m}()"),),
-                MAYBE_INCORRECT) for m in ("as_ref", "as_mut")]
 
 
 # Examples: `let at = &self.len;` used as `*at` after `self.len += 1` (the borrow and its dereferences go
@@ -133,91 +110,6 @@ def copy_instead_of_borrow(site: Site) -> Iterator[Fix]:
             edits += [TextEdit(s.file_name, s.byte_end + d.start(), s.byte_end + d.start() + 1, "")
                       for d in deref.finditer(data[s.byte_end:item.byte_end])]
         yield Fix(f"copy `{text[1:].strip().decode()}` instead of borrowing it", tuple(edits), MAYBE_INCORRECT)
-
-
-@rule("E0507", priority=1660)
-def take_value(site: Site) -> list[Fix]:
-    """E0507 "cannot move out of `self.v` which is behind a mutable reference" on a place expression:
-    `std::mem::take(&mut self.v)` (leaves the default behind). Example: `mutability.borrow_mutably`'s."""
-    expr = site.text
-    if "behind a mutable reference" in site.error.message and re.fullmatch(r"[\w.]+", expr):
-        new = f"std::mem::take(&mut {expr})"
-        return [Fix(f"take the value, leaving its default: `{new}`",
-                    (TextEdit(site.file, site.span.byte_start, site.span.byte_end, new),), MAYBE_INCORRECT)]
-    return []
-
-
-# `Box::new(self)` in `fn boxed(&self) -> Box<dyn Shape>` (rustc's `+ '_` breaks the trait's signature)
-@rule(UNCODED, priority=2700, examples=[
-    Example("boxing-a-borrowed-self-as-a-trait-object-clones-it", """\
-pub trait Shape {
-    fn boxed(&self) -> Box<dyn Shape>;
-}
-
-impl<S: Shape + ?Sized> Shape for &S {
-    fn boxed(&self) -> Box<dyn Shape> {
-        (**self).boxed()
-    }
-}
-
-#[derive(Clone)]
-pub struct Square(pub u32);
-
-impl Shape for Square {
-    fn boxed(&self) -> Box<dyn Shape> {
-        Box::new(self)
-    }
-}
-""", after=("Box::new(self.clone())",)),
-])
-def clone_escaping_borrow(site: Site) -> Iterator[Fix]:
-    """"lifetime may not live long enough" where a borrowed parameter is returned where an owned value
-    must outlive the call (`Box::new(self)` in `fn clone_box(&self) -> Box<dyn Tr>`; rustc: "let's call
-    the lifetime of this reference `'1`"): that parameter cloned (`self.clone()`) where the primary span
-    uses it as a value."""
-    span, data = site.span, site.data
-    if "lifetime may not live long enough" not in site.error.message:
-        return
-    names = []
-    for s in site.error.spans:
-        if s.file_name != span.file_name or "lifetime of this reference" not in (s.label or ""):
-            continue
-        if re.match(rb"&\s*(?:'\w+\s+)?(?:mut\s+)?(self)\b", data[s.byte_start:s.byte_start + 40]):
-            names.append("self")
-        elif (m := re.search(rb"(\w+)\s*:\s*$", data[max(0, s.byte_start - 80):s.byte_start])):
-            names.append(m.group(1).decode())
-    expr = site.text
-    for name in dict.fromkeys(names):
-        for m in list(re.finditer(rf"(?<![\w.]){re.escape(name)}\b(?!\s*[.(:!])", expr))[:3]:
-            at = span.byte_start + len(expr[:m.end()].encode())
-            yield Fix(f"clone `{name}` instead of returning the borrow", (TextEdit(site.file, at, at, ".clone()"),),
-                      MAYBE_INCORRECT)
-
-
-# `&h.len` → `&raw const h.len`; the implicit borrow in `format!` → a copy `{ h.len }`
-@rule("E0793", priority=2980, examples=[
-    Example("a-reference-to-a-packed-field-becomes-a-raw-pointer-or-a-copy", """\
-#[repr(packed)]
-pub struct Header {
-    pub tag: u8,
-    pub len: u32,
-}
-
-pub fn show(h: &Header) -> (String, *const u32) {
-    let p = &h.len;
-    (format!("{}", h.len), p as *const u32)
-}
-""", after=("let p = &raw const h.len;", "{ h.len }")),
-])
-def unaligned_reference(site: Site) -> list[Fix]:
-    """E0793 "reference to packed field is unaligned": `&raw const` instead of `&`, or a copy (`{ foo.x }`)
-    where a macro borrows the field."""
-    text = site.text
-    if not re.fullmatch(r"&?\s*[\w.]+", text):
-        return []
-    new = f"&raw const {text[1:].strip()}" if text.startswith("&") else f"{{ {text} }}"
-    return [Fix(f"avoid the unaligned reference: `{new}`",
-                (TextEdit(site.file, site.span.byte_start, site.span.byte_end, new),), MAYBE_INCORRECT)]
 
 
 # E0501 "cannot borrow `*n` as mutable because previous closure requires unique access"
@@ -279,22 +171,3 @@ def reorder_conflicting_borrows(site: Site) -> list[Fix]:
                            MAYBE_INCORRECT))
     return out
 
-
-@rule("E0745", priority=3100, examples=[
-    Example("the-address-of-a-temporary-binds-it-to-a-local", """\
-pub fn seven() -> u32 {
-    let p = &raw const 7;
-    unsafe { *p }
-}
-""", after=("let value = 7;", "&raw const value")),
-])
-def bind_temporary(site: Site) -> list[Fix]:
-    """E0745 "cannot take address of a temporary": the temporary bound to a local (`let value = 2;`) first."""
-    span, data, text = site.span, site.data, site.text
-    if "\n" in text:
-        return []
-    line = data.rfind(b"\n", 0, span.byte_start) + 1
-    indent = re.match(rb"[ \t]*", data[line:]).group().decode()
-    return [Fix(f"bind the temporary `{text}` to a local first",
-                (TextEdit(site.file, line, line, f"{indent}let value = {text};\n"),
-                 TextEdit(site.file, span.byte_start, span.byte_end, "value")), MAYBE_INCORRECT)]

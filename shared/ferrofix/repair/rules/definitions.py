@@ -8,7 +8,7 @@ from typing import Iterator
 
 from ...diagnostics import MAYBE_INCORRECT, Span
 from ...edits import Fix, TextEdit
-from .registry import ANY, Example, rule
+from .registry import Example, rule
 from .site import Site
 
 
@@ -75,67 +75,7 @@ def public_item(site: Site) -> Iterator[Fix]:
                           MAYBE_INCORRECT)
 
 
-# "cannot call non-const function `kib` in constants" (note "function `kib` is not const")
-@rule("E0015", priority=2810, span=False, examples=[
-    Example("a-function-called-in-a-constant-becomes-const-fn", """\
-fn kib(n: usize) -> usize {
-    n * 1024
-}
-
-pub const BUF: usize = kib(4);
-""", after=("const fn kib",)),
-])
-def const_function(site: Site) -> Iterator[Fix]:
-    """E0015 a non-const function called in a constant: made `const fn`."""
-    for s, at, qualifiers, _label in _function_heads(site):
-        if "const" not in qualifiers:
-            yield Fix("make it a `const fn`", (TextEdit(s.file_name, at, at, "const "),), MAYBE_INCORRECT)
-
-
-# "`await` is only allowed inside `async` functions and blocks" (label "this is not `async`")
-@rule("E0728", priority=2820, span=False, examples=[
-    Example("await-in-a-plain-function-makes-it-async", """\
-async fn fetch() -> u32 {
-    7
-}
-
-pub fn twice() -> u32 {
-    fetch().await * 2
-}
-""", after=("pub async fn twice()",)),
-])
-def async_function(site: Site) -> Iterator[Fix]:
-    """E0728 `.await` in a function rustc labels "this is not `async`": made `async fn`."""
-    for s, at, qualifiers, label in _function_heads(site):
-        if "not `async`" in label and "async" not in qualifiers:
-            yield Fix("make it an `async fn`", (TextEdit(s.file_name, at, at, "async "),), MAYBE_INCORRECT)
-
-
 _QUALIFIERS = (b"unsafe", b"async", b"const", b"default", b"extern")
-
-
-# E0197 "inherent impls cannot be unsafe" (`unsafe` labelled "unsafe because of this")
-@rule(ANY, priority=2830, span=False, examples=[
-    Example("unsafe-on-an-inherent-impl-is-removed", """\
-pub struct Raw(pub *const u8);
-
-unsafe impl Raw {
-    pub fn ptr(&self) -> *const u8 {
-        self.0
-    }
-}
-""", after=("\nimpl Raw {",)),
-])
-def remove_qualifier(site: Site) -> Iterator[Fix]:
-    """A qualifier rustc labels "... because of this" (`unsafe`, `async`, `const`, `default`, `extern`;
-    E0197 "inherent impls cannot be unsafe"): removed."""
-    for s in site.error.spans:
-        data = site.files.get(s.file_name, b"")
-        word = data[s.byte_start:s.byte_end]
-        if (s.label or "").endswith("because of this") and word in _QUALIFIERS:
-            ws = re.match(rb"\s*", data[s.byte_end:]).end()
-            yield Fix(f"remove `{word.decode()}`", (TextEdit(s.file_name, s.byte_start, s.byte_end + ws, ""),),
-                      MAYBE_INCORRECT)
 
 
 @rule("E0616", priority=2840, span=False)
@@ -152,42 +92,6 @@ def public_field(site: Site) -> list[Fix]:
         return []
     at = item.byte_start + len(item.text[:fm.start(2)].encode())
     return [Fix(f"make the field `{m.group(1)}` `pub`", (TextEdit(f, at, at, "pub "),), MAYBE_INCORRECT)]
-
-
-# "`Drop` impl requires `T: Flush` but the struct it is implemented for does not"
-@rule("E0367", priority=2950, examples=[
-    Example("a-drop-impls-bound-is-added-to-the-type", """\
-pub trait Flush {
-    fn flush(&mut self);
-}
-
-pub struct Guard<T> {
-    inner: T,
-}
-
-impl<T: Flush> Drop for Guard<T> {
-    fn drop(&mut self) {
-        self.inner.flush();
-    }
-}
-""", after=("pub struct Guard<T: Flush> {",)),
-])
-def drop_bound_on_type(site: Site) -> Iterator[Fix]:
-    """E0367 a `Drop` impl's bound (`T: Foo`) the type lacks: added to the type's definition (rustc: "the
-    implementor must specify the same requirement", with the definition's span)."""
-    m = re.match(r"`Drop` impl requires `(\w+): ([^`]+)` but the \w+ it is implemented for does not",
-                 site.error.message)
-    if not m:
-        return
-    for c in site.error.children:
-        for s in c.spans:
-            head = site.files.get(s.file_name, b"")[s.byte_start:s.byte_end]
-            p = re.search(rb"<[^>]*?\b(" + m.group(1).encode() + rb")\b(\s*:[^,>]*)?", head)
-            if "same requirement" in c.message and p:
-                at = s.byte_start + p.end()
-                add = f" + {m.group(2)}" if p.group(2) else f": {m.group(2)}"
-                yield Fix(f"require `{m.group(1)}{add}` on the type too", (TextEdit(s.file_name, at, at, add),),
-                          MAYBE_INCORRECT)
 
 
 # "duplicate definitions with name `len`" across two impl blocks

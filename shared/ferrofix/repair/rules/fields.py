@@ -4,11 +4,9 @@ field bound twice in a pattern, a union literal's one field."""
 from __future__ import annotations
 
 import re
-from typing import Iterator
-
 from ...context import parameters_at, struct_initializer_at
 from ...diagnostics import MAYBE_INCORRECT
-from ...edits import Fix, TextEdit, suggestion_fixes
+from ...edits import Fix, TextEdit
 from .registry import Example, rule
 from .site import Site
 
@@ -173,103 +171,3 @@ def initialize_missing_field(site: Site) -> list[Fix]:
                        MAYBE_INCORRECT))
     return out
 
-
-@rule("E0797", priority=2970, examples=[
-    Example("a-struct-update-without-a-base-takes-an-earlier-value", """\
-#[derive(Clone, Default)]
-pub struct Style {
-    pub bold: bool,
-    pub size: u8,
-}
-
-pub fn heading() -> Style {
-    let base = Style { bold: false, size: 12 };
-    let h = Style { size: 20, .. };
-    h
-}
-""", after=("Style { size: 20, ..base }",)),
-])
-def struct_update_base(site: Site) -> Iterator[Fix]:
-    """E0797 `Foo { a: 1, .. }`: rustc's `../* expr */` filled with an earlier binding of that struct
-    (`..f1`) or `..Default::default()`."""
-    span, data, item = site.span, site.data, site.item
-    name = re.search(rb"\b(\w+)\s*\{[^{}]*$", data[max(0, span.byte_start - 400):span.byte_start])
-    bases = []
-    if name and item is not None:
-        ty = re.escape(name.group(1))
-        before = data[item.byte_start:span.byte_start]
-        bases = [b.group(1).decode() for b in re.finditer(
-            rb"\blet\s+(?:mut\s+)?(\w+)\s*(?::\s*" + ty + rb"\b[^=]*)?=\s*" + ty + rb"\s*\{", before)
-            if b";" in before[b.end():]]  # not the binding this literal initializes
-    for fix in suggestion_fixes(site.error, site.root, stubs=True):
-        if len(fix.edits) == 1 and "/* expr */" in fix.edits[0].new_text:
-            ed = fix.edits[0]
-            for base in list(dict.fromkeys(reversed(bases)))[:2] + ["Default::default()"]:
-                yield Fix(f"take the other fields from `{base}`",
-                          (TextEdit(ed.file, ed.byte_start, ed.byte_end, ed.new_text.replace("/* expr */", base)),),
-                          MAYBE_INCORRECT)
-
-
-# E0025 "field `w` bound multiple times in the pattern" (with E0027 for the unmentioned `h`)
-@rule("E0025", priority=3070, examples=[
-    Example("a-field-bound-twice-in-a-pattern-is-fixed", """\
-pub struct Size {
-    pub w: u32,
-    pub h: u32,
-}
-
-pub fn area(s: Size) -> u32 {
-    let Size { w: a, w: b } = s;
-    a * 2
-}
-""", counts=(("w:", 2),)),
-])
-def field_bound_twice(site: Site) -> Iterator[Fix]:
-    """E0025 a field bound twice where E0027 (on the same pattern) says another is missing: the second
-    binding renamed to it (`Foo { a: x, a: y }` → `Foo { a: x, b: y }`), or removed."""
-    span, f, data = site.span, site.file, site.data
-    m = re.match(r"field `(\w+)` bound multiple times in the pattern", site.error.message)
-    if not m or not site.text.startswith(m.group(1)):
-        return
-    for d in site.last.diagnostics:
-        missing = re.match(r"pattern does not mention fields? (.+)", d.message) if d.code == "E0027" else None
-        ps = d.primary_span
-        if missing and ps is not None and ps.file_name == f and ps.byte_start <= span.byte_start < ps.byte_end:
-            for name in re.findall(r"`(\w+)`", missing.group(1)):
-                yield Fix(f"bind the field `{name}` instead of a second `{m.group(1)}`",
-                          (TextEdit(f, span.byte_start, span.byte_start + len(m.group(1)), name),), MAYBE_INCORRECT)
-    comma = re.search(rb",\s*$", data[max(0, span.byte_start - 20):span.byte_start])
-    if comma:
-        yield Fix(f"remove the second `{m.group(1)}`",
-                  (TextEdit(f, max(0, span.byte_start - 20) + comma.start(), span.byte_end, ""),), MAYBE_INCORRECT)
-
-
-# "union expressions should have exactly one field"
-@rule("E0784", priority=3080, examples=[
-    Example("a-union-literal-sets-exactly-one-field", """\
-pub union Word {
-    pub int: u32,
-    pub float: f32,
-}
-
-pub fn words() -> (Word, Word) {
-    (Word { int: 1, float: 2.0 }, Word {})
-}
-""", after=("Word { int: 1 }", "Word { int: Default::default() }")),
-])
-def one_union_field(site: Site) -> list[Fix]:
-    """E0784 a union literal: its first field only, or, when it sets none, the union's first field set."""
-    span, f, data = site.span, site.file, site.data
-    init = struct_initializer_at(data, span.byte_start)
-    if init is None:
-        return []
-    fields, last, close = init
-    if len(fields) > 1 and fields[0][1] is not None:  # a union literal sets one field: the first stays
-        first_end = data.find(b",", span.byte_end, close)
-        return [Fix("keep only the first field", (TextEdit(f, first_end, last, ""),), MAYBE_INCORRECT)]
-    if not fields and (found := site.type_definition(site.text)) is not None:
-        first = re.search(r"\{\s*(?:pub(?:\([^)]*\))?\s+)?(\w+)\s*:", found[1].text)
-        if first:
-            return [Fix(f"set the field `{first.group(1)}`",
-                        (TextEdit(f, close, close, f" {first.group(1)}: Default::default() "),), MAYBE_INCORRECT)]
-    return []

@@ -6,7 +6,7 @@ import re
 from typing import Iterator
 
 from ...context import return_type_at
-from ...diagnostics import HAS_PLACEHOLDERS, MAYBE_INCORRECT, UNSPECIFIED
+from ...diagnostics import MAYBE_INCORRECT, UNSPECIFIED
 from ...edits import Fix, TextEdit, concrete_variants, is_stub, suggestion_fixes
 from .registry import ANY, Example, rule
 from .site import Site
@@ -152,41 +152,3 @@ def _literal_types(literal: str) -> tuple[str, ...]:
         return ("char",)
     return ()
 
-
-# E0106 "missing lifetime specifier": rustc's `Info<'lifetime>`, its note names `'t` and `'a`.
-@rule(ANY, priority=2100, span=False, examples=[
-    Example("rustcs-lifetime-placeholder-takes-an-available-lifetime", """\
-pub struct Info<'t> {
-    pub text: &'t str,
-}
-
-impl<'t> Info<'t> {
-    pub fn new<'a>(n: &usize, text: &'a str) -> Info {
-        Info { text: &text[*n..] }
-    }
-}
-""", after=("text: &'a str) -> Info<'a> {",)),
-])
-def lifetime_placeholder(site: Site) -> Iterator[Fix]:
-    """rustc's "consider using one of the available lifetimes here" (`InitialInfo<'lifetime>`, a
-    placeholder) with `'lifetime` replaced by each lifetime its note "these named lifetimes are
-    available to use" points at (`'text`, `'a`)."""
-    e = site.error
-    named: list[str] = []
-    for c in e.children:
-        if "lifetimes are available" in c.message:
-            for s in c.spans:
-                data = site.files.get(s.file_name, b"")
-                text = data[s.byte_start:s.byte_end].decode("utf-8", "replace")
-                if re.fullmatch(r"'\w+", text):
-                    named.append(text)
-    if not named:
-        return
-    for fix in suggestion_fixes(e, site.root, (MAYBE_INCORRECT, HAS_PLACEHOLDERS), stubs=False) + \
-            suggestion_fixes(e, site.root, stubs=True):
-        if not any("'lifetime" in ed.new_text for ed in fix.edits):
-            continue
-        for lt in reversed(list(dict.fromkeys(named))):  # the function's own lifetime is listed last
-            edits = tuple(TextEdit(ed.file, ed.byte_start, ed.byte_end, ed.new_text.replace("'lifetime", lt))
-                          for ed in fix.edits)
-            yield Fix(f"{fix.title}: `{lt}`", edits, MAYBE_INCORRECT)

@@ -12,10 +12,6 @@ from ...cargo import CheckResult
 from ...context import ItemContext, enclosing_item, type_definition
 from ...diagnostics import Diagnostic, Span
 
-#: fresh lifetime names, first unused one wins
-LIFETIME_NAMES = ("'a", "'b", "'c", "'d", "'x")
-
-
 @dataclass
 class Site:
     """One error where the rules look: the error, its primary span, the workspace's files as verified so
