@@ -312,3 +312,13 @@ def test_set_default_runs_off_the_ui_thread(qtbot, window, smollm, monkeypatch):
     mv.set_default("fix")
     qtbot.waitUntil(lambda: store.get_default() == smollm.stem, timeout=WAIT_MS)
     assert threads == [False]
+
+
+def test_garbage_is_collected_on_the_ui_thread_only(window, qtbot):
+    """While the window is open, Python's collector does not run on its own (it could run in a worker
+    thread and free Qt objects there: a segfault seen in this file's tests); the window's timer
+    collects on the UI thread, and closing the window turns automatic collection back on."""
+    import gc
+    assert not gc.isenabled() and window.gc_timer.isActive()
+    window.close()
+    assert gc.isenabled() and not window.gc_timer.isActive()

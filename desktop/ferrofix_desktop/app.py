@@ -71,6 +71,8 @@ class MainWindow(QMainWindow):
         self.kb_view.changed.connect(self.stats_view.refresh)
         self._seq = -1
         self._polling = False
+        # the garbage collector must not free Qt objects from a worker thread
+        self.gc_timer = workers.collect_garbage_on_ui_thread(self)
         self.restore()
         self.kb_view.apply_filters()
         self.stats_view.refresh()
@@ -123,6 +125,8 @@ class MainWindow(QMainWindow):
         if not workers.stop_all(15000):
             log.warning("some background work did not stop in time")
         self.kb.close()
+        self.gc_timer.stop()
+        workers.release_garbage_collection(self)
         super().closeEvent(event)
 
 

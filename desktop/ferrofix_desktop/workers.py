@@ -4,12 +4,13 @@ cancelled, and closing the window waits for running tasks after cancelling them.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import traceback
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
 log = logging.getLogger(__name__)
 
@@ -114,3 +115,44 @@ def stop_all(timeout_ms: int = 10000) -> bool:
     for t in tasks:
         t.cancel()
     return QThreadPool.globalInstance().waitForDone(timeout_ms)
+
+
+_gc_lock = threading.Lock()
+_gc_owners: set[int] = set()
+
+
+def collect_garbage_on_ui_thread(owner: QObject, interval_ms: int = 1000) -> QTimer:
+    """While `owner` (the main window) is open, Python's cyclic garbage collector runs only on the UI
+    thread: automatic collection is off and a timer on `owner` collects every `interval_ms` ms.
+
+    Why: the collector runs in whichever thread allocates when its threshold is reached; run in a pool
+    thread, it may free QObjects the UI thread owns (a finished task's signals, a view's model held in a
+    reference cycle), and Qt forbids deleting a QObject outside its thread (QObject docs, "Thread
+    affinity"): tests/test_desktop.py crashed that way, a segfault with "Garbage-collecting" on top of
+    a worker's stack. `release_garbage_collection(owner)` (also on `owner.destroyed`) turns
+    automatic collection back on once no owner is left. Returns the timer."""
+    with _gc_lock:
+        if not _gc_owners:
+            gc.disable()
+        _gc_owners.add(id(owner))
+    timer = QTimer(owner)
+    timer.setInterval(interval_ms)
+    timer.timeout.connect(gc.collect)
+    timer.start()
+    key = id(owner)
+    owner.destroyed.connect(lambda *_: _release(key))
+    return timer
+
+
+def release_garbage_collection(owner: QObject) -> None:
+    """End `collect_garbage_on_ui_thread` for `owner` (idempotent); collects once, on this thread."""
+    _release(id(owner))
+    gc.collect()
+
+
+def _release(key: int) -> None:
+    with _gc_lock:
+        if key in _gc_owners:
+            _gc_owners.discard(key)
+            if not _gc_owners:
+                gc.enable()
