@@ -56,9 +56,11 @@ class Sequential:
 
 
 def engine_part(eng: LlamaCppEngine, n: int, max_tokens: int, runs: int) -> dict:
-    root = HERE.parent / "tests" / "fixtures" / "match_arm"
-    data = (root / "src" / "lib.rs").read_bytes()
-    e = next(d for d in run_check(root).errors if d.primary_span is not None)
+    with tempfile.TemporaryDirectory() as tmp:  # cargo writes a Cargo.lock: not into the repository
+        root = Path(tmp) / "match_arm"
+        shutil.copytree(HERE.parent / "tests" / "fixtures" / "match_arm", root)
+        data = (root / "src" / "lib.rs").read_bytes()
+        e = next(d for d in run_check(root).errors if d.primary_span is not None)
     span = e.primary_span
     item = enclosing_item(data, span.byte_start, span.byte_end)
     msgs = modelfix.build_prompt("search_replace", "src/lib.rs", item, e, {span.line_start})

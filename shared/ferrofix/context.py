@@ -262,4 +262,3 @@ def parameters_at(data: bytes, offset: int) -> list[tuple[str, str, int, int]]:
         if c.type == "parameter" and pattern is not None and ty is not None:
             out.append((pattern.text.decode("utf-8"), ty.text.decode("utf-8"), ty.start_byte, ty.end_byte))
     return out
-

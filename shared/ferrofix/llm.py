@@ -96,6 +96,7 @@ class LlamaCppEngine:
         self.n_threads = n_threads or _default_threads()
         self.embedding = embedding
         self._llm = None
+        self._formatter = None
         self._lock = threading.Lock()
 
     @classmethod
@@ -289,11 +290,13 @@ class LlamaCppEngine:
                 out += self.chat_n(messages, min(self.n_seq_max, n - first), max_tokens=max_tokens,
                                    temperature=temperature, seed=seed + first, should_stop=should_stop)
             return out
-        from llama_cpp import llama_chat_format
-        model = llm._model
-        prompt = llama_chat_format.Jinja2ChatFormatter(
-            template=template, eos_token=model.token_get_text(llm.token_eos()),
-            bos_token=model.token_get_text(llm.token_bos()))(messages=list(messages))
+        if self._formatter is None:  # the GGUF's chat template, compiled once
+            from llama_cpp import llama_chat_format
+            model = llm._model
+            self._formatter = llama_chat_format.Jinja2ChatFormatter(
+                template=template, eos_token=model.token_get_text(llm.token_eos()),
+                bos_token=model.token_get_text(llm.token_bos()))
+        prompt = self._formatter(messages=list(messages))
         tokens = llm.tokenize(prompt.prompt.encode("utf-8"), add_bos=not prompt.added_special, special=True)
         room = (self.n_ctx - len(tokens)) // n
         if room < 1:

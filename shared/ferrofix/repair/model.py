@@ -161,7 +161,7 @@ class ModelStage:
         item_lines = item.text.count("\n") + 1
         seed = 0
         for kind, temp, count in todo[:plans]:
-            seed += count
+            first, seed = seed, seed + count  # each answer its own seed, as when asked one by one
             if kind == "item" and (item.kind == "window" or item_lines > MAX_REWRITE_LINES):
                 continue
             if budget.exhausted():
@@ -178,11 +178,11 @@ class ModelStage:
             should_stop = lambda: cancelled() or budget.left <= 0  # noqa: E731
             try:
                 if count == 1:
-                    answers = [self.engine.chat(msgs, max_tokens=max_tokens, temperature=temp, seed=seed - 1,
+                    answers = [self.engine.chat(msgs, max_tokens=max_tokens, temperature=temp, seed=first,
                                                 should_stop=should_stop)]
                 else:
                     answers = self.engine.chat_n(msgs, count, max_tokens=max_tokens, temperature=temp,
-                                                 seed=seed - count, should_stop=should_stop)
+                                                 seed=first, should_stop=should_stop)
             except ContextOverflowError as ex:
                 self.trace.record("model", describe(e), kind, "rejected", f"prompt too long ({ex})", 0, 0)
                 continue

@@ -1,5 +1,5 @@
-"""Borrowing, part two: moves out of borrows, borrows in conflict, references that cannot be taken
-(receivers by value, `.as_ref()`, copies, `std::mem::take`, reordered statements)."""
+"""Borrowing, part two: moves out of borrows and borrows in conflict (a receiver taken by reference, a
+copy instead of a borrow, reordered statements)."""
 
 from __future__ import annotations
 
@@ -170,4 +170,3 @@ def reorder_conflicting_borrows(site: Site) -> list[Fix]:
                            (TextEdit(f, p_lo, p_lo, moved.decode("utf-8")), TextEdit(f, l_lo, l_hi, "")),
                            MAYBE_INCORRECT))
     return out
-

@@ -1,5 +1,5 @@
 """Definitions and visibility: fixes at the definition an error points to, which rustc shows but does
-not edit (`pub`, `const fn`, `async fn`, a qualifier removed, a bound added, a duplicate renamed)."""
+not edit (`pub`, a duplicate renamed)."""
 
 from __future__ import annotations
 
@@ -22,14 +22,6 @@ def _definitions(site: Site) -> Iterator[tuple[Span, str, str]]:
     for s in spans:
         if s.file_name in site.files:
             yield s, site.files[s.file_name][s.byte_start:s.byte_end].decode("utf-8", "replace"), s.label or ""
-
-
-def _function_heads(site: Site) -> Iterator[tuple[Span, int, str, str]]:
-    """The functions among `_definitions`: (span, the byte before `fn`, the qualifiers before it, label)."""
-    for s, head, label in _definitions(site):
-        fn = re.match(r"((?:pub(?:\s*\([^)]*\))?\s+)?(?:const\s+)?(?:async\s+)?(?:unsafe\s+)?)fn\b", head)
-        if fn is not None:
-            yield s, s.byte_start + len(fn.group(1).encode()), fn.group(1), label
 
 
 # "constant `LIMIT` is private", "method `reset` is private", "field `n` of struct `Counter` is private"
@@ -73,9 +65,6 @@ def public_item(site: Site) -> Iterator[Fix]:
             for v in ("pub ", "pub(crate) "):
                 yield Fix(f"make it `{v.strip()}`", (TextEdit(s.file_name, s.byte_start, s.byte_start, v),),
                           MAYBE_INCORRECT)
-
-
-_QUALIFIERS = (b"unsafe", b"async", b"const", b"default", b"extern")
 
 
 @rule("E0616", priority=2840, span=False)

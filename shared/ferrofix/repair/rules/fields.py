@@ -1,5 +1,4 @@
-"""Fields: a field the struct lacks, a field an initializer lacks, a struct update without a base, a
-field bound twice in a pattern, a union literal's one field."""
+"""Fields: a field the struct lacks, a field an initializer lacks."""
 
 from __future__ import annotations
 
@@ -170,4 +169,3 @@ def initialize_missing_field(site: Site) -> list[Fix]:
         out.append(Fix(f"initialize `{name}` like its siblings: `{decl}`", (TextEdit(f, at, at, text),),
                        MAYBE_INCORRECT))
     return out
-

@@ -1,30 +1,19 @@
 """Borrowing, part one: shared borrows where a mutable one is needed, which rustc explains but leaves
-unfixed (`iter()` → `iter_mut()`, `&x` → `&mut x`, `&self` → `&mut self`, `.as_mut()`)."""
+unfixed (`&x` → `&mut x`)."""
 
 from __future__ import annotations
 
 import re
+
 from ...diagnostics import MAYBE_INCORRECT
 from ...edits import Fix, TextEdit
 from .registry import Example, rule
 from .site import Site
 
-#: std methods returning shared references → their `&mut` variants (slices, Vec, maps, Option)
-MUT_VARIANTS = {k.encode(): v.encode() for k, v in {
-    "iter": "iter_mut", "values": "values_mut", "chunks": "chunks_mut", "chunks_exact": "chunks_exact_mut",
-    "get": "get_mut", "first": "first_mut", "last": "last_mut", "as_ref": "as_mut", "as_deref": "as_deref_mut",
-    "borrow": "borrow_mut", "as_slice": "as_mut_slice", "split_first": "split_first_mut",
-    "split_last": "split_last_mut"}.items()}
-_MUT_CALL = re.compile(rb"\.(" + b"|".join(MUT_VARIANTS) + rb")\(")
-
 
 def mutable_reference(ty: str) -> str:
     """`&T`/`&'a T` (a type or a receiver such as `&self`) as `&mut T`/`&'a mut T`."""
     return re.sub(r"^&('\w+\s+)?", lambda m: "&" + (m.group(1) or "") + "mut ", ty)
-
-
-def _behind_shared_reference(site: Site) -> bool:
-    return "`&` reference" in site.error.message
 
 
 # E0308 "types differ in mutability" on `&v` (rustc suggests nothing).
@@ -55,4 +44,3 @@ def borrow_mutably(site: Site) -> list[Fix]:
         return [Fix(f"borrow mutably: `{new}`", (TextEdit(site.file, span.byte_start, span.byte_end, new),),
                     MAYBE_INCORRECT)]
     return []
-

@@ -1,5 +1,4 @@
-"""Names and paths: method names from other languages, names bound twice, variants used as types, loop
-labels, generic arguments a path may not take."""
+"""Names: method names from other languages, names bound twice."""
 
 from __future__ import annotations
 
@@ -68,4 +67,3 @@ def rename_second_binding(site: Site) -> list[Fix]:
     if m and site.text == m.group(1):
         return [_replace_span(site, f"rename the second `{site.text}`", f"{site.text}2")]
     return []
-

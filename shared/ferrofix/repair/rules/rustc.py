@@ -151,4 +151,3 @@ def _literal_types(literal: str) -> tuple[str, ...]:
     if re.fullmatch(r"'(?:[^'\\]|\\.+)'", literal):
         return ("char",)
     return ()
-

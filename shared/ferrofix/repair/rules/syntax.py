@@ -1,5 +1,4 @@
-"""Syntax: literals and attributes written wrong (an unterminated string, null characters where none
-may be, an attribute key given twice)."""
+"""Syntax: literals written wrong (an unterminated string)."""
 
 from __future__ import annotations
 
@@ -35,4 +34,3 @@ def close_string(site: Site) -> Iterator[Fix]:
     spots += [open_end + len(code.rstrip()), open_end]
     for at in dict.fromkeys(spots):
         yield Fix("close the string", (TextEdit(site.file, at, at, '"'),), MAYBE_INCORRECT)
-

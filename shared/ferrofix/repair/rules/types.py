@@ -1,5 +1,5 @@
-"""Types: names from other languages, numbers of different types, iterators of references, `?` where
-nothing propagates, arguments in the wrong order, values of builtin types and of type parameters."""
+"""Types: type names from other languages, numbers of different types, a dereference of what is not a
+reference, arguments in the wrong order, a `collect` without its type."""
 
 from __future__ import annotations
 
