@@ -170,6 +170,54 @@ def test_errors_from_a_missing_test_crate_are_left_alone(crate):
     assert not any("E0507" in d.code for d in res.remaining_errors if d.code), res.remaining_errors
 
 
+def test_an_error_outside_the_tests_of_a_file_importing_a_missing_test_crate_is_fixed(crate):
+    """A dev-dependency imported under `#[cfg(test)]` that the build cannot find stops the unit-test
+    build early (a trait of it implemented in the tests), so the library's own error is reported once,
+    by the library build: it is the source's to fix and goes to the model; the test module's are not."""
+    root = crate("clean")
+    (root / "src/lib.rs").write_text(
+        "#[cfg(test)]\nextern crate nope;\n\n"
+        "pub struct P {\n    pub a: u32,\n    pub b: u32,\n}\n\n"
+        "pub fn f() -> P {\n    P { a: 1 }\n}\n\n"
+        "#[cfg(test)]\nmod tests {\n    use nope::Thing;\n    impl Thing for super::P {}\n}\n")
+    eng = ScriptedEngine(["<<<<<<< SEARCH\n    P { a: 1 }\n=======\n    P { a: 1, b: 2 }\n>>>>>>> REPLACE"])
+    res = repair(root, RepairOptions(), engine=eng)
+    assert len(eng.requests) == 1, res.trace
+    assert "b: 2" in res.diff, res.trace
+    assert any("needs the crate `nope`" in a.reason for a in res.trace), res.trace
+    assert [d.code for d in res.remaining_errors] == ["E0463"], res.remaining_errors
+
+
+def test_test_only_code_is_told_apart():
+    from ferrofix.context import under_cfg_test
+    src = (b"#[cfg(test)]\n#[macro_use]\nextern crate foo;\nuse bar::x;\npub fn f() { let a = 1; }\n"
+           b"#[cfg(all(test, unix))]\nmod tests {\n    use super::*;\n    #[test]\n    fn t() { let b = 2; }\n}\n")
+    assert under_cfg_test(src, src.index(b"extern crate foo"))
+    assert not under_cfg_test(src, src.index(b"use bar"))
+    assert not under_cfg_test(src, src.index(b"let a"))
+    assert under_cfg_test(src, src.index(b"let b")) and under_cfg_test(src, src.index(b"use super"))
+    inner = b"#![cfg(test)]\nfn h() {}\n"
+    assert under_cfg_test(inner, inner.index(b"fn h"))
+
+
+def test_the_imports_of_several_unresolved_names_are_chosen_together(crate):
+    """A removed `use State::*;`: rustc suggests one import per use, and for `Quoted` (a variant of two
+    enums) two; the imports are applied together in one step, and `Quoted` from `State`, the enum the
+    other names come from."""
+    root = crate("clean")
+    (root / "src/lib.rs").write_text(
+        "pub enum Style {\n    Quoted,\n    Plain,\n}\n\n"
+        "#[derive(Clone, Copy, PartialEq)]\nenum State {\n    Start,\n    Quoted,\n    Done,\n}\n\n"
+        "pub fn step(c: char) -> bool {\n    let s = match c {\n        '\"' => Quoted,\n        ' ' => Done,\n"
+        "        _ => Start,\n    };\n    s == Done\n}\n")
+    res = repair(root, RepairOptions(use_llm=False))
+    assert res.fixed, res.trace
+    accepted = [a for a in res.trace if a.outcome == "accepted"]
+    assert [a.stage for a in accepted] == ["rustc-imports"], res.trace
+    assert "+use crate::State::Quoted;\n+use crate::State::Done;\n" in res.diff, res.diff
+    assert "Style::Quoted" not in res.diff, res.diff
+
+
 def test_type_errors_revealed_by_a_resolved_name_are_fixed_next(crate):
     """Importing `HashMap` lets rustc type-check its use, which reveals "type annotations needed":
     the import is accepted as a reveal and the model fixes the revealed error in the next round."""
@@ -232,6 +280,22 @@ def test_a_block_header_replaced_by_the_whole_block_replaces_the_block():
     # a REPLACE that keeps the block open is applied as written
     kept = modelfix.apply_search_replace(MATCH_SRC, [("    let x = Some(1);", "    let x = Some(2);")], 2)
     assert kept == MATCH_SRC.replace("Some(1)", "Some(2)")
+
+
+def test_a_search_that_drops_the_lines_comments_still_matches():
+    """Models copy a line's code and leave out its trailing comment, or a comment or blank line between
+    two code lines: the SEARCH is found by its code (a `//` inside a string is no comment)."""
+    from ferrofix import modelfix
+    src = ("fn main() {\n    let x = Foo { x: 0 }; // error: missing field: `y`\n    // then\n\n"
+           "    let u = \"http://a\"; // the address\n}\n")
+    out = modelfix.apply_search_replace(src, [("    let x = Foo { x: 0 };", "    let x = Foo { x: 0, y: 0 };")], 2)
+    assert out == src.replace("    let x = Foo { x: 0 }; // error: missing field: `y`", "    let x = Foo { x: 0, y: 0 };")
+    both = modelfix.apply_search_replace(src, [("    let x = Foo { x: 0 };\n    let u = \"http://a\";",
+                                                "    let x = 1;\n    let u = 2;")], 2)
+    assert both == "fn main() {\n    let x = 1;\n    let u = 2;\n}\n"
+    assert modelfix.apply_search_replace(src, [("    let u = \"http:\";", "")], 2) is None
+    assert modelfix.strip_line_comment("let c = '/'; // x") == "let c = '/'; "
+    assert modelfix.strip_line_comment("fn f<'a>(x: &'a str) {} // y") == "fn f<'a>(x: &'a str) {} "
 
 
 def test_an_item_rewrite_missing_its_last_brace_is_closed():

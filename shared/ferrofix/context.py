@@ -89,6 +89,34 @@ def enclosing_item(data: bytes, byte_start: int, byte_end: int, *, max_lines: in
                        data[start:end].decode("utf-8"), sig_end)
 
 
+#: `#[cfg(test)]`, `#[cfg(all(test, ...))]`, `#[cfg(any(test, ...))]`: an item built for unit tests only
+_CFG_TEST = re.compile(rb"#\[cfg\((?:(?:all|any)\([^\]]*)?\btest\b")
+
+
+def under_cfg_test(data: bytes, offset: int) -> bool:
+    """Whether byte `offset` of Rust source `data` lies in an item compiled only for unit tests: the
+    item there, or one enclosing it, carries `#[cfg(test)]` (also within `all(..)`/`any(..)`) among the
+    attributes right above it, or its module says `#![cfg(test)]` first thing. A `use`/`extern crate`
+    of a dev-dependency under `#[cfg(test)]` is such an item. Source: the tree-sitter-rust node types
+    `attribute_item`/`inner_attribute_item`."""
+    node: Node | None = parse(data).root_node.descendant_for_byte_range(offset, offset)
+    while node is not None:
+        if node.type in ITEM_TYPES:
+            prev = node.prev_sibling
+            while prev is not None and prev.type in ("attribute_item", "line_comment", "block_comment"):
+                if prev.type == "attribute_item" and _CFG_TEST.match(data[prev.start_byte:prev.end_byte]):
+                    return True
+                prev = prev.prev_sibling
+        body = node.child_by_field_name("body") if node.type == "mod_item" else None
+        if node.type == "source_file" or body is not None:
+            inner = next((c for c in (body or node).named_children if c.type != "line_comment"), None)
+            if inner is not None and inner.type == "inner_attribute_item" and \
+                    re.match(rb"#!\[cfg\(test\)\]", data[inner.start_byte:inner.end_byte]):
+                return True
+        node = node.parent
+    return False
+
+
 #: a `#[derive(..)]` attribute; group 1 is its list of trait names
 DERIVE_ATTR = re.compile(rb"#\[derive\(([^)]*)\)\]")
 

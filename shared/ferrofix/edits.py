@@ -144,6 +144,58 @@ def suggestion_fixes(diag: Diagnostic, root: Path | None = None,
     return sorted(fixes, key=lambda f: (order.get(f.applicability, 9), "uncommon" in f.title))
 
 
+#: rustc's `use` suggestion text: group 1 is the imported path's parent (`State` in `use State::Unquoted;`)
+_USE_TEXT = re.compile(r"\s*use\s+((?:[\w:]+::)?)\w+(?:\s+as\s+\w+)?;\s*$")
+
+
+def imports_together(diags: Sequence[Diagnostic], root: Path | None = None) -> list[tuple[Diagnostic, Fix]]:
+    """rustc's "consider importing" suggestions of several unresolved-name errors as one consistent set:
+    the import each error needs, taken where rustc offers one path, and where it offers several ("one of
+    these") the one whose parent is also the parent of another error's single-path import (`State::X`
+    beside `State::Y`, not `EscapeStyle::X`). Returns (error, its import) pairs — at least two, else [] —
+    whose edits can be applied together (`merge_inserts` joins the inserts at one point): a removed
+    `use Enum::*` comes back as the imports of each variant in one step, not one round each, and
+    consistently (source: rustc's E0412/E0422/E0425/E0433/E0531/E0532 help "consider importing")."""
+    options: list[tuple[Diagnostic, list[Fix]]] = []
+    for d in diags:
+        fixes = [f for f in suggestion_fixes(d, root, (MACHINE_APPLICABLE, MAYBE_INCORRECT))
+                 if f.title.startswith("consider importing") and len(f.edits) == 1
+                 and f.edits[0].byte_start == f.edits[0].byte_end and _USE_TEXT.match(f.edits[0].new_text)]
+        if fixes:
+            options.append((d, fixes))
+    parents = {_USE_TEXT.match(fs[0].edits[0].new_text).group(1) for _, fs in options if len(fs) == 1}
+    out: list[tuple[Diagnostic, Fix]] = []
+    for d, fixes in options:
+        if len(fixes) == 1:
+            out.append((d, fixes[0]))
+            continue
+        same = [f for f in fixes if _USE_TEXT.match(f.edits[0].new_text).group(1) in parents]
+        if len(same) == 1:
+            out.append((d, same[0]))
+    return out if len(out) >= 2 else []
+
+
+def merge_inserts(fixes: Sequence[Fix]) -> list[TextEdit]:
+    """The edits of `fixes` with insertions at one point joined into one (each distinct text once, in
+    order; the blank line rustc puts after a lone import comes once, after the group), so that several
+    imports rustc places at the same line apply together."""
+    joined: dict[tuple[str, int], list[str]] = {}
+    rest: list[TextEdit] = []
+    for f in fixes:
+        for e in f.edits:
+            if e.byte_start == e.byte_end:
+                texts = joined.setdefault((e.file, e.byte_start), [])
+                if e.new_text not in texts:
+                    texts.append(e.new_text)
+            else:
+                rest.append(e)
+    def join(ts: list[str]) -> str:  # rustc ends a lone import with a blank line: one after the group
+        if len(ts) == 1:
+            return ts[0]
+        return "".join(t.rstrip("\n") + "\n" for t in ts) + ("\n" if any(t.endswith("\n\n") for t in ts) else "")
+    return rest + [TextEdit(f, at, at, join(ts)) for (f, at), ts in joined.items()]
+
+
 _EXPECT_REASON = re.compile(r'(\.?)expect\(\s*"REASON"\s*\)')
 
 

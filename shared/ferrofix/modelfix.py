@@ -278,10 +278,56 @@ def _indent(line: str) -> str:
     return line[: len(line) - len(line.lstrip())]
 
 
+def strip_line_comment(line: str) -> str:
+    """`line` without its trailing `//` comment (one outside string and char literals), e.g.
+    `let x = Foo { x: 0 }; // error: missing field` → `let x = Foo { x: 0 }; `."""
+    quote = ""
+    i = 0
+    while i < len(line):
+        ch = line[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch == '"':
+            quote = ch
+        elif ch == "'" and re.match(r"'(?:[^'\\]|\\.[^']*)'", line[i:]):  # a char literal, not a lifetime
+            i = line.index("'", i + 2 if line[i + 1] == "\\" else i + 1)
+        elif line.startswith("//", i):
+            return line[:i]
+        i += 1
+    return line
+
+
+def _find_code(lines: Sequence[str], search: Sequence[str], near: int) -> tuple[int, int] | None:
+    """Locate `search` by its code alone: trailing `//` comments, comment-only and blank lines left out on
+    both sides (a model copies the code of a line and drops its comment, or a comment line between two
+    code lines). The range runs from the first to the last matched line of `lines`."""
+    def code(xs: Sequence[str]) -> list[tuple[int, str]]:
+        out = []
+        for i, x in enumerate(xs):
+            c = re.sub(r"\s+", "", strip_line_comment(clean_line(x)))
+            if c:
+                out.append((i, c))
+        return out
+    s = [c for _, c in code(search)]
+    if not s or (len(s) == 1 and len(s[0]) < 4):
+        return None
+    have = code(lines)
+    n = len(s)
+    hits = [k for k in range(len(have) - n + 1) if [c for _, c in have[k:k + n]] == s]
+    if not hits:
+        return None
+    k = min(hits, key=lambda h: abs(have[h][0] - near))
+    return have[k][0], have[k + n - 1][0] + 1
+
+
 def find_block(lines: Sequence[str], search: Sequence[str], near: int) -> tuple[int, int] | None:
     """Locate `search` lines in `lines` (0-based `near` = the error line), whitespace-insensitively;
-    fall back to the most similar window within 40 lines of `near` (ratio ≥ 0.85). Returns the 0-based
-    half-open line range, or None."""
+    then by code alone (`_find_code`: trailing comments, comment and blank lines ignored); then the
+    most similar window within 40 lines of `near` (ratio ≥ 0.85). Returns the 0-based half-open line
+    range, or None."""
     s = [_norm(x) for x in search]
     while s and not s[0]:
         s.pop(0)
@@ -298,6 +344,9 @@ def find_block(lines: Sequence[str], search: Sequence[str], near: int) -> tuple[
     if hits:
         i = min(hits, key=lambda h: abs(h - near))
         return i, i + n
+    hit = _find_code(lines, search, near)
+    if hit is not None:
+        return hit
     if n == 1 and len(s[0]) < 4:
         return None
     best, best_i = 0.0, None

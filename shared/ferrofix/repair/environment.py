@@ -10,6 +10,7 @@ from typing import Callable, Mapping, Sequence
 from rapidfuzz.distance import OSA
 
 from ..cargo import Workspace
+from ..context import under_cfg_test
 from ..diagnostics import Diagnostic
 from ..errors import SourceEncodingError
 
@@ -19,15 +20,19 @@ class Environment:
     Cargo.toml change or an absent dev-dependency; ferrofix never edits manifests) and targets that need
     a nightly toolchain (E0554 `#![feature]`). `explains(e)` says why an error follows from them."""
 
-    def __init__(self, errors: Sequence[Diagnostic], missing_crate: Callable[[Diagnostic], str | None]) -> None:
-        """`missing_crate(d)`: the crate an unresolved-crate error names, else None (`Crates.missing`)."""
+    def __init__(self, errors: Sequence[Diagnostic], missing_crate: Callable[[Diagnostic], str | None],
+                 sources: Mapping[str, bytes] | None = None) -> None:
+        """`missing_crate(d)`: the crate an unresolved-crate error names, else None (`Crates.missing`);
+        `sources`: the workspace's files (relative path → bytes), to tell a dev-dependency imported under
+        `#[cfg(test)]` from one the whole file needs."""
+        self.sources = sources or {}
         #: id(error) → the missing crate it names itself
         self.own: dict[int, str] = {}
         #: crate name → the (package id, target name) pairs reporting it missing
         self.missing: dict[str, set[tuple[str, str]]] = {}
         #: (package id, target name, file) of files that import a missing crate at their top level →
-        #: (the crate, how many builds reported it missing)
-        self.top_level: dict[tuple[str, str, str], tuple[str, int]] = {}
+        #: (the crate, how many builds reported it missing, whether the import is under `#[cfg(test)]`)
+        self.top_level: dict[tuple[str, str, str], tuple[str, int, bool]] = {}
         self.nightly: set[tuple[str, str]] = set()
         for d in errors:
             target = (d.package_id, d.target_name)
@@ -37,7 +42,10 @@ class Environment:
                 self.missing.setdefault(name, set()).add(target)
                 p = d.primary_span
                 if p is not None and p.text and not p.text[0].text[:1].isspace():  # unindented `use x::…`
-                    self.top_level.setdefault((*target, p.file_name), (name, d.reported))
+                    key = (*target, p.file_name)
+                    gated = self._test_only(p.file_name, p.byte_start)
+                    if key not in self.top_level or (self.top_level[key][2] and not gated):
+                        self.top_level[key] = (name, d.reported, gated)
             elif d.code == "E0554":
                 self.nightly.add(target)
 
@@ -51,7 +59,9 @@ class Environment:
         undeclared crate); errors whose message or notes name a missing crate ("`x` is imported here, but
         it is an unresolved item"); in a target missing a crate, unresolved macros and attributes (its
         macros and derives) and E0601 (a `main` a missing macro defines), and any error in a file that
-        imports the crate at its top level; E0554 and every error of a target that needs nightly."""
+        imports the crate at its top level — where that import is under `#[cfg(test)]` (a dev-dependency
+        the unit-test build lacks), only the errors in test-only code; E0554 and every error of a target
+        that needs nightly."""
         own_missing = self.own.get(id(e))
         if own_missing is not None:
             return (f"needs the crate `{own_missing}`, which the build cannot find (a Cargo.toml change; "
@@ -72,10 +82,15 @@ class Environment:
         span = e.primary_span
         while span is not None:
             found = self.top_level.get((*target, span.file_name))
-            if found is not None and e.reported <= found[1]:
+            if found is not None and e.reported <= found[1] and \
+                    (not found[2] or self._test_only(span.file_name, span.byte_start)):
                 return f"in a file that uses the missing crate `{found[0]}`"
             span = span.expansion.span if span.expansion else None
         return None
+
+    def _test_only(self, file_name: str, offset: int) -> bool:
+        data = self.sources.get(file_name)
+        return data is not None and under_cfg_test(data, offset)
 
 
 class Crates:

@@ -10,8 +10,8 @@ from typing import Callable, Sequence
 
 from .. import modelfix
 from ..cargo import Cancellation, CheckResult, Workspace, locate_workspace
-from ..diagnostics import MACHINE_APPLICABLE, Diagnostic, describe
-from ..edits import non_overlapping, suggestion_fixes, unified_diff
+from ..diagnostics import MACHINE_APPLICABLE, MAYBE_INCORRECT, Diagnostic, describe
+from ..edits import Fix, imports_together, merge_inserts, non_overlapping, suggestion_fixes, unified_diff
 from ..errors import CheckTimeoutError, ModelAnswerError
 from ..llm import Engine
 from ..mirror import Mirror
@@ -108,6 +108,15 @@ class Repairer:
                                 f"{len(kept)} MachineApplicable suggestions", changes, errors)
                 if res is not None:
                     return res
+        # 1b. the imports rustc suggests for several unresolved names, chosen consistently, together
+        imports = imports_together(work, root)
+        if imports:
+            changes = v.changes([Fix("imports", tuple(merge_inserts([f for _, f in imports])), MAYBE_INCORRECT)])
+            if changes:
+                res = v.attempt("rustc-imports", list(dict.fromkeys(e for e, _ in imports)),
+                                f"{len(imports)} import suggestions together", changes, errors)
+                if res is not None:
+                    return res
         # 2. each rule's candidates for each error, in the registry's order (rustc's own suggestions
         # first). One that only deletes code (rustc's "use `break` on its own without a value", "remove
         # this argument") waits until the rest and the model have had their turn, unless deleting is what
@@ -149,7 +158,7 @@ class Repairer:
         """The worked-on errors worth the model's time: those caused by a crate the build cannot find
         (`Environment`) are reported once in the trace and get rustc's suggestions only."""
         out = []
-        env = Environment(errors, crates.missing)
+        env = Environment(errors, crates.missing, crates.files)
         for e in focus.select(errors):
             why = env.explains(e)
             if why is None:
