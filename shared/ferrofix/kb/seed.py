@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from ..errors import FerrofixError
+from ..stdnames import rust_docs_html
 from .records import Record
 
 
@@ -83,16 +84,11 @@ class _PageParser(HTMLParser):
 
 
 def docs_dir() -> Path | None:
-    """`<sysroot>/share/doc/rust/html/error_codes` when the rust-docs component is installed."""
-    rustc = shutil.which("rustc")
-    if not rustc:
-        return None
-    try:
-        sysroot = subprocess.run([rustc, "--print", "sysroot"], capture_output=True, text=True, timeout=30).stdout.strip()
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    d = Path(sysroot) / "share" / "doc" / "rust" / "html" / "error_codes"
-    return d if d.is_dir() else None
+    """`<sysroot>/share/doc/rust/html/error_codes` when the rust-docs component is installed
+    (`stdnames.rust_docs_html`)."""
+    html = rust_docs_html()
+    d = html / "error_codes" if html is not None else None
+    return d if d is not None and d.is_dir() else None
 
 
 def pages_from_docs(d: Path) -> Iterator[Page]:

@@ -1,11 +1,15 @@
-"""Names: method names from other languages, names bound twice."""
+"""Names: method names from other languages, names bound twice, misspelt path segments."""
 
 from __future__ import annotations
 
 import re
 
+from rapidfuzz.distance import OSA
+
 from ...diagnostics import MAYBE_INCORRECT
 from ...edits import Fix, TextEdit
+from ...stdnames import STD_CRATES, module_children
+from ..environment import is_misspelling
 from .registry import Example, rule
 from .site import Site
 
@@ -67,3 +71,66 @@ def rename_second_binding(site: Site) -> list[Fix]:
     if m and site.text == m.group(1):
         return [_replace_span(site, f"rename the second `{site.text}`", f"{site.text}2")]
     return []
+
+
+#: names a crate's sources define (`mod x`, `fn x`, `struct X`, ...); group 1 is the name
+_DEFINED = re.compile(rb"\b(?:mod|fn|struct|enum|trait|type|const|static|union|macro_rules!)\s+(\w+)")
+#: the path segments right before a span (`crate::stdlib::sync::` before `aotmic`)
+_PARENT = re.compile(rb"((?:\b(?:r#)?\w+\s*::\s*)+)$")
+
+
+# "unresolved import `crate::sellect`", "use of unresolved module or unlinked crate `coore`", "could not
+# find `aotmic` in `sync`": a path segment with a one-letter slip that rustc has no similar name for
+@rule("E0432", "E0433", priority=2350, examples=[
+    Example("a-misspelt-module-of-the-crate-in-a-use-path", """\
+mod shapes {
+    pub fn area(w: u32, h: u32) -> u32 {
+        w * h
+    }
+}
+
+use crate::shapse::area;
+
+pub fn total() -> u32 {
+    area(2, 3)
+}
+""", after=("use crate::shapes::area;",)),
+    Example("a-misspelt-standard-library-module", """\
+use std::sync::atomc::{AtomicUsize, Ordering};
+
+pub fn bump(c: &AtomicUsize) -> usize {
+    c.fetch_add(1, Ordering::SeqCst)
+}
+""", after=("use std::sync::atomic::{AtomicUsize, Ordering};",)),
+    Example("a-misspelt-crate-is-not-a-new-dependency", """\
+use coore::mem;
+
+pub fn width() -> usize {
+    mem::size_of::<u64>()
+}
+""", after=("use core::mem;",), counts=(("extern crate", 0),)),
+])
+def misspelt_path_segment(site: Site) -> list[Fix]:
+    """E0432/E0433 on one path segment that resolves nowhere (`crate::sellect`, `coore::mem`,
+    `sync::aotmic`): the names within one typo of it (`environment.is_misspelling`) among those that can
+    stand there — at a path's start the standard crates and the names the sources define; after `crate`/`self`/`super` or one of the package's modules the names its sources
+    define; after a standard-library module the names inside it, read from the Rust documentation on
+    this machine (`stdnames.module_children`). The three closest, closest first."""
+    word = site.text
+    if not re.fullmatch(r"\w+", word) or f"`{word}`" not in site.error.message and \
+            not any(f"`{word}`" in (s.label or "") for s in site.error.spans):
+        return []
+    m = _PARENT.search(site.data[max(0, site.span.byte_start - 200):site.span.byte_start])
+    parent = [p.strip() for p in m.group(1).decode().split("::") if p.strip()] if m else []
+    defined = {n.decode() for b in site.files.values() for n in _DEFINED.findall(b)}
+    children = module_children()
+    names: set[str] = set()
+    if not parent:
+        names |= set(STD_CRATES) | defined  # a misspelt dependency gets rustc's own "similar name" help
+    else:
+        last = parent[-1].removeprefix("r#")
+        if last in ("crate", "self", "super") or last in defined:
+            names |= defined
+        names |= children.get(last, frozenset())
+    near = sorted((n for n in names if is_misspelling(word, n)), key=lambda n: (OSA.distance(word, n), n))
+    return [_replace_span(site, f"`{n}`, the name within one typo of `{word}`", n) for n in near[:3]]
