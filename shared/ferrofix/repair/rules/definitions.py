@@ -1,5 +1,5 @@
 """Definitions and visibility: fixes at the definition an error points to, which rustc shows but does
-not edit (`pub`, a duplicate renamed)."""
+not edit (`pub`, a duplicate renamed, the receiver one side of a trait impl declares)."""
 
 from __future__ import annotations
 
@@ -113,3 +113,75 @@ def rename_other_definition(site: Site) -> Iterator[Fix]:
             lo = s.byte_start + n.start(1)
             yield Fix(f"rename the other `{m.group(1)}`",
                       (TextEdit(s.file_name, lo, lo + len(m.group(1)), f"{m.group(1)}2"),), MAYBE_INCORRECT)
+
+
+def _params_open(head: bytes, name: str) -> int | None:
+    """Offset just past the `(` of `fn name`'s parameter list in `head` (generics `<..>` skipped)."""
+    m = re.search(rb"\bfn\s+" + re.escape(name.encode()) + rb"\b", head)
+    if not m:
+        return None
+    depth = 0
+    for i in range(m.end(), len(head)):
+        c = head[i:i + 1]
+        if c == b"<":
+            depth += 1
+        elif c == b">":
+            depth -= 1
+        elif c == b"(" and depth == 0:
+            return i + 1
+    return None
+
+
+# "method `gcd` has a `self` declaration in the impl, but not in the trait" (E0185) and "method `f` has a
+# `&mut self` declaration in the trait, but not in the impl" (E0186): the receiver one side declares
+@rule("E0185", "E0186", priority=2970, examples=[
+    Example("the-trait-method-gets-the-receiver-its-impl-declares", """\
+pub trait Named {
+    fn name() -> String;
+}
+
+pub struct Cat;
+
+impl Named for Cat {
+    fn name(&self) -> String {
+        String::from("cat")
+    }
+}
+""", after=("    fn name(&self) -> String;",)),
+    Example("the-impl-method-gets-the-receiver-its-trait-declares", """\
+pub trait Scale {
+    fn scale(&mut self, by: u32);
+}
+
+pub struct Size(u32);
+
+impl Scale for Size {
+    fn scale(by: u32) {
+        let _ = by;
+    }
+}
+""", after=("    fn scale(&mut self, by: u32) {",)),
+])
+def receiver_like_its_pair(site: Site) -> Iterator[Fix]:
+    """E0185/E0186, a method declared with a receiver on one side of a trait impl and without on the
+    other: the receiver rustc names (`self`, `&self`, `&mut self`, `self: Box<Self>`) added to the side
+    without it — the trait's declaration for E0185 (the span labelled "trait method declared
+    without"), the impl's method for E0186 (the primary span)."""
+    m = re.match(r"method `(\w+)` has a `([^`]+)` declaration in the (impl|trait), but not in the", site.error.message)
+    if not m:
+        return
+    name, receiver, where = m.groups()
+    for s in site.error.spans:
+        if s.is_primary != (where == "trait") or s.file_name not in site.files:
+            continue
+        data = site.files[s.file_name]
+        at = _params_open(data[s.byte_start:s.byte_end], name)
+        if at is None:
+            continue
+        at += s.byte_start
+        rest = data[at:at + 200].lstrip()
+        text = receiver if rest.startswith(b")") else f"{receiver}, "
+        side = "impl's method" if where == "trait" else "trait's declaration"
+        yield Fix(f"declare `{receiver}` in the {side} of `{name}` too", (TextEdit(s.file_name, at, at, text),),
+                  MAYBE_INCORRECT)
+        return
