@@ -1,10 +1,11 @@
 """Borrowing, part one: shared borrows where a mutable one is needed, which rustc explains but leaves
-unfixed (`&x` → `&mut x`)."""
+unfixed (`&x` → `&mut x`, `p: &T` → `p: &mut T`)."""
 
 from __future__ import annotations
 
 import re
 
+from ...context import parameters_at
 from ...diagnostics import MAYBE_INCORRECT
 from ...edits import Fix, TextEdit
 from .registry import Example, rule
@@ -33,14 +34,32 @@ impl Buf {
     }
 }
 """, after=("fill(&mut self.ids);",)),
+    Example("a-shared-reference-parameter-passed-on-as-mutable-is-declared-mut", """\
+fn fill(v: &mut Vec<u32>) {
+    v.push(1);
+}
+
+pub fn refill(ids: &Vec<u32>) {
+    fill(ids);
+}
+""", after=("pub fn refill(ids: &mut Vec<u32>)",)),
 ])
 def borrow_mutably(site: Site) -> list[Fix]:
     """E0308 "types differ in mutability" (expected `&mut T`, found `&T`) on a `&x` argument, which rustc
-    leaves unfixed: `&mut x`. E0053 (a trait method's parameter) alike."""
+    leaves unfixed: `&mut x`; on a parameter `p: &T` of the enclosing function passed on as it is, the
+    parameter's type made `&mut T` (the binding's declaration, not the use). E0053 (a trait method's
+    parameter) alike."""
     e, span, expr = site.error, site.span, site.text
-    if any("differ in mutability" in (s.label or "") for s in e.spans) \
-            and expr.startswith("&") and not re.match(r"&\s*mut\b", expr):
+    if not any("differ in mutability" in (s.label or "") for s in e.spans):
+        return []
+    if expr.startswith("&") and not re.match(r"&\s*mut\b", expr):
         new = "&mut " + expr[1:].lstrip()
         return [Fix(f"borrow mutably: `{new}`", (TextEdit(site.file, span.byte_start, span.byte_end, new),),
                     MAYBE_INCORRECT)]
+    if re.fullmatch(r"[a-z_]\w*", expr):
+        for pattern, ty, lo, hi in parameters_at(site.data, span.byte_start):
+            if pattern == expr and ty.startswith("&") and not re.match(r"&('\w+\s+)?mut\b", ty):
+                new = mutable_reference(ty)
+                return [Fix(f"declare the parameter `{expr}: {new}`", (TextEdit(site.file, lo, hi, new),),
+                            MAYBE_INCORRECT)]
     return []
