@@ -1,5 +1,5 @@
 """Types: type names from other languages, numbers of different types, a dereference of what is not a
-reference, arguments in the wrong order, a `collect` without its type."""
+reference, arguments in the wrong order, a `collect` without its type, a `?` on what is no `Result`."""
 
 from __future__ import annotations
 
@@ -94,6 +94,27 @@ def numeric_cast(site: Site) -> Iterator[Fix]:
             continue
         new = f"{parenthesized(expr)} as {ty}"
         yield Fix(f"cast with `as {ty}`: `{new}`", (TextEdit(site.file, lo, hi, new),), MAYBE_INCORRECT)
+
+
+# "the `?` operator can only be applied to values that implement `Try`" on `v.push(1)?`: rustc's help
+# names the unstable `Try` trait and suggests nothing
+@rule("E0277", priority=1450, examples=[
+    Example("a-question-mark-on-a-value-that-is-no-result-goes", """\
+pub fn add(v: &mut Vec<u8>) -> Result<usize, String> {
+    v.push(1)?;
+    Ok(v.len())
+}
+""", after=("    v.push(1);\n",)),
+])
+def needless_question_mark(site: Site) -> list[Fix]:
+    """E0277 on `expr?` whose value is no `Result`/`Option` (label "the `?` operator cannot be applied
+    to type `()`"): the `?` removed."""
+    if not any(re.match(r"the `\?` operator cannot be applied to type", s.label or "") for s in site.error.spans) \
+            or not site.text.endswith("?"):
+        return []
+    end = site.span.byte_end
+    return [Fix("remove the `?`: the value is no `Result` or `Option`", (TextEdit(site.file, end - 1, end, ""),),
+                MAYBE_INCORRECT)]
 
 
 # in a closure over `self.bytes.into_iter()` behind `&self` (dropping the `*` would move out of the borrow)
