@@ -75,6 +75,8 @@ def rename_second_binding(site: Site) -> list[Fix]:
 
 #: names a crate's sources define (`mod x`, `fn x`, `struct X`, ...); group 1 is the name
 _DEFINED = re.compile(rb"\b(?:mod|fn|struct|enum|trait|type|const|static|union|macro_rules!)\s+(\w+)")
+#: the modules a crate's sources declare (`mod x;`, `mod x {`); group 1 is the name
+_MODULE = re.compile(rb"\bmod\s+(\w+)")
 #: the path segments right before a span (`crate::stdlib::sync::` before `aotmic`)
 _PARENT = re.compile(rb"((?:\b(?:r#)?\w+\s*::\s*)+)$")
 
@@ -113,7 +115,8 @@ pub fn width() -> usize {
 def misspelt_path_segment(site: Site) -> list[Fix]:
     """E0432/E0433 on one path segment that resolves nowhere (`crate::sellect`, `coore::mem`,
     `sync::aotmic`): the names within one typo of it (`environment.is_misspelling`) among those that can
-    stand there — at a path's start the standard crates and the names the sources define; after `crate`/`self`/`super` or one of the package's modules the names its sources
+    stand there — at a path's start the standard crates and the names the sources define (only their
+    modules where `::` follows); after `crate`/`self`/`super` or one of the package's modules the names its sources
     define; after a standard-library module the names inside it, read from the Rust documentation on
     this machine (`stdnames.module_children`). The three closest, closest first."""
     word = site.text
@@ -122,7 +125,9 @@ def misspelt_path_segment(site: Site) -> list[Fix]:
         return []
     m = _PARENT.search(site.data[max(0, site.span.byte_start - 200):site.span.byte_start])
     parent = [p.strip() for p in m.group(1).decode().split("::") if p.strip()] if m else []
-    defined = {n.decode() for b in site.files.values() for n in _DEFINED.findall(b)}
+    # a segment followed by `::` names a module (or a crate): only module names can stand there
+    module = site.data[site.span.byte_end:site.span.byte_end + 40].lstrip().startswith(b"::")
+    defined = {n.decode() for b in site.files.values() for n in (_MODULE if module else _DEFINED).findall(b)}
     children = module_children()
     names: set[str] = set()
     if not parent:
