@@ -188,6 +188,20 @@ def test_openai_backend_fix_and_write(crate, isolated_dirs):
         srv.shutdown()
 
 
+def test_a_partial_repair_is_recorded_under_the_error_it_fixed(crate):
+    """A dev-dependency the build cannot find stays an error after `fix --write`; the fix of the
+    library's own error is still a fix the user accepted, recorded under that error, not the first."""
+    root = crate("moved_value")
+    main = root / "src/main.rs"
+    main.write_text("#[cfg(test)]\nuse nosuchcrate::Thing;\n\n" + main.read_text())
+    p = ff("fix", root, "--no-llm", "--write", "--json")
+    out = json.loads(p.stdout)
+    assert not out["fixed"] and out["written"] == ["src/main.rs"], out
+    assert [e["code"] for e in out["remaining_errors"]] == ["E0432"], out
+    [hit] = json.loads(ff("kb", "search", "borrow of moved value", "--json").stdout)
+    assert hit["code"] == "E0382" and hit["source"] == "accepted-fix" and "greeting.clone()" in hit["after"]
+
+
 def test_write_records_the_accepted_fix_in_the_kb(crate):
     root = crate("moved_value")
     p = ff("fix", root, "--no-llm", "--write", "--json")

@@ -98,8 +98,7 @@ def fix(path: Path = typer.Argument(Path("."), help="A crate or workspace direct
     if write and result.files:
         done = write_files(ws.root, result.files)
         written = [w.rel for w in done]
-        if result.fixed:
-            learn(s, result, done)
+        learn(s, result, done)
     if as_json:
         payload = result.to_json()
         payload["written"] = written
@@ -122,13 +121,21 @@ def open_kb(s: Settings, *, quiet: bool = False, require_records: bool = False):
 
 
 def learn(s: Settings, result, written: list[Written]) -> None:
-    """Record a fix the user accepted (`fix --write`) in the knowledge base as pending."""
+    """Record a fix the user accepted (`fix --write`) in the knowledge base as pending, under the first
+    error it removed. A partial repair counts (errors the build environment causes, such as a missing
+    dev-dependency, may remain), unless an error remains that was not there before."""
     from .kb.records import RecordError, accepted_fix
+    from .repair.verify import identity
     if not result.initial_errors or not result.files:
+        return
+    before = {identity(e) for e in result.initial_errors}
+    remaining = {identity(e) for e in result.remaining_errors}
+    fixed = [e for e in result.initial_errors if identity(e) not in remaining]
+    if not fixed or not remaining <= before:
         return
     kb = open_kb(s, quiet=True)
     try:
-        first = result.initial_errors[0]
+        first = fixed[0]
         rel = sorted(result.files)[0]
         backup = next((w.backup for w in written if w.rel == rel), None)
         before_text = backup.read_text(encoding="utf-8") if backup is not None and backup.exists() else ""
