@@ -70,7 +70,7 @@ class RepairSettings:
 
     max_rounds: int = 8
     timeout_s: float = 300.0
-    samples: int = 1
+    samples: int = 4
     max_tokens: int = 512
     allow_build_scripts: bool = False
     run_tests: bool = False

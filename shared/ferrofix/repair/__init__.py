@@ -3,7 +3,9 @@
 Stages, in order, each candidate verified by a check in a scratch mirror of the workspace
 (`mirror.Mirror`) and accepted only when its target error is gone and no new error appears:
 
-1. `rustc-machine-applicable`: all of rustc's MachineApplicable suggestions at once;
+1. `rustc-machine-applicable`: all of rustc's MachineApplicable suggestions at once; then
+   `rustc-imports`: rustc's "consider importing" suggestions of several unresolved names at once, an
+   ambiguous one ("one of these") taken from the path the others share (`edits.imports_together`);
 2. `rustc-suggestion`: the candidates of the rules (`rules`) for each error, in their priority order:
    rustc's own suggestions first (MachineApplicable, MaybeIncorrect, then HasPlaceholders without
    placeholders; then those of warnings whose spans overlap the error's; placeholder suggestions made
@@ -24,7 +26,8 @@ something unused or duplicate) is tried last: after the other suggestions and th
 Borrow checking runs only after type checking succeeds, and what uses an unresolved name is not type
 checked, so a fix may reveal errors that were hidden before: those are accepted as a "reveal" (bounded),
 not as a regression. Errors the build environment causes (a crate the build cannot find, its macros, a
-nightly-only target: `Environment`) get rustc's suggestions but no model time.
+nightly-only target: `Environment`; a dev-dependency imported under `#[cfg(test)]` explains only the
+errors in test-only code) get rustc's suggestions but no model time.
 
 Modules: `loop` (`Repairer`, `repair`, the rounds), `results` (options, budget, trace, result),
 `verify` (a candidate's verdict, then committing it), `model` (the model stage), `guards` (what a

@@ -33,7 +33,7 @@ class RepairOptions:
     max_rounds: int = 8
     timeout_s: float = 300.0
     use_llm: bool = True
-    samples: int = 1
+    samples: int = 4
     max_tokens: int = 512
     max_model_errors: int = 3
     max_unparsable_answers: int = 3

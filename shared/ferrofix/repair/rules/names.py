@@ -116,9 +116,9 @@ def misspelt_path_segment(site: Site) -> list[Fix]:
     """E0432/E0433 on one path segment that resolves nowhere (`crate::sellect`, `coore::mem`,
     `sync::aotmic`): the names within one typo of it (`environment.is_misspelling`) among those that can
     stand there — at a path's start the standard crates and the names the sources define (only their
-    modules where `::` follows); after `crate`/`self`/`super` or one of the package's modules the names its sources
-    define; after a standard-library module the names inside it, read from the Rust documentation on
-    this machine (`stdnames.module_children`). The three closest, closest first."""
+    modules where `::` follows); after `crate`/`self`/`super` or one of the package's modules the names
+    its sources define; after a standard-library module the names inside it, read from the Rust
+    documentation on this machine (`stdnames.module_children`). The three closest, closest first."""
     word = site.text
     if not re.fullmatch(r"\w+", word) or f"`{word}`" not in site.error.message and \
             not any(f"`{word}`" in (s.label or "") for s in site.error.spans):
