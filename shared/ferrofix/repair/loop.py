@@ -51,6 +51,8 @@ class Repairer:
             if engine is not None and options.use_llm else None
         #: reasons already given for errors the environment explains (each is recorded once)
         self.skipped: set[str] = set()
+        #: the batches (stage 1, 1b) already rejected, by the files they would write: not checked again
+        self.rejected_batches: set[int] = set()
 
     def run(self) -> RepairResult:
         t0 = time.monotonic()
@@ -102,21 +104,18 @@ class Repairer:
         if len(ma) > 1:
             kept = non_overlapping(f for _, f in ma)
             targets = [e for e, f in ma if f in kept]
-            changes = v.changes(kept)
-            if changes:
-                res = v.attempt("rustc-machine-applicable", list(dict.fromkeys(targets)),
-                                f"{len(kept)} MachineApplicable suggestions", changes, errors)
-                if res is not None:
-                    return res
+            res = self._batch(v, "rustc-machine-applicable", list(dict.fromkeys(targets)),
+                              f"{len(kept)} MachineApplicable suggestions", v.changes(kept), errors)
+            if res is not None:
+                return res
         # 1b. the imports rustc suggests for several unresolved names, chosen consistently, together
         imports = imports_together(work, root)
         if imports:
-            changes = v.changes([Fix("imports", tuple(merge_inserts([f for _, f in imports])), MAYBE_INCORRECT)])
-            if changes:
-                res = v.attempt("rustc-imports", list(dict.fromkeys(e for e, _ in imports)),
-                                f"{len(imports)} import suggestions together", changes, errors)
-                if res is not None:
-                    return res
+            fix = Fix("imports", tuple(merge_inserts([f for _, f in imports])), MAYBE_INCORRECT)
+            res = self._batch(v, "rustc-imports", list(dict.fromkeys(e for e, _ in imports)),
+                              f"{len(imports)} import suggestions together", v.changes([fix]), errors)
+            if res is not None:
+                return res
         # 2. each rule's candidates for each error, in the registry's order (rustc's own suggestions
         # first). One that only deletes code (rustc's "use `break` on its own without a value", "remove
         # this argument") waits until the rest and the model have had their turn, unless deleting is what
@@ -153,6 +152,20 @@ class Repairer:
         if garbage is not None:
             raise garbage
         return None
+
+    def _batch(self, v: Verifier, stage: str, targets: list[Diagnostic], label: str,
+               changes: dict[str, bytes] | None, errors: list[Diagnostic]) -> CheckResult | None:
+        """Check a batch of suggestions once: a batch rejected before (the same files written) is not
+        checked again in a later round."""
+        if not changes:
+            return None
+        key = hash(tuple(sorted(changes.items())))
+        if key in self.rejected_batches:
+            return None
+        res = v.attempt(stage, targets, label, changes, errors)
+        if res is None:
+            self.rejected_batches.add(key)
+        return res
 
     def _actionable(self, focus: Focus, crates: Crates, errors: list[Diagnostic]) -> list[Diagnostic]:
         """The worked-on errors worth the model's time: those caused by a crate the build cannot find
