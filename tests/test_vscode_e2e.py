@@ -186,10 +186,20 @@ class Workbench:
         self.page.keyboard.press("Enter")
 
     def open(self, name: str, contains: str) -> None:
-        """Quick-open `name` (Ctrl+P) and wait until it is the active editor showing `contains`."""
-        self.command("Control+P", name, pick=name)
-        self.until(f"{name} as the active editor tab",
-                   lambda: self.page.locator(f".tab.active[aria-label^='{name}']").count())
+        """Quick-open `name` (Ctrl+P) and wait until it is the active editor showing `contains`. Quick
+        open refills its list while the workspace is indexed, and an Enter then can open nothing: as a
+        user would, it tries again (three times at most)."""
+        for attempt in range(3):
+            self.command("Control+P", name, pick=name)
+            try:
+                self.until(f"{name} as the active editor tab",
+                           lambda: self.page.locator(f".tab.active[aria-label^='{name}']").count(),
+                           timeout_ms=WAIT_MS if attempt == 2 else 15_000)
+                break
+            except AssertionError:
+                if attempt == 2:
+                    raise
+                self.page.keyboard.press("Escape")
         self.until(f"{name}'s text in the editor", lambda: contains in self.editor_text())
 
     def go_to(self, line: int, column: int = 1) -> None:
