@@ -276,13 +276,30 @@ def window(data: bytes, line: int, radius: int = 12) -> tuple[int, int, str]:
     return lo, hi, "".join(lines[lo - 1:hi])
 
 
+def _function_at(data: bytes, offset: int) -> Node | None:
+    """The innermost function (with a body or a trait's signature) enclosing byte `offset`, or None."""
+    node: Node | None = parse(data).root_node.descendant_for_byte_range(offset, offset)
+    while node is not None and node.type not in ("function_item", "function_signature_item"):
+        node = node.parent
+    return node
+
+
+def parameters_open(data: bytes, offset: int, name: str) -> int | None:
+    """The byte just past the `(` of the parameter list of function `name` enclosing byte `offset` (its
+    generics skipped, whatever they hold), or None when the function there has another name."""
+    node = _function_at(data, offset)
+    fn_name = node.child_by_field_name("name") if node is not None else None
+    params = node.child_by_field_name("parameters") if node is not None else None
+    if fn_name is None or params is None or fn_name.text.decode("utf-8") != name:
+        return None
+    return params.start_byte + 1
+
+
 def parameters_at(data: bytes, offset: int) -> list[tuple[str, str, int, int]]:
     """The typed parameters of the innermost function enclosing byte `offset`: (pattern text, type
     text, type start byte, type end byte) each (`input`, `&'a [u8]`, ...); the receiver (`&self`) is not
     among them. [] when `offset` is in no function."""
-    node: Node | None = parse(data).root_node.descendant_for_byte_range(offset, offset)
-    while node is not None and node.type not in ("function_item", "function_signature_item"):
-        node = node.parent
+    node = _function_at(data, offset)
     params = node.child_by_field_name("parameters") if node is not None else None
     out = []
     for c in params.named_children if params is not None else []:

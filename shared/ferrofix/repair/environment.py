@@ -15,6 +15,11 @@ from ..diagnostics import Diagnostic
 from ..errors import SourceEncodingError
 
 
+#: an item a crate's sources define (`mod x`, `fn x`, `struct X`, `union U`, `macro_rules! m`, ...);
+#: group 1 is its name
+DEFINED_NAME = re.compile(rb"\b(?:mod|fn|struct|enum|trait|type|const|static|union|macro_rules!)\s+(\w+)")
+
+
 class Environment:
     """What the build environment breaks, from one check's errors: crates the build cannot find (a
     Cargo.toml change or an absent dev-dependency; ferrofix never edits manifests) and targets that need
@@ -120,8 +125,7 @@ class Crates:
         if self._defined is None:  # names the sources define (computed once: fixes rarely add items)
             self._defined = set()
             for b in self.files.values():
-                self._defined.update(m.decode() for m in re.findall(
-                    rb"\b(?:mod|fn|struct|enum|trait|type|const|static|macro_rules!)\s+(\w+)", b))
+                self._defined.update(m.decode() for m in DEFINED_NAME.findall(b))
         defined = self._defined
         if name in defined:
             return None

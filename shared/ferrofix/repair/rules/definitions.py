@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
+from ...context import parameters_open
 from ...diagnostics import MAYBE_INCORRECT, Span
 from ...edits import Fix, TextEdit
 from .registry import Example, rule
@@ -115,23 +116,6 @@ def rename_other_definition(site: Site) -> Iterator[Fix]:
                       (TextEdit(s.file_name, lo, lo + len(m.group(1)), f"{m.group(1)}2"),), MAYBE_INCORRECT)
 
 
-def _params_open(head: bytes, name: str) -> int | None:
-    """Offset just past the `(` of `fn name`'s parameter list in `head` (generics `<..>` skipped)."""
-    m = re.search(rb"\bfn\s+" + re.escape(name.encode()) + rb"\b", head)
-    if not m:
-        return None
-    depth = 0
-    for i in range(m.end(), len(head)):
-        c = head[i:i + 1]
-        if c == b"<":
-            depth += 1
-        elif c == b">":
-            depth -= 1
-        elif c == b"(" and depth == 0:
-            return i + 1
-    return None
-
-
 # "method `gcd` has a `self` declaration in the impl, but not in the trait" (E0185) and "method `f` has a
 # `&mut self` declaration in the trait, but not in the impl" (E0186): the receiver one side declares
 @rule("E0185", "E0186", priority=2970, examples=[
@@ -175,10 +159,9 @@ def receiver_like_its_pair(site: Site) -> Iterator[Fix]:
         if s.is_primary != (where == "trait") or s.file_name not in site.files:
             continue
         data = site.files[s.file_name]
-        at = _params_open(data[s.byte_start:s.byte_end], name)
+        at = parameters_open(data, s.byte_start, name)
         if at is None:
             continue
-        at += s.byte_start
         rest = data[at:at + 200].lstrip()
         text = receiver if rest.startswith(b")") else f"{receiver}, "
         side = "impl's method" if where == "trait" else "trait's declaration"

@@ -9,7 +9,7 @@ from rapidfuzz.distance import OSA
 from ...diagnostics import MAYBE_INCORRECT
 from ...edits import Fix, TextEdit
 from ...stdnames import STD_CRATES, module_children
-from ..environment import is_misspelling
+from ..environment import DEFINED_NAME, is_misspelling
 from .registry import Example, rule
 from .site import Site
 
@@ -73,8 +73,6 @@ def rename_second_binding(site: Site) -> list[Fix]:
     return []
 
 
-#: names a crate's sources define (`mod x`, `fn x`, `struct X`, ...); group 1 is the name
-_DEFINED = re.compile(rb"\b(?:mod|fn|struct|enum|trait|type|const|static|union|macro_rules!)\s+(\w+)")
 #: the modules a crate's sources declare (`mod x;`, `mod x {`); group 1 is the name
 _MODULE = re.compile(rb"\bmod\s+(\w+)")
 #: the path segments right before a span (`crate::stdlib::sync::` before `aotmic`)
@@ -127,7 +125,7 @@ def misspelt_path_segment(site: Site) -> list[Fix]:
     parent = [p.strip() for p in m.group(1).decode().split("::") if p.strip()] if m else []
     # a segment followed by `::` names a module (or a crate): only module names can stand there
     module = site.data[site.span.byte_end:site.span.byte_end + 40].lstrip().startswith(b"::")
-    defined = {n.decode() for b in site.files.values() for n in (_MODULE if module else _DEFINED).findall(b)}
+    defined = {n.decode() for b in site.files.values() for n in (_MODULE if module else DEFINED_NAME).findall(b)}
     children = module_children()
     names: set[str] = set()
     if not parent:
