@@ -107,6 +107,11 @@ def test_chat_n_samples_several_answers_in_one_batch(engine):
     with pytest.raises(CheckCancelledError):
         engine.chat_n(msgs, 2, max_tokens=24, should_stop=lambda: True)
     assert engine.chat(msgs, max_tokens=24).text.strip()
+    polls = []
+    with pytest.raises(CheckCancelledError):  # a stop asked for mid-answer ends the answer at once
+        engine.chat(msgs, max_tokens=200, should_stop=lambda: polls.append(1) or len(polls) > 3)
+    assert len(polls) <= 6
+    assert engine.chat(msgs, max_tokens=24).text.strip()
 
 
 def test_chat_n_beyond_the_batch_takes_several_batches(smollm):

@@ -238,12 +238,19 @@ class LlamaCppEngine:
             kwargs: dict[str, Any] = {}
             if json_schema is not None:
                 kwargs["response_format"] = {"type": "json_object", "schema": json_schema}
+            stopped = False
             if should_stop is not None:
                 from llama_cpp import LogitsProcessorList
+                eos = llm.token_eos()
 
                 def check(_ids, scores):
-                    if should_stop():
-                        raise _Stopped()
+                    # llama-cpp-python ≥ 0.3.x runs logits processors inside a ctypes sampler callback,
+                    # which swallows exceptions: stop by leaving end-of-generation the only choice.
+                    nonlocal stopped
+                    if stopped or should_stop():
+                        stopped = True
+                        scores[:] = -float("inf")
+                        scores[eos] = 0.0
                     return scores
                 kwargs["logits_processor"] = LogitsProcessorList([check])
             try:
@@ -251,6 +258,8 @@ class LlamaCppEngine:
                     messages=list(messages), max_tokens=max_tokens, temperature=temperature,
                     top_k=1 if temperature == 0 else 40, seed=seed if seed is not None else 0,
                     stop=list(stop) if stop else None, **kwargs)
+                if stopped:
+                    raise _Stopped()
             except _Stopped:
                 raise CheckCancelledError(f"{self.name}: stopped") from None
             except ValueError as e:  # prompt longer than n_ctx, among others
