@@ -206,10 +206,20 @@ class Workbench:
         self.command("Control+G", f"{line}:{column}")
 
     def quick_fixes(self) -> list:
-        """Ctrl+. at the cursor: the rows of the code action menu."""
-        self.page.keyboard.press("Escape")
-        self.page.keyboard.press("Control+.")
-        self.until("the code action menu", lambda: self.page.locator(".action-widget .monaco-list-row").count())
+        """Ctrl+. at the cursor: the rows of the code action menu. A loaded machine can drop the key
+        press before the editor has focus (seen once in a full run): as a user would, it presses again
+        (three times at most)."""
+        for attempt in range(3):
+            self.page.keyboard.press("Escape")
+            self.page.keyboard.press("Control+.")
+            try:
+                self.until("the code action menu",
+                           lambda: self.page.locator(".action-widget .monaco-list-row").count(),
+                           timeout_ms=WAIT_MS if attempt == 2 else 20_000)
+                break
+            except AssertionError:
+                if attempt == 2:
+                    raise
         self.page.wait_for_timeout(500)  # actions for every diagnostic at the cursor arrive together
         return self.page.locator(".action-widget .monaco-list-row").all()
 
