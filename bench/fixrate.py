@@ -3,7 +3,7 @@
 
     python bench/fixrate.py ../shared/bench/explain ../shared/bench/mutants [--no-llm] [--jobs N]
         [--limit N] [--every K] [--no-kb] [--kb DIR [--kb-leave-one-out] | --kb-shared DIR] [--case-timeout S] [--model NAME] [--report FILE] [--filter REGEX] [--codes E0425,...]
-        [--split tune|held-out] [--tests [--run-tests]]
+        [--split tune|held-out] [--tests [--run-tests]] [--via cli|mcp]
 
 A corpus is a directory of explain-style cases (`<id>/Cargo.toml`, `<id>/expected/`, `<id>/case.json`)
 or of mutant JSON files (built with the corpus's `materialize.py`; needs the Debian packages in its
@@ -110,8 +110,11 @@ def run_case(case: dict, args) -> dict:
         # fixed start of every repair prompt; what differs is re-read)
         env = dict(os.environ, FERROFIX_CACHE_DIR=str(work / "cache"), FERROFIX_KB_DIR=str(kb_dir),
                    FERROFIX_LLM_STATE_DIR=str(args.state_dir))
-        cmd = [sys.executable, "-m", "ferrofix", "fix", str(dest), "--write", "--json",
-               "--timeout", str(args.case_timeout)]
+        if args.via == "mcp":  # the MCP server's compile_and_fix, called by the SDK's client (bench/mcp_fix.py)
+            cmd = [sys.executable, str(HERE / "mcp_fix.py"), str(dest), "--timeout", str(args.case_timeout)]
+        else:
+            cmd = [sys.executable, "-m", "ferrofix", "fix", str(dest), "--write", "--json",
+                   "--timeout", str(args.case_timeout)]
         if args.no_llm:
             cmd.append("--no-llm")
         if args.model:
@@ -289,6 +292,8 @@ def main() -> None:
     ap.add_argument("corpora", nargs="+", type=Path)
     ap.add_argument("--no-llm", action="store_true")
     ap.add_argument("--model")
+    ap.add_argument("--via", choices=("cli", "mcp"), default="cli",
+                    help="fix through `ferrofix fix` or through the MCP server's compile_and_fix tool")
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--limit", type=int)
     ap.add_argument("--every", type=int, default=1, help="take every K-th case of each corpus (a fixed sample)")
@@ -310,6 +315,9 @@ def main() -> None:
     ap.add_argument("--test-timeout", type=float, default=300)
     ap.add_argument("--report", type=Path, default=HERE / "reports" / "fixrate-latest.json")
     args = ap.parse_args()
+    if args.via == "mcp" and (args.model or args.no_kb or args.run_tests):
+        ap.error("--via mcp takes the model, knowledge base and tests from the settings: "
+                 "--model, --no-kb and --run-tests are for the CLI")
     args.state_dir = Path(tempfile.mkdtemp(prefix="ffbench-llm-states-"))
     per_corpus = [[c for c in discover(corpus) if not args.split or split_of(c["id"]) == args.split][:: args.every]
                   for corpus in args.corpora]
@@ -323,7 +331,7 @@ def main() -> None:
     if args.limit:
         cases = cases[: args.limit]
     print(f"{len(cases)} cases{', split ' + args.split if args.split else ''}, jobs {args.jobs}, "
-          f"{'no model' if args.no_llm else 'model ' + (args.model or 'default')}", flush=True)
+          f"{'no model' if args.no_llm else 'model ' + (args.model or 'default')}, via {args.via}", flush=True)
     results = []
     t0 = time.monotonic()
     with cf.ThreadPoolExecutor(args.jobs) as ex:
@@ -335,7 +343,7 @@ def main() -> None:
     rules = rule_table(results)
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(json.dumps({"summary": summary, "rules": rules, "wall_s": round(time.monotonic() - t0, 1),
-                                       "no_llm": args.no_llm, "model": args.model, "split": args.split,
+                                       "no_llm": args.no_llm, "model": args.model, "split": args.split, "via": args.via,
                                        "results": results}, indent=1))
     print(f"report: {args.report}")
 

@@ -61,7 +61,7 @@ if (-not (Get-ChildItem $Wheels -Filter "llama_cpp_python-$LlamaVersion-*.whl" -
     if ($LASTEXITCODE -ne 0) { Die "llama-cpp-python did not build: install the Visual Studio C++ build tools and CMake" }
 }
 
-$Target = if ($Dev) { "$Here[dev]" } else { "$Here[lsp,desktop]" }
+$Target = if ($Dev) { "$Here[dev]" } else { "$Here[lsp,desktop,mcp]" }
 Say "installing ferrofix from $Here"
 & $VenvPy -m pip install -q --disable-pip-version-check --find-links $Wheels "llama-cpp-python==$LlamaVersion" -e $Target
 if ($LASTEXITCODE -ne 0) { Die "pip install failed" }

@@ -70,7 +70,7 @@ if ! ls "$wheels"/llama_cpp_python-"$llama_version"-*.whl >/dev/null 2>&1; then
   "${pip[@]}" wheel -q --no-deps --no-cache-dir -w "$wheels" "llama-cpp-python==$llama_version"
 fi
 
-target="$here[lsp,desktop]"
+target="$here[lsp,desktop,mcp]"
 [[ $dev == 1 ]] && target="$here[dev]"
 say "installing ferrofix from $here"
 "${pip[@]}" install -q --find-links "$wheels" "llama-cpp-python==$llama_version" -e "$target"

@@ -349,12 +349,15 @@ def run_check(root: Path, options: CheckOptions | None = None, *, cancel: Cancel
 class TestRun:
     """The outcome of `run_tests`: `passed` when `cargo test` exited 0 within its time limit; `failed`
     names the tests libtest reported as FAILED; `summary` is one line for a trace ("3 passed",
-    "2 tests fail: a::b, c", "cargo test took longer than 60 s and was stopped"); `elapsed_ms` wall time."""
+    "2 tests fail: a::b, c", "cargo test took longer than 60 s and was stopped"); `elapsed_ms` wall time;
+    `failures`: libtest's report of the failed tests (the `---- name stdout ----` sections: panic
+    messages, assertion values), at most 4,000 characters."""
 
     passed: bool
     failed: list[str]
     summary: str
     elapsed_ms: int
+    failures: str = ""
 
 
 _TEST_FAILED = re.compile(r"^test (\S+) \.\.\. FAILED$", re.M)
@@ -403,5 +406,9 @@ def run_tests(root: Path, *, target_dir: Path, timeout_s: float, cancel: Cancell
         return TestRun(True, [], f"{n} tests pass", elapsed_ms)
     if failed:
         more = f" and {len(failed) - 3} more" if len(failed) > 3 else ""
-        return TestRun(False, failed, f"{len(failed)} test(s) fail: {', '.join(failed[:3])}{more}", elapsed_ms)
+        start = text.find("\nfailures:\n")
+        end = text.find("\nfailures:\n", start + 1) if start >= 0 else -1
+        report = text[start + 1:end if end > start else None].strip() if start >= 0 else ""
+        return TestRun(False, failed, f"{len(failed)} test(s) fail: {', '.join(failed[:3])}{more}", elapsed_ms,
+                       report[:4000])
     return TestRun(False, [], f"cargo test failed: {cargo_error_summary(err.decode('utf-8', 'replace'))}", elapsed_ms)

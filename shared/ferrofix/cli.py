@@ -1,4 +1,4 @@
-"""The `ferrofix` command line: `check`, `fix`, `explain`, `models`.
+"""The `ferrofix` command line: `check`, `fix`, `explain`, `mcp`, `models`, `kb`.
 
 Exit codes: 0 — the crate checks clean (after the fix, for `fix`); 1 — errors remain; 2 — usage or
 environment error (one line on stderr, no traceback). Progress goes to stderr; `--json` output is the
@@ -121,32 +121,10 @@ def open_kb(s: Settings, *, quiet: bool = False, require_records: bool = False):
 
 
 def learn(s: Settings, result, written: list[Written]) -> None:
-    """Record a fix the user accepted (`fix --write`) in the knowledge base as pending, under the first
-    error it removed. A partial repair counts (errors the build environment causes, such as a missing
-    dev-dependency, may remain), unless an error remains that was not there before."""
-    from .kb.records import RecordError, accepted_fix
-    from .repair.verify import identity
-    if not result.initial_errors or not result.files:
-        return
-    before = {identity(e) for e in result.initial_errors}
-    remaining = {identity(e) for e in result.remaining_errors}
-    fixed = [e for e in result.initial_errors if identity(e) not in remaining]
-    if not fixed or not remaining <= before:
-        return
-    kb = open_kb(s, quiet=True)
-    try:
-        first = fixed[0]
-        rel = sorted(result.files)[0]
-        backup = next((w.backup for w in written if w.rel == rel), None)
-        before_text = backup.read_text(encoding="utf-8") if backup is not None and backup.exists() else ""
-        rec = accepted_fix(first, rel, before_text, result.files[rel].decode("utf-8"))
-        try:
-            kb.record_accepted(code=rec["code"], message=rec["message"], before=rec["before"], after=rec["after"],
-                               tags=[f"file:{rel}"])
-        except RecordError as e:  # the fix is written; it is only too large to keep as an example
-            err.print(f"[dim]not recorded in the knowledge base: {e}[/]")
-    finally:
-        kb.close()
+    """Record a fix the user accepted (`fix --write`) in the knowledge base as pending (`service.learn`)."""
+    note = service.learn(s, result, written)
+    if note:
+        err.print(f"[dim]{note}[/]")
 
 
 def _print_report(result, written: list[str]) -> None:
@@ -175,6 +153,64 @@ def explain(code: str = typer.Argument(..., help="An error code such as E0382.")
     """Print rustc's explanation of an error code."""
     from .explain import explain as explain_code
     out.print(explain_code(code), markup=False)
+
+
+@app.command()
+def generate(description: str = typer.Argument(..., help="What the crate does, in a sentence."),
+             requirements: str = typer.Option("", "--requirements", "-r",
+                                              help="The requirements: public items with their signatures, rules."),
+             requirements_file: Optional[Path] = typer.Option(None, "--requirements-file",
+                                                              help="Read the requirements from a file."),
+             out: Optional[Path] = typer.Option(None, "--out", help="Write the crate into this new (or empty) "
+                                                                    "directory; without it the files are printed."),
+             test: bool = typer.Option(False, "--test", help="Also write unit tests from the requirements and "
+                                                             "make `cargo test` pass (runs the generated code, "
+                                                             "in a scratch directory, time-limited)."),
+             name: Optional[str] = typer.Option(None, "--name", help="The package name."),
+             model: Optional[str] = typer.Option(None, "--model", help="Model name in the models dir, or a GGUF path."),
+             timeout: Optional[float] = typer.Option(None, "--timeout", min=1, help="Time budget in seconds."),
+             as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout.")) -> None:
+    """Write a Rust crate from a description: templates from the Rust books on this machine, the local
+    model, then the repair loop until `cargo check` passes (and `cargo test`, with --test)."""
+    from .generate import write_project
+    s = _settings()
+    if requirements_file is not None:
+        requirements = (requirements + "\n" + requirements_file.read_text(encoding="utf-8")).strip()
+    if out is not None and out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise FerrofixError(f"{out} exists and is not an empty directory: not written")
+    with err.status("generating…") as status:
+        result = service.generate(s, description, requirements, tests=test, name=name, timeout_s=timeout,
+                                  model=model, progress=lambda m: status.update(m[:100]))
+    if out is not None:
+        write_project(out, result.files)
+    if as_json:
+        print(json.dumps(result.to_json() | {"out": str(out) if out else None}))
+    else:
+        if out is None:
+            for rel, text in result.files.items():
+                print(f"// ===== {rel} =====\n{text}", end="")
+        for note in result.notes:
+            err.print(f"note: {note}", markup=False)
+        status = "compiles" if result.compiled else f"does not compile ({len(result.remaining_errors)} error(s))"
+        if result.tests_passed is not None:
+            status += f"; tests: {result.test_summary}"
+        err.print(f"[bold]{status}[/] in {result.elapsed_ms / 1000:.1f} s"
+                  + (" (after repair)" if result.repaired else "") + (f"; wrote {out}" if out else ""))
+    ok = result.compiled and result.tests_passed is not False
+    raise typer.Exit(0 if ok else 1)
+
+
+@app.command()
+def mcp(http: Optional[str] = typer.Option(
+        None, "--http", metavar="HOST:PORT",
+        help="Serve streamable HTTP at http://HOST:PORT/mcp (HOST defaults to 127.0.0.1) instead of stdio.")) -> None:
+    """Serve ferrofix's tools to coding agents over the Model Context Protocol (stdio by default):
+    check, compile_and_fix, explain, search_knowledge_base, record_accepted."""
+    try:
+        from .mcp_server import parse_http, serve
+    except ImportError as e:
+        raise FerrofixError(f"the MCP server needs the `mcp` package ({e}): pip install 'ferrofix[mcp]'") from None
+    serve(parse_http(http) if http else None)
 
 
 @models_app.command("list")
@@ -264,8 +300,24 @@ def kb_seed() -> None:
         stats = kb.store.stats()
     finally:
         kb.close()
+    templates = _seed_templates()
     out.print(f"seeded: {ins} new, {upd} updated, {same} unchanged; {stats['records']} records, "
-              f"{stats['codes']} error codes, in {time.monotonic() - t0:.1f} s", markup=False)
+              f"{stats['codes']} error codes; {templates} templates for generate; in {time.monotonic() - t0:.1f} s",
+              markup=False)
+
+
+def _seed_templates() -> int:
+    """(Re)seed the template knowledge base from the installed Rust books; 0 (with a note) without them."""
+    from .kb.templates import TemplateStore, default_path
+    store = TemplateStore(default_path())
+    try:
+        with err.status("reading the Rust books for templates…") as st:
+            return store.seed(progress=lambda m: st.update(m))
+    except FerrofixError as e:
+        err.print(f"[dim]{e}[/]")
+        return 0
+    finally:
+        store.close()
 
 
 @kb_app.command("search")

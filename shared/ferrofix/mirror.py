@@ -108,6 +108,12 @@ def pin_outside_paths(manifest: bytes, manifest_dir: Path, root: Path) -> bytes:
     return tomlkit.dumps(doc).encode("utf-8") if changed else manifest
 
 
+def mirror_dir(source: Path) -> Path:
+    """Where the mirror of the workspace at `source` lives (under the cache dir; `Mirror.base`)."""
+    source = Path(source).resolve()
+    return cache_dir() / "mirrors" / f"{source.name}-{_digest(source)}"
+
+
 class Mirror:
     """A copy of the workspace at `source` under the cache dir, checked with its own target dir.
 
@@ -117,7 +123,7 @@ class Mirror:
 
     def __init__(self, source: Path, check: CheckOptions | None = None) -> None:
         self.source = Path(source).resolve()
-        base = cache_dir() / "mirrors" / f"{self.source.name}-{_digest(self.source)}"
+        base = mirror_dir(self.source)
         # one process at a time per mirror; another repairing the same workspace gets a private one
         self._lock_file = try_exclusive(base / ".lock")
         if self._lock_file is None:

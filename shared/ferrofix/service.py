@@ -67,3 +67,83 @@ def repair_options(s: Settings, *, use_llm: bool = True, max_rounds: int | None 
                          allow_build_scripts=s.repair.allow_build_scripts,
                          run_tests=s.repair.run_tests, test_timeout_s=s.repair.test_timeout_s,
                          check=check_options(s))
+
+
+def learn(s: Settings, result, written: Sequence) -> str | None:
+    """Record a fix the user accepted (written with `--write`, or by an agent's `compile_and_fix` with
+    `write`) in the knowledge base as `pending`, under the first error it removed. `written` holds
+    `writes.Written` entries (their backups give the text before). A partial repair counts (errors the
+    build environment causes, such as a missing dev-dependency, may remain), unless an error remains that
+    was not there before. Returns a note when the fix was not kept (too large for a record), else None."""
+    from .kb.records import RecordError, accepted_fix
+    from .repair.verify import identity
+    if not result.initial_errors or not result.files:
+        return None
+    before = {identity(e) for e in result.initial_errors}
+    remaining = {identity(e) for e in result.remaining_errors}
+    fixed = [e for e in result.initial_errors if identity(e) not in remaining]
+    if not fixed or not remaining <= before:
+        return None
+    kb = open_kb(s)
+    try:
+        rel = sorted(result.files)[0]
+        backup = next((w.backup for w in written if w.rel == rel), None)
+        before_text = backup.read_text(encoding="utf-8") if backup is not None and backup.exists() else ""
+        rec = accepted_fix(fixed[0], rel, before_text, result.files[rel].decode("utf-8"))
+        try:
+            kb.record_accepted(code=rec["code"], message=rec["message"], before=rec["before"], after=rec["after"],
+                               tags=[f"file:{rel}"])
+        except RecordError as e:  # the fix is written; it is only too large to keep as an example
+            return f"not recorded in the knowledge base: {e}"
+    finally:
+        kb.close()
+    return None
+
+
+def open_templates(progress: Callable[[str], None] | None = None):
+    """The template knowledge base (`kb.templates`, beside the records), seeded from the installed Rust
+    documentation the first time it is found empty (a few seconds). Raises FerrofixError when it is
+    empty and no documentation is installed."""
+    from .kb.templates import TemplateStore, default_path
+    store = TemplateStore(default_path())
+    if store.count() == 0:
+        if progress:
+            progress("seeding templates from the Rust documentation")
+        try:
+            store.seed(progress=progress)
+        except FerrofixError:
+            store.close()
+            raise
+    return store
+
+
+def generate(s: Settings, description: str, requirements: str = "", *, tests: bool = False,
+             name: str | None = None, timeout_s: float | None = None, model: str | None = None,
+             progress: Callable[[str], None] | None = None, cancel=None):
+    """`generate.generate` with what the settings name: the model (`[llm]`, or `model`), templates from
+    the template knowledge base, knowledge-base examples for the repair loop, and `[repair]` options.
+    `timeout_s` is the whole run's budget in seconds (default: twice repair.timeout_s). Returns a
+    GenerateResult. Raises FerrofixError (no model, no documentation for templates, no source written)
+    and CheckCancelledError when cancelled."""
+    from .generate import GenerateOptions, generate as run
+    if not description.strip():
+        raise FerrofixError("generate: the description is empty")
+    engine = make_engine(s, model)
+    if progress:
+        progress(f"loading {engine.name}")
+    engine.load()
+    store = open_templates(progress)
+    try:
+        found = store.search(f"{description}\n{requirements}", limit=3)
+    finally:
+        store.close()
+    opts = GenerateOptions(tests=tests, name=name, timeout_s=timeout_s or 2 * s.repair.timeout_s,
+                           test_timeout_s=s.repair.test_timeout_s, samples=max(0, min(s.repair.samples, 4)),
+                           repair=repair_options(s, use_llm=True))
+    kb = open_kb(s, require_records=True) if s.kb.examples > 0 else None
+    try:
+        return run(description, requirements, engine=engine, templates=found, options=opts, progress=progress,
+                   cancel=cancel, examples=kb_examples(kb, s) if kb is not None else None)
+    finally:
+        if kb is not None:
+            kb.close()
