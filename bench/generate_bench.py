@@ -86,7 +86,9 @@ def run_task(task: dict, args) -> dict:
             res["error"] = (p.stderr.strip().splitlines() or ["no output"])[-1][:300]
             return res
         res.update(compiled=g["compiled"], repaired=g["repaired"], tokens=g["tokens"], own_tests=g["tests_passed"],
-                   notes=g["notes"], remaining=g["remaining_errors"][:4])
+                   notes=g["notes"], remaining=g["remaining_errors"][:4], attempts=len(g["trace"]),
+                   rejections=sorted({a["reason"].split(":")[0][:60] for a in g["trace"] if a["outcome"] == "rejected"}),
+                   source=next((t for p, t in g["files"].items() if p.endswith(".rs")), "")[:4000])
         root = out / ("src/lib.rs" if (out / "src/lib.rs").is_file() else "src/main.rs")
         if not root.is_file():
             res["error"] = "no crate root"
@@ -140,9 +142,13 @@ def main() -> None:
           flush=True)
     results = []
     t0 = time.monotonic()
+    args.report.parent.mkdir(parents=True, exist_ok=True)
     for t in tasks:
         r = run_task(t, args)
         results.append(r)
+        # written after every task, so that a run cut short still has its figures
+        args.report.write_text(json.dumps({"summary": summarize(results), "test": args.test, "partial": True,
+                                           "results": results}, indent=1))
         flag = "PASS" if r["passed"] else ("ERROR " + r["error"] if r.get("error") else
                                            "compiles" if r["compiled"] else "no")
         print(f"[{len(results):2}/{len(tasks)}] {r['id']:28} {r['split']:8} {flag:10} {r.get('seconds', '')} s "

@@ -102,7 +102,7 @@ def test_sanitize_keeps_std_only_and_no_build_script():
 
 def test_generate_repairs_the_draft_and_passes_its_tests_without_touching_them(tmp_path):
     eng = ScriptedEngine([DRAFT, TESTS, CHANGES_TESTS, FIXES_IMPL])
-    opts = GenerateOptions(tests=True, samples=1, test_rounds=1, repair=RepairOptions(use_llm=False))
+    opts = GenerateOptions(tests=True, samples=1, test_rounds=1, drafts=1, repair=RepairOptions(use_llm=False))
     r = generate("Sum the even numbers of a slice.", "- `pub fn sum_even(xs: &[i64]) -> i64`", engine=eng,
                  options=opts)
     assert r.compiled and r.repaired  # rustc's `mut` suggestion
@@ -118,10 +118,47 @@ def test_generate_repairs_the_draft_and_passes_its_tests_without_touching_them(t
         write_project(tmp_path / "out", r.files)
 
 
-def test_generate_without_tests_never_runs_cargo_test():
+def test_generate_without_tests_never_runs_cargo_test_and_leaves_no_cache(isolated_dirs):
     eng = ScriptedEngine([DRAFT])
-    r = generate("Sum the even numbers.", "", engine=eng, options=GenerateOptions(repair=RepairOptions(use_llm=False)))
+    r = generate("Sum the even numbers.", "", engine=eng,
+                 options=GenerateOptions(drafts=1, repair=RepairOptions(use_llm=False)))
     assert r.compiled and r.tests_passed is None and len(eng.requests) == 1
+    cache = isolated_dirs / "cache"
+    left = [p.name for sub in ("mirrors", "targets") if (cache / sub).is_dir() for p in (cache / sub).iterdir()]
+    assert left == []  # the scratch crate's mirror and build outputs went with it
+
+
+BROKEN = "### src/lib.rs\n```rust\npub fn sum_even(xs: &[i64]) -> i64 { xs.iter().filter(|x| x.is_even()).sum() }\n```\n"
+CLEAN = ("### src/lib.rs\n```rust\npub fn sum_even(xs: &[i64]) -> i64 {\n    xs.iter().filter(|x| *x % 2 == 0).sum()\n}\n"
+         "```\n")
+
+
+def test_a_draft_that_does_not_compile_gets_sampled_siblings_and_the_best_is_kept():
+    eng = ScriptedEngine([BROKEN, BROKEN, CLEAN])
+    r = generate("Sum the even numbers.", "", engine=eng,
+                 options=GenerateOptions(drafts=3, repair=RepairOptions(use_llm=False)))
+    assert r.compiled and not r.repaired and "% 2 == 0" in r.files["src/lib.rs"]
+    assert len(eng.requests) == 3 and any("of 3 drafts the one kept had 0" in n for n in r.notes), r.notes
+    clean_first = ScriptedEngine([CLEAN, BROKEN])
+    r = generate("Sum the even numbers.", "", engine=clean_first,
+                 options=GenerateOptions(drafts=3, repair=RepairOptions(use_llm=False)))
+    assert r.compiled and len(clean_first.requests) == 1  # a draft that compiles is not sampled again
+
+
+def test_required_items_are_read_from_code_spans_and_a_missing_one_is_written():
+    from ferrofix.generate import missing_items, required_items
+    req = ("- `pub fn sum_even(xs: &[i64]) -> i64` sums the even ones.\n"
+           "- `pub fn product(xs: &[i64]) -> i64`; a `pub struct Stats` with `fn mean(&self) -> f64`.\n"
+           "- The fn keyword in prose is not an item.")
+    assert required_items(req) == [("fn", "sum_even"), ("fn", "product"), ("struct", "Stats"), ("fn", "mean")]
+    assert missing_items({"src/lib.rs": "pub fn sum_even() {}\nstruct Stats;"}, required_items(req)) == [
+        ("fn", "product"), ("fn", "mean")]
+    eng = ScriptedEngine([CLEAN, CLEAN, CLEAN, "```rust\npub fn product(xs: &[i64]) -> i64 {\n    xs.iter().product()\n}\n```"])
+    r = generate("Sum and multiply.", "- `pub fn sum_even(xs: &[i64]) -> i64`\n- `pub fn product(xs: &[i64]) -> i64`",
+                 engine=eng, options=GenerateOptions(drafts=3, repair=RepairOptions(use_llm=False)))
+    assert r.compiled and "pub fn product" in r.files["src/lib.rs"] and "pub fn sum_even" in r.files["src/lib.rs"]
+    assert len(eng.requests) == 4 and "`fn product`" in eng.requests[-1][-1]["content"]
+    assert not any("not written" in n for n in r.notes), r.notes
 
 
 HTML = """<html><head><title>x</title></head><body><main>

@@ -15,12 +15,11 @@ from pathlib import Path
 import anyio
 import pytest
 
-mcp = pytest.importorskip("mcp")
-from mcp.client import ClientSession  # noqa: E402
-from mcp.client.stdio import StdioServerParameters, stdio_client  # noqa: E402
-from mcp.client.streamable_http import streamable_http_client  # noqa: E402
+from mcp.client import ClientSession  # the dev extras install mcp: a missing SDK fails, never skips
+from mcp.client.stdio import StdioServerParameters, stdio_client
+from mcp.client.streamable_http import streamable_http_client
 
-from .conftest import tree_bytes  # noqa: E402
+from .conftest import tree_bytes
 
 TOOLS = {"check", "compile_and_fix", "explain", "search_knowledge_base", "record_accepted", "generate"}
 
@@ -101,6 +100,43 @@ async def test_inline_files_project_comes_back_fixed_and_leaves_nothing(crate, i
     cache = isolated_dirs / "cache"
     left = [p.name for sub in ("mirrors", "targets") if (cache / sub).is_dir() for p in (cache / sub).iterdir()]
     assert left == [], left  # the temporary project's mirror and target dir went with it
+
+
+PARTLY_FIXABLE = {
+    "Cargo.toml": '[package]\nname = "partly"\nversion = "0.1.0"\nedition = "2021"\n',
+    "src/main.rs": """enum Light { Red, Green, Amber }
+
+fn main() {
+    let mut seen = HashMap::new();
+    seen.insert("red", 1);
+    let light = Light::Red;
+    let n = match light {
+        Light::Red => 1,
+        Light::Green => 2,
+    };
+    println!("{} {:?}", n, seen);
+    let _ = Light::Amber;
+}
+""",
+}
+
+
+async def test_remaining_errors_point_into_the_fixed_text():
+    """The import rustc names is added (a line above everything), the non-exhaustive match stays (no
+    model): its range is in the new text, the initial errors' ranges in the text as it was."""
+    async with stdio_session() as s:
+        fix = _structured(await s.call_tool("compile_and_fix", {"files": PARTLY_FIXABLE, "use_model": False}))
+    assert fix["fixed"] is False, fix["trace"]
+    new = fix["files"]["src/main.rs"].splitlines()
+    old = PARTLY_FIXABLE["src/main.rs"].splitlines()
+    assert new[0].startswith("use std::collections::HashMap;")
+    [left] = fix["remaining_errors"]
+    assert left["code"] == "E0004"
+    r = left["range"]["start"]
+    assert new[r["line"]][r["character"]:].startswith("light"), (r, new[r["line"]])
+    [gone] = [e for e in fix["fixed_errors"] if e["code"] == "E0433"]
+    g = gone["range"]["start"]
+    assert old[g["line"]][g["character"]:].startswith("HashMap"), (g, old[g["line"]])
 
 
 async def test_write_applies_the_fix_and_records_it_pending(crate):
@@ -236,15 +272,33 @@ def http_server():
 async def test_streamable_http_serves_the_same_tools(http_server, crate):
     url, _proc = http_server
     root = crate("moved_value")
+    files = {p.relative_to(root).as_posix(): p.read_text() for p in root.rglob("*") if p.is_file()}
+    slow = crate("slow_build")
     async with streamable_http_client(url) as (read, write):
         async with ClientSession(read, write) as s:
             await s.initialize()
             names = {t.name for t in (await s.list_tools()).tools}
-            fix = _structured(await s.call_tool("compile_and_fix", {"path": str(root), "use_model": False}))
+            chk = _structured(await s.call_tool("check", {"path": str(root)}))
+            fix = _structured(await s.call_tool("compile_and_fix", {"files": files, "use_model": False}))
+            rec = _structured(await s.call_tool("record_accepted", {"code": "E0382", "message": "use of moved value",
+                                                                    "before": "let b = a;", "after": "let b = a.clone();"}))
+            ex = _structured(await s.call_tool("explain", {"code": "E0382"}))
+            hits = _structured(await s.call_tool("search_knowledge_base", {"query": "moved value"}))
             bad = await s.call_tool("compile_and_fix", {"path": str(root), "timeout_s": -1})
+            # a cancellation over HTTP: the long call goes, the session and the server stay
+            with anyio.move_on_after(8):
+                await s.call_tool("compile_and_fix", {"path": str(slow), "use_model": False})
+                pytest.fail("the slow build finished before the cancellation")
+            after = _structured(await s.call_tool("check", {"path": str(root)}))
     assert names == TOOLS
+    assert chk["errors"] == 1 and after["errors"] == 1
     assert fix["fixed"] is True and "greeting.clone()" in fix["files"]["src/main.rs"]
+    assert ex["records"][0]["id"] == rec["id"] and hits["records"][0]["id"] == rec["id"]
     assert bad.is_error
+    deadline = time.monotonic() + 20
+    while _cargo_processes_under(slow) and time.monotonic() < deadline:
+        await anyio.sleep(0.2)
+    assert _cargo_processes_under(slow) == []
 
 
 def test_http_address_is_parsed_and_checked():
@@ -252,11 +306,13 @@ def test_http_address_is_parsed_and_checked():
     from ferrofix.mcp_server import parse_http
     assert parse_http("8765") == ("127.0.0.1", 8765)
     assert parse_http(":8765") == ("127.0.0.1", 8765)
-    assert parse_http("0.0.0.0:9") == ("0.0.0.0", 9)
     assert parse_http("[::1]:9") == ("::1", 9)
     for bad in ("host:port", "1:99999"):
         with pytest.raises(FerrofixError):
             parse_http(bad)
+    with pytest.raises(FerrofixError, match="not a loopback address"):
+        parse_http("0.0.0.0:9")  # no authentication: only on request
+    assert parse_http("0.0.0.0:9", allow_remote=True) == ("0.0.0.0", 9)
 
 
 async def test_compile_and_fix_asks_the_model_of_the_shared_settings(crate, openai_server, isolated_dirs):

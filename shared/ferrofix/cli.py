@@ -175,7 +175,10 @@ def generate(description: str = typer.Argument(..., help="What the crate does, i
     from .generate import write_project
     s = _settings()
     if requirements_file is not None:
-        requirements = (requirements + "\n" + requirements_file.read_text(encoding="utf-8")).strip()
+        try:
+            requirements = (requirements + "\n" + requirements_file.read_text(encoding="utf-8")).strip()
+        except UnicodeDecodeError as e:
+            raise FerrofixError(f"{requirements_file}: not UTF-8 ({e.reason} at byte {e.start})") from None
     if out is not None and out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise FerrofixError(f"{out} exists and is not an empty directory: not written")
     with err.status("generating…") as status:
@@ -203,14 +206,20 @@ def generate(description: str = typer.Argument(..., help="What the crate does, i
 @app.command()
 def mcp(http: Optional[str] = typer.Option(
         None, "--http", metavar="HOST:PORT",
-        help="Serve streamable HTTP at http://HOST:PORT/mcp (HOST defaults to 127.0.0.1) instead of stdio.")) -> None:
+        help="Serve streamable HTTP at http://HOST:PORT/mcp (HOST defaults to 127.0.0.1) instead of stdio."),
+        allow_remote: bool = typer.Option(False, "--allow-remote",
+                                          help="Let --http bind a non-loopback address (no authentication!).")) -> None:
     """Serve ferrofix's tools to coding agents over the Model Context Protocol (stdio by default):
-    check, compile_and_fix, explain, search_knowledge_base, record_accepted."""
+    check, compile_and_fix, generate, explain, search_knowledge_base, record_accepted."""
     try:
         from .mcp_server import parse_http, serve
     except ImportError as e:
         raise FerrofixError(f"the MCP server needs the `mcp` package ({e}): pip install 'ferrofix[mcp]'") from None
-    serve(parse_http(http) if http else None)
+    address = parse_http(http, allow_remote=allow_remote) if http else None
+    if address is not None and allow_remote and address[0] not in ("127.0.0.1", "localhost", "::1"):
+        err.print(f"[yellow]warning:[/] serving on {address[0]} without authentication: anyone who reaches "
+                  "the port can run cargo and write files as this user")
+    serve(address)
 
 
 @models_app.command("list")

@@ -4,9 +4,13 @@ the tests the model wrote from the requirements).
 Pipeline:
 1. retrieve templates (listings from the Rust books on this machine, `kb.templates`) for the task;
 2. the model writes `Cargo.toml` and the sources (markdown headings naming each file, then a fenced
-   block); the manifest is rewritten to the package's name, version and edition with no dependencies
+   block) — when that draft does not compile or lacks an item the requirements name in code (`pub fn
+   f(…)`, `struct S`), more drafts are sampled in one batch and the one with the least left to do is
+   kept; the manifest is rewritten to the package's name, version and edition with no dependencies
    and no build script (nothing is fetched, and nothing the model wrote runs during a check);
-3. the repair loop (`repair.repair`, the engine of `fix`) until `cargo check` passes;
+3. the repair loop (`repair.repair`, the engine of `fix`) until `cargo check` passes; a crate that
+   compiles but still lacks a required item gets one round in which the model writes the missing items
+   (kept only if the crate still compiles);
 4. with `tests`: the model writes a `#[cfg(test)] mod tests` block from the requirements, the loop makes
    it compile, then `cargo test` runs in the scratch directory (time-limited, killed with its process
    group); while tests fail, a bounded number of rounds hand the failures to the model, whose
@@ -28,11 +32,12 @@ from pathlib import Path, PurePosixPath
 from typing import Callable, Sequence
 
 from . import modelfix
-from .cargo import Cancellation, CheckOptions, run_check, run_tests
+from .cargo import Cancellation, CheckOptions, default_target_dir, run_check, run_tests
 from .diagnostics import describe
-from .errors import CheckCancelledError, FerrofixError
+from .errors import CheckCancelledError, CheckTimeoutError, FerrofixError, ModelAnswerError
 from .kb.templates import Template
 from .llm import Engine, Message
+from .mirror import mirror_dir
 
 SYSTEM = (
     "You are an expert Rust programmer. You write small, complete Rust crates that compile on stable Rust "
@@ -70,18 +75,20 @@ class GenerateOptions:
     `max_tokens`: per model answer (tokens); `timeout_s`: the whole run's hard budget (seconds);
     `test_timeout_s`: per `cargo test` (seconds); `test_rounds`: rounds of fixing failing tests;
     `samples`: sampled answers per test-fixing round after the greedy one (one batch); `fix_tokens`: per
-    test-fixing answer (tokens); `repair`: the repair loop's
+    test-fixing answer (tokens); `drafts`: when the model's first (greedy) draft does not compile, this
+    many drafts in all (the others sampled in one batch), the one with the fewest errors repaired; `repair`: the repair loop's
     options (`repair.RepairOptions`; its time budget is what is left of `timeout_s`)."""
 
     tests: bool = False
     name: str | None = None
-    templates: int = 3
+    templates: int = 2
     max_tokens: int = 1536
     timeout_s: float = 600.0
     test_timeout_s: float = 60.0
     test_rounds: int = 1
     samples: int = 2
     fix_tokens: int = 768
+    drafts: int = 3
     repair: object | None = None
 
 
@@ -172,6 +179,26 @@ def sanitize(files: dict[str, str], name: str | None, description: str) -> tuple
     return dict(sorted(kept.items())), notes
 
 
+_ITEM = re.compile(r"\b(fn|struct|enum|trait)\s+([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def required_items(requirements: str) -> list[tuple[str, str]]:
+    """The items the requirements name in code spans (`pub fn word_count(…)`, `struct Stack<T>`, a method
+    `fn push(&mut self, …)`), as (keyword, name) pairs in order, without repeats."""
+    found: list[tuple[str, str]] = []
+    for span in re.findall(r"`([^`\n]+)`", requirements):
+        for kind, name in _ITEM.findall(span):
+            if (kind, name) not in found:
+                found.append((kind, name))
+    return found
+
+
+def missing_items(files: dict[str, str], items: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The `items` (keyword, name) that no Rust source of `files` defines."""
+    code = "\n".join(t for p, t in files.items() if p.endswith(".rs"))
+    return [(k, n) for k, n in items if not re.search(rf"\b{k}\s+{re.escape(n)}\b", code)]
+
+
 def crate_root(files: dict[str, str]) -> str:
     """`src/lib.rs` when there is one, else `src/main.rs`, else the first source."""
     for p in ("src/lib.rs", "src/main.rs"):
@@ -204,6 +231,7 @@ class _Run:
         self.deadline = time.monotonic() + opts.timeout_s
         self.tokens = 0
         self.trace: list[dict] = []
+        self.notes: list[str] = []
         self.dir = Path(tempfile.mkdtemp(prefix="ferrofix-generate-"))
         self.target = self.dir / "target"
         self.root = self.dir / "crate"
@@ -216,18 +244,24 @@ class _Run:
     def stop(self) -> bool:
         return (self.cancel is not None and self.cancel.cancelled) or time.monotonic() > self.deadline
 
-    def ask(self, messages: list[Message], n: int = 0, max_tokens: int | None = None) -> list[str]:
-        """The greedy answer, then `n` samples (one batch)."""
+    def ask(self, messages: list[Message], n: int = 0, max_tokens: int | None = None,
+            greedy: bool = True) -> list[str]:
+        """The greedy answer (unless not `greedy`), then `n` samples (one batch)."""
         if self.left() <= 0:
             return []
         limit = max_tokens or self.opts.max_tokens
-        c = self.engine.chat(messages, max_tokens=limit, temperature=0.0, should_stop=self.stop)
-        self.tokens += c.prompt_tokens + c.completion_tokens
-        answers = [c.text]
-        if n > 0 and self.left() > 0:
-            more = self.engine.chat_n(messages, n, max_tokens=limit, temperature=0.7, should_stop=self.stop)
-            self.tokens += sum(x.prompt_tokens + x.completion_tokens for x in more)
-            answers += [x.text for x in more]
+        answers: list[str] = []
+        try:
+            if greedy:
+                c = self.engine.chat(messages, max_tokens=limit, temperature=0.0, should_stop=self.stop)
+                self.tokens += c.prompt_tokens + c.completion_tokens
+                answers.append(c.text)
+            if n > 0 and self.left() > 0:
+                more = self.engine.chat_n(messages, n, max_tokens=limit, temperature=0.7, should_stop=self.stop)
+                self.tokens += sum(x.prompt_tokens + x.completion_tokens for x in more)
+                answers += [x.text for x in more]
+        except CheckCancelledError:
+            self.left()  # raises when the user cancelled; a spent budget ends with what there is
         return answers
 
     def save(self, files: dict[str, str]) -> None:
@@ -237,7 +271,8 @@ class _Run:
             p.write_text(text, encoding="utf-8")
 
     def repair(self, files: dict[str, str], all_targets: bool):
-        """The repair loop on `files` (in the scratch crate); returns (files, result)."""
+        """The repair loop on `files` (in the scratch crate); returns (files, result), result None when the
+        loop stopped early (a check over its time limit, a model answering nothing usable; noted)."""
         from .repair import RepairOptions, repair
         base = self.opts.repair if isinstance(self.opts.repair, RepairOptions) else RepairOptions()
         self.save(files)
@@ -246,8 +281,13 @@ class _Run:
         opts.check = CheckOptions(base.check.command, base.check.extra_args, base.check.features,
                                   all_targets or base.check.all_targets, base.check.timeout_s)
         opts.run_tests = False
-        result = repair(self.root, opts, engine=self.engine, progress=self.progress, cancel=self.cancel,
-                        examples=self.examples)
+        try:
+            result = repair(self.root, opts, engine=self.engine, progress=self.progress, cancel=self.cancel,
+                            examples=self.examples)
+        except (CheckTimeoutError, ModelAnswerError) as e:
+            self.left()  # a cancellation raises here
+            self.notes.append(f"the repair loop stopped: {e}")
+            return files, None
         self.tokens += result.tokens
         self.trace += [asdict(a) for a in result.trace]
         out = dict(files)
@@ -261,14 +301,35 @@ class _Run:
                                                                                   self.left())),
                          cancel=self.cancel)
 
+    def count_errors(self, files: dict[str, str], index: int) -> int:
+        """Errors of `cargo check` on a draft (in its own directory, the shared target dir); a check over
+        its time limit counts as 1,000."""
+        root = self.dir / f"draft{index}"
+        for rel, text in files.items():
+            p = root.joinpath(*PurePosixPath(rel).parts)
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text(text, encoding="utf-8")
+        try:
+            res = run_check(root, CheckOptions(timeout_s=max(1.0, min(120.0, self.left())), target_dir=self.target),
+                            cancel=self.cancel)
+        except CheckTimeoutError:
+            return 1000
+        return len(res.errors)
+
     def compiles(self, files: dict[str, str]) -> bool:
         self.save(files)
-        res = run_check(self.root, CheckOptions(all_targets=True, timeout_s=max(1.0, self.left()),
-                                                target_dir=self.target), cancel=self.cancel)
+        try:
+            res = run_check(self.root, CheckOptions(all_targets=True, timeout_s=max(1.0, self.left()),
+                                                    target_dir=self.target), cancel=self.cancel)
+        except CheckTimeoutError:
+            return False
         return not res.errors
 
     def close(self) -> None:
+        """Remove the scratch crate with its build outputs and the repair loop's mirror of it."""
         shutil.rmtree(self.dir, ignore_errors=True)
+        shutil.rmtree(mirror_dir(self.root), ignore_errors=True)
+        shutil.rmtree(default_target_dir(self.root), ignore_errors=True)
 
 
 def _tests_block(text: str) -> str | None:
@@ -299,25 +360,87 @@ def generate(description: str, requirements: str, *, engine: Engine, templates: 
         shown = "\n".join(t.prompt_text() for t in templates)
         user = f"Task: {description.strip()}\n\nRequirements:\n{requirements.strip() or '(none beyond the task)'}\n"
         if shown:
-            user += f"\nListings from the Rust documentation that may help:\n```rust\n{shown}```\n"
+            user += ("\nFor reference only, listings from the Rust documentation on related APIs (do not copy "
+                     "their types, names or `main`; follow the requirements):\n"
+                     f"```rust\n{shown}```\n")
         user += f"\n{FORMAT}"
         progress("writing the crate")
-        answers = run.ask([{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}])
+        messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
+        answers = run.ask(messages)
         if not answers:
             raise FerrofixError("the time budget ran out before the model answered")
-        files, notes = sanitize(parse_files(answers[0]), opts.name, description)
+        items = required_items(requirements)
+        # (errors + required items missing, index, files, notes): what is left to do on each draft
+        drafts: list[tuple[int, int, dict[str, str], list[str]]] = []
+
+        def consider(answer: str) -> None:
+            try:
+                f, n = sanitize(parse_files(answer), opts.name, description)
+            except FerrofixError:
+                return
+            todo = run.count_errors(f, len(drafts)) + len(missing_items(f, items))
+            drafts.append((todo, len(drafts), f, n))
+
+        progress("checking the draft")
+        consider(answers[0])
+        if (not drafts or drafts[0][0] > 0) and opts.drafts > 1:
+            progress(f"the draft does not compile or lacks a required item: {opts.drafts - 1} more drafts")
+            for answer in run.ask(messages, n=opts.drafts - 1, greedy=False):
+                consider(answer)
+        if not drafts:
+            raise FerrofixError("the model wrote no Rust source")
+        todo, _, files, notes = min(drafts, key=lambda d: (d[0], d[1]))
+        if len(drafts) > 1:
+            notes.append(f"the first draft had {drafts[0][0]} error(s) or missing item(s); of {len(drafts)} "
+                         f"drafts the one kept had {todo}")
         progress("checking and repairing")
         files, res = run.repair(files, all_targets=False)
-        result = GenerateResult(files=files, compiled=res.fixed, repaired=bool(res.initial_errors),
+        if res is not None and res.fixed and missing_items(files, items):
+            files, res = _complete(run, files, res, items, requirements, messages)
+        gone = missing_items(files, items)
+        if gone:
+            notes.append("required but not written: " + ", ".join(f"{k} {n}" for k, n in gone))
+        result = GenerateResult(files=files, compiled=res is not None and res.fixed,
+                                repaired=res is None or bool(res.initial_errors),
                                 templates=[f"{t.source}: {t.page} — {t.heading}" for t in templates], notes=notes,
-                                remaining_errors=[describe(d) for d in res.remaining_errors])
+                                remaining_errors=[describe(d) for d in res.remaining_errors] if res else [])
         if opts.tests and result.compiled:
             _add_tests(run, result, requirements)
         result.trace, result.tokens = run.trace, run.tokens
+        result.notes += run.notes
         result.elapsed_ms = int((time.monotonic() - t0) * 1000)
         return result
     finally:
         run.close()
+
+
+COMPLETE_PROMPT = (
+    "The crate below compiles but lacks items the requirements name: {missing}. Write them now, complete "
+    "(no `todo!()`), with the exact signatures of the requirements, in one fenced ```rust block holding only "
+    "the new items (they are appended to {file}; a method goes in a new `impl` block).\n\nRequirements:\n"
+    "{requirements}\n\n{file}:\n```rust\n{code}\n```")
+
+
+def _complete(run: _Run, files: dict[str, str], res, items, requirements: str, messages):
+    """One round for the required items a compiling crate lacks: the model writes them, they are appended
+    to the crate root and repaired; kept only if the crate still compiles. Returns (files, result)."""
+    root = crate_root(files)
+    missing = missing_items(files, items)
+    run.progress("writing the missing items")
+    answers = run.ask([messages[0], {"role": "user", "content": COMPLETE_PROMPT.format(
+        missing=", ".join(f"`{k} {n}`" for k, n in missing), file=root, requirements=requirements.strip(),
+        code=files[root])}])
+    block = modelfix.parse_code_block(answers[0]) if answers else None
+    if not block or _PLACEHOLDER.search(block):
+        run.notes.append("the model did not write the missing items")
+        return files, res
+    grown = {**files, root: files[root].rstrip("\n") + "\n\n" + block.strip("\n") + "\n"}
+    grown, res2 = run.repair(grown, all_targets=False)
+    if res2 is None or not res2.fixed or len(missing_items(grown, items)) >= len(missing):
+        run.notes.append("the missing items the model wrote did not compile; left out")
+        run.save(files)
+        return files, res
+    return grown, res2
 
 
 def _add_tests(run: _Run, result: GenerateResult, requirements: str) -> None:
@@ -336,14 +459,14 @@ def _add_tests(run: _Run, result: GenerateResult, requirements: str) -> None:
     with_tests[root] = files[root].rstrip("\n") + "\n\n" + block + "\n"
     run.progress("checking the tests")
     with_tests, res = run.repair(with_tests, all_targets=True)
-    if not res.fixed:
+    if res is None or not res.fixed:
         result.notes.append("the tests the model wrote do not compile; they were left out")
         result.tests_passed, result.test_summary = False, "the tests do not compile"
         return
     block = _tests_block(with_tests[root]) or block
     result.files = files = with_tests
     run.progress("cargo test")
-    t = run.test(files)
+    t = run.test(files)  # a time limit makes a failed run (TestRun), never an exception
     rounds = 0
     while not t.passed and rounds < run.opts.test_rounds and run.left() > 0:
         rounds += 1

@@ -48,7 +48,7 @@ from pydantic import BaseModel, Field
 from . import __version__, service
 from .cargo import Cancellation, default_target_dir, locate_workspace, run_check
 from .diagnostics import Diagnostic as RustcDiagnostic, span_range
-from .errors import FerrofixError
+from .errors import CheckCancelledError, FerrofixError
 from .mirror import mirror_dir
 from .settings import Settings, load as load_settings
 
@@ -232,14 +232,19 @@ def tool(fn):
             return await fn(*args, **kwargs)
         except Failure as e:
             return _tool_error(str(e))
-        except (FerrofixError, OSError) as e:
+        except (FerrofixError, OSError, UnicodeError) as e:
             return _tool_error(str(_error(e)))
+        except Exception as e:  # a bug: logged with its traceback on stderr, one line to the caller
+            log.exception("%s failed", fn.__name__)
+            return _tool_error(f"ferrofix: internal error in {fn.__name__}: {type(e).__name__}: "
+                               + " ".join(str(e).split())[:300])
     return wrapper
 
 
-def _diagnostic(d: RustcDiagnostic, root: Path) -> Diagnostic:
+def _diagnostic(d: RustcDiagnostic, root: Path, texts: dict[str, bytes] | None = None) -> Diagnostic:
     """A rustc diagnostic with its primary span (moved out of macro internals to the invocation in the
-    workspace) as a UTF-16 range in the file as cargo saw it."""
+    workspace) as a UTF-16 range in the file as cargo saw it: `texts` (workspace-relative path → bytes)
+    gives the files' contents where they differ from the disk (a repair's new texts)."""
     p = d.primary_span
     rng = None
     file = None
@@ -247,10 +252,13 @@ def _diagnostic(d: RustcDiagnostic, root: Path) -> Diagnostic:
         p = p.invocation_site(root)
         file = p.file_name
         try:
-            r = span_range(p, p.path(root).read_bytes())
+            path = p.path(root)
+            rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else None
+            data = texts[rel] if texts and rel in texts else path.read_bytes()
+            r = span_range(p, data)
             rng = Range(start=Position(line=r.start.line, character=r.start.character),
                         end=Position(line=r.end.line, character=r.end.character))
-        except (OSError, UnicodeDecodeError):
+        except (OSError, UnicodeDecodeError, ValueError):
             rng = None
     return Diagnostic(code=d.code, level=d.level, message=d.message, file=file, range=rng,
                       rendered=d.rendered or d.message)
@@ -410,21 +418,27 @@ class FerrofixTools:
                 finally:
                     if kb is not None:
                         kb.close()
+                # positions: the first check's errors in the files as they were, the rest in the new texts
+                remaining_ids = {_key(d) for d in result.remaining_errors}
+                initial = [_diagnostic(d, ws.root) for d in result.initial_errors]
+                fixed_errors = [x for d, x in zip(result.initial_errors, initial) if _key(d) not in remaining_ids]
+                remaining = [_diagnostic(d, ws.root, result.files) for d in result.remaining_errors]
                 written: list[str] = []
                 if write and result.files:
+                    if cancel.cancelled:  # the caller is gone: nothing is written behind its back
+                        raise CheckCancelledError("compile_and_fix was cancelled")
                     done = write_files(ws.root, result.files)
                     written = [w.rel for w in done]
-                    note = service.learn(s, result, done)
+                    try:
+                        note = service.learn(s, result, done)
+                    except FerrofixError as e:  # the fix is written; only the record is missing
+                        note = f"not recorded in the knowledge base: {e}"
                     if note:
                         log.info("%s", note)
-                remaining_ids = {_key(d) for d in result.remaining_errors}
                 return FixOutput(
                     fixed=result.fixed, diff=result.diff,
                     files={rel: data.decode("utf-8", errors="replace") for rel, data in sorted(result.files.items())},
-                    initial_errors=[_diagnostic(d, ws.root) for d in result.initial_errors],
-                    fixed_errors=[_diagnostic(d, ws.root) for d in result.initial_errors
-                                  if _key(d) not in remaining_ids],
-                    remaining_errors=[_diagnostic(d, ws.root) for d in result.remaining_errors],
+                    initial_errors=initial, fixed_errors=fixed_errors, remaining_errors=remaining,
                     trace=[Attempt(stage=a.stage, error=a.error, candidate=a.candidate, outcome=a.outcome,
                                    reason=a.reason, check_ms=a.check_ms, tokens=a.tokens, rule=a.rule)
                            for a in result.trace],
@@ -455,6 +469,8 @@ class FerrofixTools:
             from .generate import write_project
             r = service.generate(self.settings(), description, requirements, tests=test, name=name,
                                  timeout_s=timeout_s, progress=progress, cancel=cancel)
+            if out is not None and cancel.cancelled:
+                raise CheckCancelledError("generate was cancelled")
             written = [p.relative_to(out).as_posix() for p in write_project(out, r.files)] if out else []
             return GenerateOutput(files=r.files, compiled=r.compiled, repaired=r.repaired,
                                   tests_passed=r.tests_passed, test_summary=r.test_summary, templates=r.templates,
@@ -566,8 +582,14 @@ def build_server(settings: Callable[[], Settings] | None = None) -> MCPServer:
     return server
 
 
-def parse_http(value: str) -> tuple[str, int]:
-    """`HOST:PORT`, `:PORT` or `PORT` (host 127.0.0.1) → (host, port). Raises FerrofixError otherwise."""
+#: Hosts the HTTP transport may bind without `allow_remote` (the SDK protects these from DNS rebinding).
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def parse_http(value: str, *, allow_remote: bool = False) -> tuple[str, int]:
+    """`HOST:PORT`, `:PORT` or `PORT` (host 127.0.0.1) → (host, port). Raises FerrofixError for anything
+    else, and for a host that is not loopback unless `allow_remote`: the tools run cargo (build scripts)
+    and write files, and the server has no authentication."""
     host, _, port = value.rpartition(":")
     host = host.strip("[]") or "127.0.0.1"
     try:
@@ -576,6 +598,9 @@ def parse_http(value: str) -> tuple[str, int]:
         raise FerrofixError(f"--http: {value!r} is not HOST:PORT") from None
     if not 0 <= n <= 65535:
         raise FerrofixError(f"--http: port {n} is out of range")
+    if host not in LOOPBACK and not allow_remote:
+        raise FerrofixError(f"--http: {host} is not a loopback address; the server has no authentication and "
+                            "its tools run cargo and write files (add --allow-remote to serve it anyway)")
     return host, n
 
 

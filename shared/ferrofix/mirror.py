@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import tempfile
 import time
 from contextlib import suppress
 from pathlib import Path
@@ -126,8 +127,10 @@ class Mirror:
         base = mirror_dir(self.source)
         # one process at a time per mirror; another repairing the same workspace gets a private one
         self._lock_file = try_exclusive(base / ".lock")
-        if self._lock_file is None:
-            base = base.with_name(base.name + f"-{os.getpid()}")
+        #: a private mirror (another run holds the shared one): removed on close
+        self.private = self._lock_file is None
+        if self.private:  # unique per run, so that concurrent runs of one process never share it
+            base = Path(tempfile.mkdtemp(dir=base.parent, prefix=f"{base.name}-{os.getpid()}-"))
         self.root = base / "src"
         self.base = base
         opts = check or CheckOptions()
@@ -151,7 +154,7 @@ class Mirror:
         if self._lock_file not in (None, True):
             self._lock_file.close()
         self._lock_file = None
-        if self.base.name.endswith(f"-{os.getpid()}"):
+        if self.private:
             shutil.rmtree(self.base, ignore_errors=True)
 
     def sync(self, overrides: Mapping[str, bytes] | None = None) -> dict[str, bytes]:

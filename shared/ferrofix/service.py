@@ -134,11 +134,12 @@ def generate(s: Settings, description: str, requirements: str = "", *, tests: bo
     engine.load()
     store = open_templates(progress)
     try:
-        found = store.search(f"{description}\n{requirements}", limit=3)
+        found = store.search(f"{description}\n{requirements}", limit=GenerateOptions().templates)
     finally:
         store.close()
     opts = GenerateOptions(tests=tests, name=name, timeout_s=timeout_s or 2 * s.repair.timeout_s,
                            test_timeout_s=s.repair.test_timeout_s, samples=max(0, min(s.repair.samples, 4)),
+                           drafts=3 if s.repair.samples > 0 else 1,
                            repair=repair_options(s, use_llm=True))
     kb = open_kb(s, require_records=True) if s.kb.examples > 0 else None
     try:

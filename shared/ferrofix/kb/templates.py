@@ -65,7 +65,7 @@ class Template:
     code: str
     id: int | None = None
 
-    def prompt_text(self, max_chars: int = 1500) -> str:
+    def prompt_text(self, max_chars: int = 1200) -> str:
         """The template as shown to the model: a comment line naming it, then the code (cut at
         `max_chars` characters, at a line end)."""
         code = self.code
@@ -158,20 +158,24 @@ def extract(html_root: Path, progress: Callable[[str], None] | None = None) -> I
 
 
 class TemplateStore:
-    """The template knowledge base in `path` (an SQLite file, created when missing). Raises KBError-like
-    FerrofixError when the file cannot be opened."""
+    """The template knowledge base in `path` (an SQLite file, created when missing). Raises
+    FerrofixError when the file cannot be opened or the database fails."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.path)
+            self.db = sqlite3.connect(self.path, timeout=10)
             self.db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as e:
             raise FerrofixError(f"template knowledge base {self.path}: {e}") from e
 
     def count(self) -> int:
-        return self.db.execute("SELECT count(*) FROM templates").fetchone()[0]
+        """How many templates there are. Raises FerrofixError when the database fails."""
+        try:
+            return self.db.execute("SELECT count(*) FROM templates").fetchone()[0]
+        except sqlite3.Error as e:
+            raise FerrofixError(f"template knowledge base {self.path}: {e}") from e
 
     def seed(self, html_root: Path | None = None, progress: Callable[[str], None] | None = None) -> int:
         """Replace the templates with those extracted from `html_root` (default: the installed
@@ -185,11 +189,14 @@ class TemplateStore:
                                 "Debian's rust-doc) to seed the template knowledge base")
         rows = [(t.source, t.page, t.heading, t.description, t.code, hashlib.sha256(t.code.encode()).hexdigest())
                 for t in extract(html_root, progress)]
-        with self.db:
-            self.db.execute("DELETE FROM templates")
-            self.db.executemany("INSERT OR IGNORE INTO templates (source, page, heading, description, code, hash) "
-                                "VALUES (?, ?, ?, ?, ?, ?)", rows)
-            self.db.execute("INSERT INTO templates_fts(templates_fts) VALUES ('rebuild')")
+        try:
+            with self.db:
+                self.db.execute("DELETE FROM templates")
+                self.db.executemany("INSERT OR IGNORE INTO templates (source, page, heading, description, code, "
+                                    "hash) VALUES (?, ?, ?, ?, ?, ?)", rows)
+                self.db.execute("INSERT INTO templates_fts(templates_fts) VALUES ('rebuild')")
+        except sqlite3.Error as e:
+            raise FerrofixError(f"template knowledge base {self.path}: {e}") from e
         return self.count()
 
     def search(self, query: str, limit: int = 3) -> list[Template]:
@@ -198,10 +205,13 @@ class TemplateStore:
         if not words or limit <= 0:
             return []
         match = " OR ".join(f'"{w}"' for w in words)
-        rows = self.db.execute(
-            "SELECT t.id, t.source, t.page, t.heading, t.description, t.code FROM templates_fts f "
-            "JOIN templates t ON t.id = f.rowid WHERE templates_fts MATCH ? "
-            f"ORDER BY bm25(templates_fts, {', '.join(map(str, WEIGHTS))}) LIMIT ?", (match, limit)).fetchall()
+        try:
+            rows = self.db.execute(
+                "SELECT t.id, t.source, t.page, t.heading, t.description, t.code FROM templates_fts f "
+                "JOIN templates t ON t.id = f.rowid WHERE templates_fts MATCH ? "
+                f"ORDER BY bm25(templates_fts, {', '.join(map(str, WEIGHTS))}) LIMIT ?", (match, limit)).fetchall()
+        except sqlite3.Error as e:
+            raise FerrofixError(f"template knowledge base {self.path}: {e}") from e
         return [Template(source, page, heading, desc, code, id=i) for i, source, page, heading, desc, code in rows]
 
     def close(self) -> None:
