@@ -172,15 +172,15 @@ def generate(description: str = typer.Argument(..., help="What the crate does, i
              as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout.")) -> None:
     """Write a Rust crate from a description: templates from the Rust books on this machine, the local
     model, then the repair loop until `cargo check` passes (and `cargo test`, with --test)."""
-    from .generate import write_project
+    from .generate import check_out_dir, write_project
     s = _settings()
     if requirements_file is not None:
         try:
             requirements = (requirements + "\n" + requirements_file.read_text(encoding="utf-8")).strip()
         except UnicodeDecodeError as e:
             raise FerrofixError(f"{requirements_file}: not UTF-8 ({e.reason} at byte {e.start})") from None
-    if out is not None and out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise FerrofixError(f"{out} exists and is not an empty directory: not written")
+    if out is not None:
+        check_out_dir(out)  # before the model's minutes, not after
     with err.status("generating…") as status:
         result = service.generate(s, description, requirements, tests=test, name=name, timeout_s=timeout,
                                   model=model, progress=lambda m: status.update(m[:100]))
@@ -212,11 +212,11 @@ def mcp(http: Optional[str] = typer.Option(
     """Serve ferrofix's tools to coding agents over the Model Context Protocol (stdio by default):
     check, compile_and_fix, generate, explain, search_knowledge_base, record_accepted."""
     try:
-        from .mcp_server import parse_http, serve
+        from .mcp_server import LOOPBACK, parse_http, serve
     except ImportError as e:
         raise FerrofixError(f"the MCP server needs the `mcp` package ({e}): pip install 'ferrofix[mcp]'") from None
     address = parse_http(http, allow_remote=allow_remote) if http else None
-    if address is not None and allow_remote and address[0] not in ("127.0.0.1", "localhost", "::1"):
+    if address is not None and address[0] not in LOOPBACK:
         err.print(f"[yellow]warning:[/] serving on {address[0]} without authentication: anyone who reaches "
                   "the port can run cargo and write files as this user")
     serve(address)

@@ -207,19 +207,30 @@ def crate_root(files: dict[str, str]) -> str:
     return next(p for p in files if p.endswith(".rs"))
 
 
-def write_project(out: Path, files: dict[str, str]) -> list[Path]:
-    """Write `files` under `out`, which must not exist or be an empty directory. Returns the paths
-    written. Raises FerrofixError when `out` holds anything (nothing is overwritten)."""
-    out = Path(out)
+def check_out_dir(out: Path) -> None:
+    """Raise FerrofixError unless `out` does not exist or is an empty directory (a new crate never
+    overwrites anything)."""
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise FerrofixError(f"{out} exists and is not an empty directory: not written")
+
+
+def _write_tree(root: Path, files: dict[str, str]) -> list[Path]:
+    """Write `files` (relative POSIX path → text) under `root`; returns the paths written."""
     written = []
     for rel, text in files.items():
-        p = out.joinpath(*PurePosixPath(rel).parts)
+        p = root.joinpath(*PurePosixPath(rel).parts)
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(text, encoding="utf-8")
         written.append(p)
     return written
+
+
+def write_project(out: Path, files: dict[str, str]) -> list[Path]:
+    """Write `files` under `out`, which must not exist or be an empty directory. Returns the paths
+    written. Raises FerrofixError when `out` holds anything (nothing is overwritten)."""
+    out = Path(out)
+    check_out_dir(out)
+    return _write_tree(out, files)
 
 
 class _Run:
@@ -265,10 +276,7 @@ class _Run:
         return answers
 
     def save(self, files: dict[str, str]) -> None:
-        for rel, text in files.items():
-            p = self.root.joinpath(*PurePosixPath(rel).parts)
-            p.parent.mkdir(parents=True, exist_ok=True)
-            p.write_text(text, encoding="utf-8")
+        _write_tree(self.root, files)
 
     def repair(self, files: dict[str, str], all_targets: bool):
         """The repair loop on `files` (in the scratch crate); returns (files, result), result None when the
@@ -305,10 +313,7 @@ class _Run:
         """Errors of `cargo check` on a draft (in its own directory, the shared target dir); a check over
         its time limit counts as 1,000."""
         root = self.dir / f"draft{index}"
-        for rel, text in files.items():
-            p = root.joinpath(*PurePosixPath(rel).parts)
-            p.parent.mkdir(parents=True, exist_ok=True)
-            p.write_text(text, encoding="utf-8")
+        _write_tree(root, files)
         try:
             res = run_check(root, CheckOptions(timeout_s=max(1.0, min(120.0, self.left())), target_dir=self.target),
                             cancel=self.cancel)

@@ -49,7 +49,10 @@ from . import __version__, service
 from .cargo import Cancellation, default_target_dir, locate_workspace, run_check
 from .diagnostics import Diagnostic as RustcDiagnostic, span_range
 from .errors import CheckCancelledError, FerrofixError
+from .generate import check_out_dir, write_project
 from .mirror import mirror_dir
+from .repair.results import Attempt
+from .repair.verify import identity
 from .settings import Settings, load as load_settings
 
 log = logging.getLogger("ferrofix.mcp")
@@ -109,21 +112,6 @@ class CheckOutput(BaseModel):
     diagnostics: list[Diagnostic]
     elapsed_ms: int
     workspace: str
-
-
-class Attempt(BaseModel):
-    """One candidate the repair loop tried: the stage that proposed it (`rustc`, `rules`, `model`, …), the
-    error it targeted, the candidate (a one-line summary), "accepted" or "rejected", why, the verifying
-    check's time in ms, model tokens spent, and the rule's name when a rule proposed it."""
-
-    stage: str
-    error: str
-    candidate: str
-    outcome: str
-    reason: str = ""
-    check_ms: int = 0
-    tokens: int = 0
-    rule: str = ""
 
 
 class FixOutput(BaseModel):
@@ -419,9 +407,9 @@ class FerrofixTools:
                     if kb is not None:
                         kb.close()
                 # positions: the first check's errors in the files as they were, the rest in the new texts
-                remaining_ids = {_key(d) for d in result.remaining_errors}
+                remaining_ids = {identity(d) for d in result.remaining_errors}
                 initial = [_diagnostic(d, ws.root) for d in result.initial_errors]
-                fixed_errors = [x for d, x in zip(result.initial_errors, initial) if _key(d) not in remaining_ids]
+                fixed_errors = [x for d, x in zip(result.initial_errors, initial) if identity(d) not in remaining_ids]
                 remaining = [_diagnostic(d, ws.root, result.files) for d in result.remaining_errors]
                 written: list[str] = []
                 if write and result.files:
@@ -439,9 +427,7 @@ class FerrofixTools:
                     fixed=result.fixed, diff=result.diff,
                     files={rel: data.decode("utf-8", errors="replace") for rel, data in sorted(result.files.items())},
                     initial_errors=initial, fixed_errors=fixed_errors, remaining_errors=remaining,
-                    trace=[Attempt(stage=a.stage, error=a.error, candidate=a.candidate, outcome=a.outcome,
-                                   reason=a.reason, check_ms=a.check_ms, tokens=a.tokens, rule=a.rule)
-                           for a in result.trace],
+                    trace=result.trace,
                     written=written, elapsed_ms=result.elapsed_ms, tokens=result.tokens)
         return await _in_thread(ctx, work)
 
@@ -462,11 +448,10 @@ class FerrofixTools:
         to pass (bounded). Returns the files and whether they compile (and pass their tests). The
         generated code is never run unless `test` is set."""
         out = Path(path).expanduser() if path else None
-        if out is not None and out.exists() and (not out.is_dir() or any(out.iterdir())):
-            raise _error(FerrofixError(f"{out} exists and is not an empty directory: not written"))
+        if out is not None:
+            check_out_dir(out)  # before the model's minutes, not after (a FerrofixError: a tool error)
 
         def work(progress, cancel):
-            from .generate import write_project
             r = service.generate(self.settings(), description, requirements, tests=test, name=name,
                                  timeout_s=timeout_s, progress=progress, cancel=cancel)
             if out is not None and cancel.cancelled:
@@ -545,11 +530,6 @@ class FerrofixTools:
                 kb.close()
             return RecordOutput(id=rid, new=new, status=rec.status if rec is not None else "pending")
         return await _in_thread(ctx, work)
-
-
-def _key(d: RustcDiagnostic):
-    from .repair.verify import identity
-    return identity(d)
 
 
 INSTRUCTIONS = """ferrofix fixes Rust compile errors, and every fix it returns has passed `cargo check`.
