@@ -134,7 +134,7 @@ def from_dict(data: dict[str, Any], base: Settings | None = None) -> Settings:
     for section_key, table in data.items():
         name = _snake(section_key)
         section = getattr(s, name, None)
-        if section is None or name == "warnings" or not isinstance(table, dict):
+        if name.startswith("_") or not dataclasses.is_dataclass(section) or not isinstance(table, dict):
             continue
         for k, v in table.items():
             fname = _snake(k)
