@@ -7,8 +7,12 @@ import importlib.util
 import os
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from http.server import ThreadingHTTPServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -78,17 +82,60 @@ def serve_http(handler: type) -> "ThreadingHTTPServer":
     return server
 
 
-class ScriptedOpenAI:
-    """A real HTTP server speaking the OpenAI chat-completions API whose "model" answers with
-    `answer(request_json) -> str`, after `delay_s` (released early by `close()`). A test double for
-    the model behind `llm.backend = "openai"`; `requests` holds every request body."""
+def send_chat_answer(handler, req: dict, text: str, *, usage=(100, 30), piece_chars: int = 16,
+                     piece_delay_s: float = 0.0) -> bool:
+    """Answer a chat-completions request as the OpenAI API does: server-sent events of
+    `chat.completion.chunk`s (`piece_chars` characters each, `piece_delay_s` apart), a usage chunk and
+    `[DONE]` when `req["stream"]`, else one JSON body. False when the client went away midway."""
+    import json
+    import time
+    try:
+        if not req.get("stream"):
+            body = json.dumps({"choices": [{"message": {"role": "assistant", "content": text}}],
+                               "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1]}}).encode()
+            handler.send_response(200)
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", str(len(body)))
+            handler.end_headers()
+            handler.wfile.write(body)
+            return True
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/event-stream")
+        handler.send_header("Cache-Control", "no-cache")
+        handler.end_headers()
+        head = {"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": 0, "model": req.get("model", "m")}
 
-    def __init__(self, answer, delay_s: float = 0.0):
+        def event(payload) -> None:
+            handler.wfile.write(b"data: " + json.dumps(payload).encode() + b"\n\n")
+            handler.wfile.flush()
+        for i in range(0, max(len(text), 1), piece_chars):
+            event({**head, "choices": [{"index": 0, "delta": {"content": text[i:i + piece_chars]},
+                                        "finish_reason": None}]})
+            if piece_delay_s:
+                time.sleep(piece_delay_s)
+        event({**head, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+        event({**head, "choices": [], "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1],
+                                                 "total_tokens": usage[0] + usage[1]}})
+        handler.wfile.write(b"data: [DONE]\n\n")
+        handler.wfile.flush()
+        return True
+    except OSError:  # the client closed the connection
+        return False
+
+
+class ScriptedOpenAI:
+    """A real HTTP server speaking the OpenAI chat-completions API (streamed or not, as asked) whose
+    "model" answers with `answer(request_json) -> str`, after `delay_s` (released early by `close()`),
+    `piece_delay_s` between streamed pieces. A test double for the model behind `llm.backend = "openai"`;
+    `requests` holds every request body, `dropped` counts answers the client hung up on midway."""
+
+    def __init__(self, answer, delay_s: float = 0.0, piece_delay_s: float = 0.0):
         import json
         import threading
         from http.server import BaseHTTPRequestHandler
 
         self.requests: list[dict] = []
+        self.dropped = 0
         self.release = threading.Event()
         outer = self
 
@@ -98,16 +145,8 @@ class ScriptedOpenAI:
                 outer.requests.append(req)
                 if delay_s:
                     outer.release.wait(delay_s)
-                body = json.dumps({"choices": [{"message": {"role": "assistant", "content": answer(req)}}],
-                                   "usage": {"prompt_tokens": 100, "completion_tokens": 30}}).encode()
-                try:
-                    self.send_response(200)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                except OSError:
-                    pass
+                if not send_chat_answer(self, req, answer(req), piece_delay_s=piece_delay_s):
+                    outer.dropped += 1
 
         self.server = serve_http(Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}/v1"
@@ -120,11 +159,11 @@ class ScriptedOpenAI:
 
 @pytest.fixture
 def openai_server():
-    """`openai_server(answer, delay_s=0)` starts a ScriptedOpenAI; all are closed after the test."""
+    """`openai_server(answer, delay_s=0, piece_delay_s=0)` starts a ScriptedOpenAI; all are closed after the test."""
     made: list[ScriptedOpenAI] = []
 
-    def make(answer, delay_s: float = 0.0) -> ScriptedOpenAI:
-        made.append(ScriptedOpenAI(answer, delay_s))
+    def make(answer, delay_s: float = 0.0, piece_delay_s: float = 0.0) -> ScriptedOpenAI:
+        made.append(ScriptedOpenAI(answer, delay_s, piece_delay_s))
         return made[-1]
     yield make
     for s in made:

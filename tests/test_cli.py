@@ -4,8 +4,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 
@@ -110,36 +108,15 @@ def test_corrupt_gguf(crate, tmp_path):
     assert_one_line_error(ff("models", "import", notgguf), "not a GGUF file")
 
 
-class _Garbage(BaseHTTPRequestHandler):
-    """An OpenAI-compatible endpoint whose model answers garbage."""
-
-    def do_POST(self):
-        self.rfile.read(int(self.headers["Content-Length"]))
-        body = json.dumps({"choices": [{"message": {"role": "assistant", "content": "{\"edits\": [oops"}}],
-                           "usage": {"prompt_tokens": 10, "completion_tokens": 5}}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *a):
-        pass
-
-
-def test_model_answering_garbage(crate, isolated_dirs):
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), _Garbage)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    try:
-        cfg = isolated_dirs / "settings.toml"
-        cfg.write_text(f'[llm]\nbackend = "openai"\nurl = "http://127.0.0.1:{srv.server_port}/v1"\n')
-        root = crate("match_arm")
-        before = tree_bytes(root)
-        p = ff("fix", root, "--write")
-        assert_one_line_error(p, "nothing that parses")
-        assert tree_bytes(root) == before
-    finally:
-        srv.shutdown()
+def test_model_answering_garbage(crate, isolated_dirs, openai_server):
+    model = openai_server(lambda req: '{"edits": [oops')
+    cfg = isolated_dirs / "settings.toml"
+    cfg.write_text(f'[llm]\nbackend = "openai"\nurl = "{model.url}"\n')
+    root = crate("match_arm")
+    before = tree_bytes(root)
+    p = ff("fix", root, "--write")
+    assert_one_line_error(p, "nothing that parses")
+    assert tree_bytes(root) == before
 
 
 def test_unknown_option_is_usage_error(crate):
@@ -154,38 +131,18 @@ def test_explain():
     assert_one_line_error(ff("explain", "hello"), "not an error code")
 
 
-class _Fixer(_Garbage):
-    """An OpenAI-compatible endpoint whose model answers a correct SEARCH/REPLACE fix."""
-
-    def do_POST(self):
-        req = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        assert req["messages"][0]["role"] == "system"
-        answer = ("<<<<<<< SEARCH\n        Shape::Square(s) => s * s,\n=======\n        Shape::Square(s) => s * s,\n"
-                  "        Shape::Triangle(b, h) => 0.5 * b * h,\n>>>>>>> REPLACE")
-        body = json.dumps({"choices": [{"message": {"role": "assistant", "content": answer}}],
-                           "usage": {"prompt_tokens": 100, "completion_tokens": 30}}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
-def test_openai_backend_fix_and_write(crate, isolated_dirs):
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), _Fixer)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    try:
-        (isolated_dirs / "settings.toml").write_text(
-            f'[llm]\nbackend = "openai"\nurl = "http://127.0.0.1:{srv.server_port}/v1"\n')
-        root = crate("match_arm")
-        p = ff("fix", root, "--write", "--json")
-        out = json.loads(p.stdout)
-        assert p.returncode == 0 and out["fixed"] and out["tokens"] == 130
-        assert out["written"] == ["src/lib.rs"]
-        assert "Shape::Triangle(b, h)" in (root / "src/lib.rs").read_text()
-        assert "Shape::Triangle" not in (root / "src/lib.rs.ferrofix.bak").read_text().split("match")[1]
-    finally:
-        srv.shutdown()
+def test_openai_backend_fix_and_write(crate, isolated_dirs, openai_server):
+    from .conftest import MATCH_ARM_FIX
+    model = openai_server(lambda req: MATCH_ARM_FIX)
+    (isolated_dirs / "settings.toml").write_text(f'[llm]\nbackend = "openai"\nurl = "{model.url}"\n')
+    root = crate("match_arm")
+    p = ff("fix", root, "--write", "--json")
+    out = json.loads(p.stdout)
+    assert p.returncode == 0 and out["fixed"] and out["tokens"] == 130
+    assert out["written"] == ["src/lib.rs"]
+    assert "Shape::Triangle(b, h)" in (root / "src/lib.rs").read_text()
+    assert "Shape::Triangle" not in (root / "src/lib.rs.ferrofix.bak").read_text().split("match")[1]
+    assert model.requests[0]["messages"][0]["role"] == "system" and model.requests[0]["stream"] is True
 
 
 def test_a_partial_repair_is_recorded_under_the_error_it_fixed(crate):

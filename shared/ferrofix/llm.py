@@ -3,7 +3,8 @@
 - `LlamaCppEngine`: a GGUF file run in process by llama-cpp-python (`verbose=False`, explicit `n_ctx`
   and `n_threads`), loaded lazily on first use, one instance per model path per process, calls
   serialised by a lock.
-- `OpenAIEngine`: any server speaking the OpenAI chat-completions API (llama-server, Ollama, LlamaEdge).
+- `OpenAIEngine`: any server speaking the OpenAI chat-completions API (llama-server, Ollama, LM Studio,
+  LlamaEdge), through the `openai` package, streamed so that a stop ends an answer at once.
 - `ScriptedEngine`: a deterministic test double that answers from a list or a function.
 
 Several answers to one prompt: `chat_n(messages, n, ...)` samples `n` answers. `LlamaCppEngine` decodes
@@ -22,8 +23,6 @@ import json
 import os
 import threading
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Protocol, Sequence
@@ -390,19 +389,28 @@ class LlamaCppEngine:
 
 
 class OpenAIEngine:
-    """A model behind an OpenAI-compatible `/v1/chat/completions` endpoint.
+    """A model behind an OpenAI-compatible `/v1/chat/completions` endpoint (llama-server, Ollama,
+    LM Studio's server, LlamaEdge), through the `openai` package.
 
-    `base_url` like `http://127.0.0.1:8080/v1`; `model` is the server's model name; `api_key` optional;
-    `timeout_s` per request. HTTP and connection failures raise ModelError.
+    `base_url` like `http://127.0.0.1:8080/v1`; `model` is the server's model name; `api_key` optional
+    (local servers ignore it; the package needs one, so "not-needed" is sent); `timeout_s` is a hard
+    limit on one whole answer (seconds); `max_retries`: the package's retries of a failed connection,
+    a 408/409/429 or a 5xx (with its backoff). Answers are streamed (`stream=True`, usage from
+    `stream_options.include_usage`), so `should_stop()` ends an answer between two tokens: the
+    connection is closed and the server stops generating. HTTP and connection failures, and a server
+    that sends no stream, raise ModelError; a stop raises CheckCancelledError.
     """
 
     def __init__(self, base_url: str, model: str = "default", *, api_key: str | None = None,
-                 timeout_s: float = 120.0) -> None:
+                 timeout_s: float = 120.0, max_retries: int = 2) -> None:
+        import openai  # imported here: ~0.3 s, and only this backend needs it
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.name = model
-        self.api_key = api_key
         self.timeout_s = timeout_s
+        self._openai = openai
+        self._client = openai.OpenAI(base_url=self.base_url, api_key=api_key or "not-needed",
+                                     timeout=timeout_s, max_retries=max_retries)
 
     def load(self) -> None:
         """Nothing to load: the server holds the model (`Engine.load`)."""
@@ -411,35 +419,60 @@ class OpenAIEngine:
              seed: int | None = None, stop: Sequence[str] | None = None,
              json_schema: dict[str, Any] | None = None,
              should_stop: Callable[[], bool] | None = None) -> Completion:
-        body: dict[str, Any] = {"model": self.model, "messages": list(messages), "max_tokens": max_tokens,
-                                "temperature": temperature}
+        """`Engine.chat` over a streamed chat completion (see the class)."""
+        args: dict[str, Any] = {"model": self.model, "messages": list(messages), "max_tokens": max_tokens,
+                                "temperature": temperature, "stream": True,
+                                "stream_options": {"include_usage": True}}
         if seed is not None:
-            body["seed"] = seed
+            args["seed"] = seed
         if stop:
-            body["stop"] = list(stop)
+            args["stop"] = list(stop)
         if json_schema is not None:
-            body["response_format"] = {"type": "json_schema",
+            args["response_format"] = {"type": "json_schema",
                                        "json_schema": {"name": "answer", "schema": json_schema, "strict": True}}
-        req = urllib.request.Request(f"{self.base_url}/chat/completions", data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json",
-                                              **({"Authorization": f"Bearer {self.api_key}"} if self.api_key else {})})
         t0 = time.monotonic()
-        try:
-            out = self._post(req, should_stop)
-        except urllib.error.HTTPError as e:
-            raise ModelError(f"{self.base_url}: HTTP {e.code} {e.reason}") from e
-        except (urllib.error.URLError, OSError) as e:
-            raise ModelError(f"{self.base_url}: cannot reach the model server ({e})") from e
-        except json.JSONDecodeError as e:
-            raise ModelError(f"{self.base_url}: the server answered something that is not JSON") from e
-        try:
-            text = out["choices"][0]["message"].get("content") or ""
-        except (KeyError, IndexError, TypeError) as e:
-            raise ModelError(f"{self.base_url}: unexpected answer shape ({str(out)[:120]})") from e
-        usage = out.get("usage") or {}
-        return Completion(text, usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0),
-                          int((time.monotonic() - t0) * 1000))
+        box: dict[str, Any] = {"parts": [], "chunks": 0, "usage": None}
+        ended = threading.Event()
 
+        def run() -> None:  # the stream is read in a daemon thread so that a stop or the limit ends the wait
+            try:
+                stream = self._client.chat.completions.create(**args)
+                box["stream"] = stream
+                with stream:
+                    for chunk in stream:
+                        if ended.is_set():
+                            break
+                        box["chunks"] += 1
+                        if getattr(chunk, "usage", None) is not None:
+                            box["usage"] = chunk.usage
+                        for choice in chunk.choices or ():
+                            if choice.delta is not None and choice.delta.content:
+                                box["parts"].append(choice.delta.content)
+            except BaseException as e:  # handed to the caller
+                box["err"] = e
+
+        worker = threading.Thread(target=run, daemon=True, name="ferrofix-openai")
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.05)
+            if not worker.is_alive():
+                break
+            if should_stop is not None and should_stop():
+                self._abandon(box, ended)
+                raise CheckCancelledError(f"{self.name}: stopped")
+            if time.monotonic() - t0 > self.timeout_s:
+                self._abandon(box, ended)
+                raise ModelError(f"{self.base_url}: no complete answer within {self.timeout_s:g} s")
+        if "err" in box:
+            raise self._error(box["err"])
+        if not box["chunks"]:
+            raise ModelError(f"{self.base_url}: the server sent no streamed answer "
+                             "(it must support `stream: true` chat completions)")
+        text = "".join(box["parts"])
+        usage = box["usage"]
+        return Completion(text, getattr(usage, "prompt_tokens", 0) or 0,
+                          getattr(usage, "completion_tokens", 0) or len(box["parts"]),
+                          int((time.monotonic() - t0) * 1000))
 
     def chat_n(self, messages: Sequence[Message], n: int, *, max_tokens: int = 512, temperature: float = 0.8,
                seed: int = 0, should_stop: Callable[[], bool] | None = None) -> list[Completion]:
@@ -448,25 +481,33 @@ class OpenAIEngine:
         return [self.chat(messages, max_tokens=max_tokens, temperature=temperature, seed=seed + i,
                           should_stop=should_stop) for i in range(n)]
 
-    def _post(self, req: urllib.request.Request, should_stop: Callable[[], bool] | None) -> Any:
-        """POST in a daemon thread so that `should_stop` can end the wait (the request is abandoned)."""
-        box: dict[str, Any] = {}
-
-        def run() -> None:
+    @staticmethod
+    def _abandon(box: dict[str, Any], ended: threading.Event) -> None:
+        """End a stream from outside its thread: the reader stops at the next chunk, and the response
+        is closed now so that the server sees the connection go."""
+        ended.set()
+        stream = box.get("stream")
+        if stream is not None:
             try:
-                with urllib.request.urlopen(req, timeout=self.timeout_s) as resp:
-                    box["out"] = json.loads(resp.read().decode("utf-8"))
-            except BaseException as e:  # handed to the caller
-                box["err"] = e
-        t = threading.Thread(target=run, daemon=True, name="ferrofix-openai")
-        t.start()
-        while t.is_alive():
-            t.join(0.05)
-            if should_stop is not None and should_stop() and t.is_alive():
-                raise CheckCancelledError(f"{self.name}: stopped")
-        if "err" in box:
-            raise box["err"]
-        return box["out"]
+                stream.close()
+            except Exception:  # closing under the reader's feet; the reader ends either way
+                pass
+
+    def _error(self, e: BaseException) -> BaseException:
+        """The package's exception as our ModelError (the original chained)."""
+        o = self._openai
+        if isinstance(e, o.APIStatusError):
+            msg = f"{self.base_url}: HTTP {e.status_code}"
+            detail = getattr(e, "message", "") or ""
+            err = ModelError(f"{msg} ({detail[:200]})" if detail else msg)
+        elif isinstance(e, o.APIConnectionError):  # includes APITimeoutError
+            err = ModelError(f"{self.base_url}: cannot reach the model server ({e})")
+        elif isinstance(e, (o.OpenAIError, ValueError)):  # a stream event with an error, a malformed chunk
+            err = ModelError(f"{self.base_url}: the server answered something that is not a chat completion ({e})")
+        else:
+            return e
+        err.__cause__ = e
+        return err
 
 
 class _Stopped(Exception):
