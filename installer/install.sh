@@ -38,7 +38,17 @@ while [[ $# -gt 0 ]]; do
   shift
 done
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+# Each `say` starts a timed step; the summary lists the seconds each took (issue 20: the install's budget).
+timings=()
+step_name=""
+step_t0=$SECONDS
+end_step() {
+  if [[ -n "$step_name" ]]; then
+    timings+=("$(printf '%5ds  %s' $((SECONDS - step_t0)) "$step_name")")
+  fi
+  step_name=""
+}
+say() { end_step; step_name="$*"; step_t0=$SECONDS; printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
 
 command -v "$python" >/dev/null || die "$python not found: install Python 3.11 or newer"
@@ -55,11 +65,14 @@ if [[ ! -x "$venv/bin/python" ]]; then
   "$python" -m venv "$venv"
 fi
 pip=("$venv/bin/python" -m pip --disable-pip-version-check)
+say "upgrading pip in the venv"
 "${pip[@]}" install -q --upgrade pip
 
 # llama-cpp-python builds from source; build it once into our wheel cache. On x86-64 Linux the build
 # targets AVX2 rather than -march=native: llama.cpp's AMX kernels crash where the kernel does not grant
-# AMX tile state (seen on this project's CI machines).
+# AMX tile state (seen on this project's CI machines). LLAVA_BUILD=OFF leaves out llama.cpp's
+# multimodal library (tools/mtmd: clip and the vision encoders), which ferrofix never loads; the
+# tests, tools and examples are off already when llama.cpp is built as a subproject.
 wheels="$cache/wheels"
 mkdir -p "$wheels"
 if ! ls "$wheels"/llama_cpp_python-"$llama_version"-*.whl >/dev/null 2>&1; then
@@ -67,6 +80,7 @@ if ! ls "$wheels"/llama_cpp_python-"$llama_version"-*.whl >/dev/null 2>&1; then
   if [[ -z "${CMAKE_ARGS:-}" && "$(uname -s)" == Linux && "$(uname -m)" == x86_64 ]]; then
     export CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
   fi
+  [[ "${CMAKE_ARGS:-}" == *LLAVA_BUILD* ]] || export CMAKE_ARGS="${CMAKE_ARGS:-} -DLLAVA_BUILD=OFF"
   "${pip[@]}" wheel -q --no-deps --no-cache-dir -w "$wheels" "llama-cpp-python==$llama_version"
 fi
 
@@ -145,7 +159,11 @@ DESKTOP
     desktop_note="$apps/ferrofix-desktop.desktop"
   fi
 fi
+end_step
+echo "install.sh: time per step (total $((SECONDS))s):" >&2
+printf '  %s\n' "${timings[@]}" >&2
 say "done"
+step_name=""
 cat >&2 <<SUMMARY
   venv:       $venv
   command:    $venv/bin/ferrofix  (try: $venv/bin/ferrofix fix examples/inventory)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -18,8 +17,10 @@ from ferrofix.kb import KnowledgeBase  # noqa: E402
 from ferrofix.kb.records import Record  # noqa: E402
 from ferrofix_desktop import kbview, workers  # noqa: E402
 from ferrofix_desktop.app import MainWindow  # noqa: E402
-from ferrofix_desktop.qtmodels import ModelTableModel, RecordTableModel  # noqa: E402
-from conftest import serve_http  # noqa: E402
+from ferrofix_desktop.qtmodels import (CatalogTableModel, HubFileTableModel, ModelTableModel,  # noqa: E402
+                                       RecordTableModel)
+
+pytest_plugins = ("hub_server",)  # the `hub` fixture: a local imitation of the Hugging Face Hub
 
 WAIT_MS = 60000
 
@@ -231,8 +232,9 @@ def test_filters_and_geometry_are_remembered(qtbot, kb, tmp_path):
     w2.close()
 
 
-def test_download_without_network_says_so(qtbot, window, monkeypatch):
+def test_download_without_network_says_so(qtbot, window, monkeypatch, tmp_path):
     monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
     mv = window.models_view
     mv.repo.setText("Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF")
     mv.file.setText("qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")
@@ -253,47 +255,97 @@ def test_try_it_shows_the_answer_and_tokens_per_second(qtbot, window, smollm):
     assert "tokens/s" in mv.output.toPlainText()
 
 
-class _SlowFile:
-    """A local HTTP server sending a 4 MiB file in 1 KiB pieces, 1 ms apart (a download to stop midway)."""
-
-    def __init__(self):
-        from http.server import BaseHTTPRequestHandler
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                self.send_response(200)
-                self.send_header("Content-Length", str(4 * 2**20))
-                self.end_headers()
-                try:
-                    for _ in range(4 * 1024):
-                        self.wfile.write(b"\0" * 1024)
-                        time.sleep(0.001)
-                except OSError:
-                    pass
-
-        self.server = serve_http(Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
+def _incomplete() -> list:
+    from pathlib import Path
+    return sorted(Path(os.environ["HF_HOME"], "hub").rglob("*.incomplete"))
 
 
 @pytest.mark.parametrize("how", ["cancel", "pause"])
-def test_stopping_a_download_ends_through_the_cancelled_signal(qtbot, window, monkeypatch, how):
+def test_stopping_a_download_ends_through_the_cancelled_signal(qtbot, window, monkeypatch, hub, how):
     from ferrofix import models as store
-    server = _SlowFile()
-    monkeypatch.setenv("HF_ENDPOINT", server.url)
+    payload = os.urandom(4 * 2**20)
+    hub.add("local/model", {"tiny.gguf": payload})
+    hub.slow_s = 0.001  # 1 KiB pieces, 1 ms apart: a download to stop midway
     mv = window.models_view
     shown: list[str] = []
     monkeypatch.setattr(mv, "status", shown.append)
     mv.repo.setText("local/model")
     mv.file.setText("tiny.gguf")
     task = mv.download()
-    part = store.models_dir() / "tiny.gguf.part"
-    qtbot.waitUntil(lambda: part.exists() and part.stat().st_size > 0, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: bool(_incomplete()) and _incomplete()[0].stat().st_size > 0, timeout=WAIT_MS)
     with qtbot.waitSignal(task.signals.cancelled, timeout=WAIT_MS):
         mv.cancel_download() if how == "cancel" else mv.pause()
     assert shown[-1] == ("download cancelled" if how == "cancel" else "paused: tiny.gguf (Download resumes it)")
-    assert part.exists() is (how == "pause") and "download failed" not in mv.output.toPlainText()
-    assert mv.download_button.isEnabled()
-    server.server.shutdown()
+    assert bool(_incomplete()) is (how == "pause") and "download failed" not in mv.output.toPlainText()
+    assert mv.download_button.isEnabled() and store.list_models() == []
+    if how == "pause":  # Download resumes where the pause left the file
+        kept = _incomplete()[0].stat().st_size
+        hub.slow_s = 0
+        with qtbot.waitSignal(mv.download().signals.finished, timeout=WAIT_MS):
+            pass
+        assert (store.models_dir() / "tiny.gguf").read_bytes() == payload
+        assert hub.file_requests("GET")[-1][1].get("range") == f"bytes={kept}-"
+
+
+def test_the_catalog_shows_installed_and_not_installed(qtbot, window, minilm):
+    mv = window.models_view
+    qtbot.waitUntil(lambda: mv.catalog_model.rowCount() >= 2, timeout=WAIT_MS)
+
+    def row(i: int) -> dict:
+        return {mv.catalog_model.COLUMNS[c][1]: mv.catalog_model.data(mv.catalog_model.index(i, c))
+                for c in range(mv.catalog_model.columnCount())}
+    fix, emb = row(0), row(1)
+    assert (fix["Role"], fix["Installed"], fix["Licence"]) == ("fix", "not installed", "Apache-2.0")
+    assert (emb["Role"], emb["Installed"], emb["Size"]) == ("embedding", "not installed", "24 MiB")
+    assert fix["Why"]
+    mv.import_file(minilm, link=True)
+    qtbot.waitUntil(lambda: row(1)["Installed"] == "installed", timeout=WAIT_MS)
+    assert row(0)["Installed"] == "not installed"
+    mv.catalog_table.selectRow(1)  # a selected entry fills the download form
+    assert (mv.repo.text(), mv.file.text(), mv.revision.text()) == \
+        ("second-state/All-MiniLM-L6-v2-Embedding-GGUF", "all-MiniLM-L6-v2-Q8_0.gguf", "main")
+    assert len(mv.sha.text()) == 64
+
+
+def test_hub_search_results_appear_and_download(qtbot, window, hub, minilm):
+    hub.add("Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF", {"qwen2.5-coder-1.5b-instruct-q4_k_m.gguf": minilm.read_bytes()},
+            listed={"qwen2.5-coder-1.5b-instruct-fp16.gguf": 2 * 10**12}, downloads=100)
+    mv = window.models_view
+    mv.search_box.setText("qwen")
+    task = mv.search()
+    with qtbot.waitSignal(task.signals.finished, timeout=WAIT_MS):
+        pass
+    qtbot.waitUntil(lambda: mv.search_model.rowCount() == 2, timeout=WAIT_MS)
+    rows = [{mv.search_model.COLUMNS[c][1]: mv.search_model.data(mv.search_model.index(r, c))
+             for c in range(mv.search_model.columnCount())} for r in range(2)]
+    assert [(r["Quantization"], r["Fits this machine"]) for r in rows] == [("Q4_K_M", "fits"), ("F16", "too big")]
+    assert rows[0]["Size"] == "24 MiB" and rows[0]["Downloads"] == 100
+    mv.search_table.selectRow(0)
+    assert (mv.repo.text(), mv.file.text()) == ("Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF",
+                                                "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")
+    mv.download()
+    qtbot.waitUntil(lambda: mv.model.rowCount() == 1, timeout=WAIT_MS)
+    assert mv.model.rows[0].name == "qwen2.5-coder-1.5b-instruct-q4_k_m" and mv.model.rows[0].architecture == "bert"
+
+
+def test_hub_search_offline_says_so(qtbot, window, monkeypatch):
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")
+    mv = window.models_view
+    mv.search_box.setText("qwen")
+    mv.search()
+    qtbot.waitUntil(lambda: "search failed" in mv.output.toPlainText(), timeout=WAIT_MS)
+    assert "(offline?)" in mv.output.toPlainText() and mv.search_button.isEnabled()
+
+
+def test_catalog_and_search_models_pass_qtmodeltester(qtmodeltester):
+    from ferrofix import models as store
+    c = CatalogTableModel()
+    c.set_entries(store.catalog())
+    qtmodeltester.check(c)
+    f = store.HubFile("a/b-GGUF", "b-Q4_K_M.gguf", 1, "Q4_K_M", 2**30, "", store.remote_ram_estimate(2**30), True)
+    h = HubFileTableModel()
+    h.set_results([store.HubRepo("a/b-GGUF", 3, 1, (f,))])
+    qtmodeltester.check(h)
 
 
 def test_set_default_runs_off_the_ui_thread(qtbot, window, smollm, monkeypatch):

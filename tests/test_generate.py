@@ -118,6 +118,69 @@ def test_generate_repairs_the_draft_and_passes_its_tests_without_touching_them(t
         write_project(tmp_path / "out", r.files)
 
 
+# A right implementation, and tests of which one expects the wrong result (lcm(10, 20) is 20, not 200).
+LCM = """### src/lib.rs
+```rust
+pub fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
+pub fn lcm(a: u64, b: u64) -> u64 {
+    if a == 0 || b == 0 { 0 } else { a / gcd(a, b) * b }
+}
+```
+"""
+LCM_TESTS = """```rust
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gcd_works() {
+        assert_eq!(gcd(12, 18), 6);
+    }
+
+    #[test]
+    fn lcm_works() {
+        assert_eq!(lcm(10, 20), 200);
+    }
+
+    #[test]
+    fn lcm_of_zero() {
+        assert_eq!(lcm(0, 5), 0);
+    }
+}
+```"""
+NO_CHANGE = "I cannot find a bug."
+
+
+@pytest.mark.parametrize("verdicts, dropped", [
+    (["lcm(10, 20): 20 is a multiple of 10 and of 20.\nVERDICT: test", "VERDICT: implementation",
+      "So the least common multiple is 20.\n**VERDICT: test**"], True),
+    (["VERDICT: implementation", "VERDICT: test", "no verdict here"], False),
+])
+def test_a_failing_test_the_judges_find_wrong_is_dropped_and_said(verdicts, dropped):
+    """After the fixing rounds, a test that still fails is judged against the requirements: a strict
+    majority of the answers finding its expectation wrong drops it (and says so); otherwise it stands
+    and the run reports the failure."""
+    eng = ScriptedEngine([LCM, LCM_TESTS, NO_CHANGE, *verdicts])
+    opts = GenerateOptions(tests=True, samples=0, test_rounds=1, drafts=1, judges=3,
+                           repair=RepairOptions(use_llm=False))
+    r = generate("Greatest common divisor and least common multiple.",
+                 "- `pub fn gcd(a: u64, b: u64) -> u64`\n- `pub fn lcm(a: u64, b: u64) -> u64`: 0 if either is 0",
+                 engine=eng, options=opts)
+    judged = [a for a in r.trace if a["candidate"].startswith("judge ")]
+    assert [a["candidate"] for a in judged] == ["judge tests::lcm_works"]
+    assert "left: 20" in eng.requests[3][-1]["content"] and "lcm(10, 20), 200" in eng.requests[3][-1]["content"]
+    if dropped:
+        assert r.tests_passed is True and r.tests_dropped == ["tests::lcm_works"], (r.test_summary, r.trace)
+        assert "fn lcm_works" not in r.files["src/lib.rs"] and "fn lcm_of_zero" in r.files["src/lib.rs"]
+        assert r.test_summary == "2 tests pass" and any("dropped 1" in n for n in r.notes)
+    else:
+        assert r.tests_passed is False and r.tests_dropped == [] and "fn lcm_works" in r.files["src/lib.rs"]
+        assert "lcm_works" in r.test_summary
+
+
 def test_generate_without_tests_never_runs_cargo_test_and_leaves_no_cache(isolated_dirs):
     eng = ScriptedEngine([DRAFT])
     r = generate("Sum the even numbers.", "", engine=eng,

@@ -44,6 +44,7 @@ def test_install_sh_into_a_temporary_home(tmp_path):
                        env=env, capture_output=True, text=True, timeout=1500)
     assert p.returncode == 0, p.stderr[-3000:]
     assert "VS Code extension:" in p.stderr and "language server:" in p.stderr
+    assert "install.sh: time per step (total" in p.stderr and "s  installing ferrofix from" in p.stderr
     assert subprocess.run([venv / "bin" / "ferrofix", "--help"], capture_output=True, env=env).returncode == 0
     assert subprocess.run([venv / "bin" / "python", "-c", "import ferrofix_lsp.server, pygls"],
                           capture_output=True, env=env).returncode == 0

@@ -486,3 +486,67 @@ def test_verify_snippet_checks_a_fixed_snippet_on_its_own():
     assert ok.compiles and ok.elapsed_ms > 0
     bad = verify_snippet("pub fn f() -> u32 { \"one\" }\n")
     assert not bad.compiles and bad.errors[0].code == "E0308"
+
+
+def test_status_over_time_and_the_codes_users_hit(tmp_path):
+    """What curators act on (issue 20): records per status at the end of each day (from the status
+    log the triggers keep), and per code the verified fixes offered and accepted (`fix_events`) with
+    the records learnt from accepted fixes by status."""
+    kb = KnowledgeBase(tmp_path, use_embeddings=False)
+    day = 86400.0
+    t0 = time.time() - 3 * day
+    ids = [kb.store.add(Record(code="E0308", message=f"mismatched types {i}", before=f"let x{i}: u8 = 1u16;",
+                               after=f"let x{i}: u16 = 1u16;", source="rustc-error-index", status="pending",
+                               created=t0, updated=t0))[0] for i in range(3)]
+    kb.store.set_status(ids[:2], "approved")
+    kb.store.set_status(ids[2:], "rejected")
+    kb.store.set_status(ids[2:], "rejected")  # no change: no new row
+    rid, _ = kb.record_accepted(code="E0382", message="borrow of moved value: `a`", before="let b = a;",
+                                after="let b = a.clone();", front="lsp")
+    kb.store.log_fix(["E0382", "E0382", "E0308"], "offered", "cli")
+    kb.store.log_fix(["E0308"], "accepted", "mcp")
+    s = kb.store.stats()
+    first, last = s["status_over_time"][0], s["status_over_time"][-1]
+    assert first[1:] == [3, 0, 0] and last[1:] == [1, 2, 1], s["status_over_time"]
+    assert first[0] < last[0]  # the seed day, then today
+    hit = {d["code"]: d for d in s["codes_hit"]}
+    assert (hit["E0382"]["offered"], hit["E0382"]["accepted"], hit["E0382"]["rate"]) == (2, 1, 0.5)
+    assert (hit["E0382"]["pending"], hit["E0382"]["records"]) == (1, 1)
+    assert (hit["E0308"]["offered"], hit["E0308"]["accepted"], hit["E0308"]["records"]) == (1, 1, 0)
+    kb.store.delete([rid])  # a deleted record leaves the counts
+    assert kb.store.stats()["status_over_time"][-1][1:] == [0, 2, 1]
+    with pytest.raises(ValueError, match="offered"):
+        kb.store.log_fix(["E0382"], "rejected")
+    kb.close()
+
+
+def test_a_version_1_database_gets_the_status_log_of_its_records(tmp_path):
+    """A knowledge base written before the status log enters it with each record's present status at
+    its creation time (the history before was not kept), and the triggers take over from there."""
+    from ferrofix.kb import store as store_mod
+    db = tmp_path / "kb.sqlite3"
+    with sqlite3.connect(db) as c:
+        for stmt in store_mod._statements(store_mod.MIGRATIONS[0]):
+            c.execute(stmt)
+        c.execute("PRAGMA user_version = 1")
+        c.execute("INSERT INTO records(code, source, status, created, updated, content_hash) "
+                  "VALUES ('E0599', 'rustc-error-index', 'approved', 1700000000, 1700000000, 'h1')")
+    st = Store(db)
+    assert st.stats()["status_over_time"] == [["2023-11-14", 0, 1, 0]]
+    assert st.stats()["codes_hit"] == []
+    st.close()
+
+
+def test_fix_with_write_notes_the_fix_offered_and_accepted(crate, isolated_dirs):
+    """`ferrofix fix --write` on a crate: the verified fix counts as offered and accepted for its code
+    in the knowledge base the desktop's statistics read."""
+    kb = KnowledgeBase(isolated_dirs / "kb", use_embeddings=False)
+    kb.close()
+    root = crate("moved_value")
+    p = subprocess.run([sys.executable, "-m", "ferrofix", "fix", str(root), "--no-llm", "--write"],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    st = Store(isolated_dirs / "kb" / "kb.sqlite3")
+    hit = {d["code"]: d for d in st.stats()["codes_hit"]}
+    assert hit["E0382"]["offered"] == 1 and hit["E0382"]["accepted"] == 1 and hit["E0382"]["pending"] == 1
+    st.close()

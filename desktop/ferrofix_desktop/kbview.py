@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
 from ferrofix.kb.records import Record, RecordError
 
 from . import workers
-from .highlight import RustHighlighter
+from .highlight import DiffHighlighter, RustHighlighter
 from .qtmodels import RecordTableModel
 
 
@@ -91,6 +91,7 @@ class DetailPane(QWidget):
         self.diff = QPlainTextEdit()
         self.diff.setReadOnly(True)
         self.diff.setFont(QFont("monospace"))
+        self.diff_highlighter = DiffHighlighter(self.diff.document())
         lay.addWidget(QLabel("Diff"))
         lay.addWidget(self.diff, 2)
         self.explanation = QPlainTextEdit()

@@ -1,7 +1,9 @@
 """Local models: the GGUF files in the models directory with their header metadata; import (copy or
-link, sha256 with progress), download from Hugging Face (progress, pause/resume, cancel, sha256), set
-as default for fixes or embeddings, delete, and "Try it" (a small Rust error sent to the model, the
-answer shown with tokens per second)."""
+link, sha256 with progress), the recommended models (the curated catalog, installed or not), a search of
+the Hugging Face Hub (GGUF files with quantization, size, RAM estimate and whether they fit this
+machine), download from the Hub (progress, pause/resume, cancel, revision, sha256; a selected catalog
+entry or search result fills the form), set as default for fixes or embeddings, delete, and "Try it" (a
+small Rust error sent to the model, the answer shown with tokens per second)."""
 
 from __future__ import annotations
 
@@ -11,14 +13,14 @@ from typing import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QMessageBox, QPlainTextEdit, QProgressBar, QPushButton, QTableView, QVBoxLayout,
-                               QWidget)
+                               QMessageBox, QPlainTextEdit, QProgressBar, QPushButton, QTableView, QTabWidget,
+                               QVBoxLayout, QWidget)
 
 from ferrofix import models as store
 from ferrofix.errors import ModelError
 
 from . import workers
-from .qtmodels import ModelTableModel
+from .qtmodels import CatalogTableModel, HubFileTableModel, ModelTableModel
 
 TRY_PROMPT = [
     {"role": "system", "content": "You are an expert Rust programmer. Answer briefly."},
@@ -28,8 +30,9 @@ TRY_PROMPT = [
 ]
 
 
-def load_models(task: workers.Task) -> tuple[list, dict[str, str], list[str]]:
-    """(ModelInfo list, defaults {kind: name}, problems) for the models directory (sha256 cached)."""
+def load_models(task: workers.Task) -> tuple[list, dict[str, str], list[str], list]:
+    """(ModelInfo list, defaults {kind: name}, problems, catalog entries with `installed` checked) for the
+    models directory (sha256 cached)."""
     infos, problems = [], []
     paths = store.list_models()
     for i, p in enumerate(paths):
@@ -40,7 +43,16 @@ def load_models(task: workers.Task) -> tuple[list, dict[str, str], list[str]]:
             problems.append(str(e))
         task.progress(i + 1, len(paths), p.name)
     defaults = {k: v for k in ("fix", "embedding") if (v := store.get_default(k))}
-    return infos, defaults, problems
+    return infos, defaults, problems, store.catalog()
+
+
+def _table(model) -> QTableView:
+    t = QTableView()
+    t.setModel(model)
+    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    t.horizontalHeader().setStretchLastSection(True)
+    return t
 
 
 class ModelsView(QWidget):
@@ -50,16 +62,15 @@ class ModelsView(QWidget):
         super().__init__(parent)
         self.status = status
         self.model = ModelTableModel(self)
+        self.catalog_model = CatalogTableModel(self)
+        self.search_model = HubFileTableModel(self)
         self.download_task: workers.Task | None = None
+        self._paused = False
         lay = QVBoxLayout(self)
         self.dir_label = QLabel(f"Models directory: {store.models_dir()}")
         self.dir_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         lay.addWidget(self.dir_label)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = _table(self.model)
         lay.addWidget(self.table, 2)
         buttons = QHBoxLayout()
         for text, slot in (("Import GGUF…", self.import_dialog), ("Set default for fixes", lambda: self.set_default("fix")),
@@ -69,15 +80,43 @@ class ModelsView(QWidget):
             b.clicked.connect(slot)
             buttons.addWidget(b)
         lay.addLayout(buttons)
+        # where to get models: the curated catalog, or a search of the Hub; a selected row fills the form
+        self.sources = QTabWidget()
+        self.catalog_table = _table(self.catalog_model)
+        self.catalog_table.selectionModel().selectionChanged.connect(self._catalog_selected)
+        self.catalog_table.doubleClicked.connect(lambda _i: self.download())
+        self.sources.addTab(self.catalog_table, "Recommended")
+        hub = QWidget()
+        hub_lay = QVBoxLayout(hub)
+        srow = QHBoxLayout()
+        self.search_box = QLineEdit()
+        self.search_box.setPlaceholderText("search GGUF models on the Hugging Face Hub, e.g. qwen2.5-coder")
+        self.search_box.returnPressed.connect(self.search)
+        self.search_button = QPushButton("Search")
+        self.search_button.clicked.connect(self.search)
+        ram = store.total_ram()
+        srow.addWidget(self.search_box, 1)
+        srow.addWidget(self.search_button)
+        srow.addWidget(QLabel(f"this machine: {ram / 2**30:.1f} GiB RAM" if ram else "RAM unknown"))
+        hub_lay.addLayout(srow)
+        self.search_table = _table(self.search_model)
+        self.search_table.selectionModel().selectionChanged.connect(self._result_selected)
+        self.search_table.doubleClicked.connect(lambda _i: self.download())
+        hub_lay.addWidget(self.search_table)
+        self.sources.addTab(hub, "Search the Hub")
+        lay.addWidget(self.sources, 2)
         form = QFormLayout()
         self.repo = QLineEdit()
         self.repo.setPlaceholderText("Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF")
         self.file = QLineEdit()
         self.file.setPlaceholderText("qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")
+        self.revision = QLineEdit()
+        self.revision.setPlaceholderText("main (a branch, tag or commit hash)")
         self.sha = QLineEdit()
-        self.sha.setPlaceholderText("sha256 (optional)")
+        self.sha.setPlaceholderText("sha256 (optional: the Hub's is checked)")
         form.addRow("Hugging Face repo", self.repo)
         form.addRow("File", self.file)
+        form.addRow("Revision", self.revision)
         form.addRow("sha256", self.sha)
         lay.addLayout(form)
         drow = QHBoxLayout()
@@ -107,9 +146,11 @@ class ModelsView(QWidget):
     def refresh(self) -> workers.Task:
         """Re-read the models directory in a worker."""
         def done(result) -> None:
-            infos, defaults, problems = result
+            infos, defaults, problems, catalog = result
             self.model.set_models(infos, defaults)
             self.table.resizeColumnsToContents()
+            self.catalog_model.set_entries(catalog)
+            self.catalog_table.resizeColumnsToContents()
             self.status(f"{len(infos)} model(s) in {store.models_dir()}")
             for p in problems:
                 self.output.appendPlainText(p)
@@ -168,25 +209,71 @@ class ModelsView(QWidget):
                     on_done=lambda p: (self.status(f"deleted {p}"), self.refresh()),
                     on_error=lambda msg: QMessageBox.warning(self, "Delete", msg))
 
+    # -- catalog and Hub search ------------------------------------------------------------------
+    def _fill_form(self, repo: str, file: str, revision: str, sha256: str) -> None:
+        self.repo.setText(repo)
+        self.file.setText(file)
+        self.revision.setText(revision)
+        self.sha.setText(sha256)
+
+    def _catalog_selected(self, *_args) -> None:
+        rows = self.catalog_table.selectionModel().selectedRows()
+        if rows:
+            e = self.catalog_model.rows[rows[0].row()]
+            self._fill_form(e.repo, e.file, e.revision, e.sha256)
+
+    def _result_selected(self, *_args) -> None:
+        rows = self.search_table.selectionModel().selectedRows()
+        if rows:
+            f = self.search_model.rows[rows[0].row()]
+            self._fill_form(f.repo, f.file, "main", f.sha256)
+
+    def search(self) -> workers.Task | None:
+        """Search the Hub for GGUF models matching the search box, in a worker; the results table shows
+        each file's quantization, size, RAM estimate and whether it fits this machine."""
+        query = self.search_box.text().strip()
+        if not query:
+            self.status("enter words to search for, e.g. qwen2.5-coder")
+            return None
+        self.search_button.setEnabled(False)
+        self.status(f"searching the Hugging Face Hub for {query!r}…")
+
+        def done(repos) -> None:
+            self.search_button.setEnabled(True)
+            self.search_model.set_results(repos)
+            self.search_table.resizeColumnsToContents()
+            self.status(f"{self.search_model.rowCount()} GGUF file(s) in {len(repos)} repositories for {query!r}")
+
+        def failed(msg: str) -> None:
+            self.search_button.setEnabled(True)
+            self.status(f"search failed: {msg}")
+            self.output.appendPlainText(f"search failed: {msg}")
+        return workers.run(lambda t: store.search(query, 20), name="hub-search", on_done=done, on_error=failed)
+
     # -- download ---------------------------------------------------------------------------------
     def download(self) -> workers.Task | None:
-        """Download repo/file from Hugging Face into the models directory (resumes a paused download)."""
+        """Download repo/file at the revision from the Hugging Face Hub into the HF cache and the models
+        directory (resumes a paused download)."""
         repo, file = self.repo.text().strip(), self.file.text().strip()
         if not repo or not file:
-            self.status("enter a Hugging Face repo and a file name")
+            self.status("enter a Hugging Face repo and a file name, or select a recommended model or a search result")
             return None
-        url = store.hf_url(repo, file)
-        dest = store.models_dir() / Path(file).name
+        if not self.download_button.isEnabled():  # one download at a time (a double-click while one runs)
+            return None
+        revision = self.revision.text().strip() or "main"
         sha = self.sha.text().strip() or None
+        name = Path(file).name
         self._paused = False
 
         def work(task: workers.Task) -> Path:
-            return store.download(url, dest, sha256=sha, progress=lambda d, n: task.progress(d, n, "download"),
-                                  cancel=task.cancelled)
+            return store.download(repo, file, revision=revision, sha256=sha,
+                                  progress=lambda d, n: task.progress(d, n, "download"),
+                                  cancel=task.cancelled, keep_partial=lambda: self._paused)
 
-        def finished(_p) -> None:
+        def finished(dest: Path) -> None:
             self._download_buttons(False)
             self.output.appendPlainText(f"downloaded {dest.name}")
+            self.status(f"downloaded {dest.name}")
             self.refresh()
 
         def failed(msg: str) -> None:
@@ -196,11 +283,10 @@ class ModelsView(QWidget):
 
         def stopped() -> None:  # Pause or Cancel: the worker's `cancelled` signal
             self._download_buttons(False)
-            if self._paused:
-                self.status(f"paused: {dest.name} (Download resumes it)")
-                return
-            Path(str(dest) + ".part").unlink(missing_ok=True)
-            self.status("download cancelled")
+            if self._paused:  # the partial file stays in the HF cache
+                self.status(f"paused: {name} (Download resumes it)")
+            else:  # the download deleted its partial file
+                self.status("download cancelled")
         self._download_buttons(True)
         self.download_task = workers.run(work, name="download", on_done=finished, on_error=failed,
                                          on_cancel=stopped, on_progress=lambda d, t, m: self._progress(d, t))
@@ -212,7 +298,7 @@ class ModelsView(QWidget):
         self.cancel_button.setEnabled(running)
 
     def pause(self) -> None:
-        """Stop the download keeping the partial file; Download resumes it (HTTP Range)."""
+        """Stop the download keeping the partial file (in the HF cache); Download resumes it (HTTP Range)."""
         self._paused = True
         if self.download_task:
             self.download_task.cancel()

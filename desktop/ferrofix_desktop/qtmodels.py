@@ -1,6 +1,7 @@
-"""Qt item models over the core's records and model files. They hold plain data and no business logic;
-every read of the knowledge base or the models directory happens in a worker task, and rows arrive
-through signals (the table fills page by page as it scrolls, so 100k records scroll smoothly)."""
+"""Qt item models over the core's records, model files, the curated model catalog and Hub search results.
+They hold plain data and no business logic; every read of the knowledge base, the models directory or
+the Hub happens in a worker task, and rows arrive through signals (the record table fills page by page
+as it scrolls, so 100k records scroll smoothly)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from ferrofix.kb.records import Record
-from ferrofix.models import ModelInfo
+from ferrofix.models import CatalogEntry, HubFile, HubRepo, ModelInfo
 
 from . import workers
 
@@ -209,3 +210,82 @@ class ModelTableModel(_Table):
         if key == "sha256":
             return m.sha256[:16] + "…" if m.sha256 else "(computing)"
         return getattr(m, key)
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**30:.2f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
+
+
+class CatalogTableModel(_Table):
+    """The curated catalog (`ferrofix.models.catalog()`): one row per CatalogEntry, with whether it is
+    installed (plain data, set with `set_entries`)."""
+
+    COLUMNS = [("name", "Name"), ("role", "Role"), ("size", "Size"), ("licence", "Licence"),
+               ("installed", "Installed"), ("why", "Why")]
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.rows: list[CatalogEntry] = []
+
+    def set_entries(self, entries: list[CatalogEntry]) -> None:
+        """Replace the rows."""
+        self.beginResetModel()
+        self.rows = list(entries)
+        self.endResetModel()
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not (0 <= index.row() < len(self.rows)):
+            return None
+        e = self.rows[index.row()]
+        key = self.COLUMNS[index.column()][0]
+        if role == Qt.ItemDataRole.UserRole:
+            return e
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{e.repo} / {e.file} @ {e.revision}\nsha256 {e.sha256}"
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if key == "size":
+            return _size(e.size)
+        if key == "installed":
+            return "installed" if e.installed else "not installed"
+        return getattr(e, key)
+
+
+class HubFileTableModel(_Table):
+    """Hub search results (`ferrofix.models.search()`), one row per GGUF file (a split file is one row):
+    repo, quantization, size, RAM estimate, whether it fits this machine, file name, the repo's downloads."""
+
+    COLUMNS = [("repo", "Repository"), ("quantization", "Quantization"), ("size", "Size"),
+               ("ram_estimate", "RAM estimate"), ("fits", "Fits this machine"), ("file", "File"),
+               ("downloads", "Downloads")]
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.rows: list[HubFile] = []
+        self.downloads: dict[str, int] = {}
+
+    def set_results(self, repos: list[HubRepo]) -> None:
+        """Replace the rows with the files of `repos`, in order."""
+        self.beginResetModel()
+        self.rows = [f for r in repos for f in r.files]
+        self.downloads = {r.repo: r.downloads for r in repos}
+        self.endResetModel()
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not (0 <= index.row() < len(self.rows)):
+            return None
+        f = self.rows[index.row()]
+        key = self.COLUMNS[index.column()][0]
+        if role == Qt.ItemDataRole.UserRole:
+            return f
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if key in ("size", "ram_estimate"):
+            return _size(getattr(f, key))
+        if key == "fits":
+            return "fits" if f.fits else "too big" if f.fits is False else "unknown"
+        if key == "file":
+            return f.file + (f" ({f.parts} parts)" if f.parts > 1 else "")
+        if key == "downloads":
+            return self.downloads.get(f.repo, 0)
+        return getattr(f, key)

@@ -268,7 +268,8 @@ class FerrofixServer(LanguageServer):
                 return {"recorded": False, "message": "knowledge base unavailable"}
             rid, new = kb.record_accepted(code=str(record.get("code", "")), message=str(record.get("message", "")),
                                           before=str(record.get("before", "")), after=str(record.get("after", "")),
-                                          tags=[f"file:{record['file']}"] if record.get("file") else [])
+                                          tags=[f"file:{record['file']}"] if record.get("file") else [],
+                                          front="lsp")
             return {"recorded": True, "id": rid, "new": new}
         try:
             result = await asyncio.to_thread(add)
@@ -382,6 +383,9 @@ class FerrofixServer(LanguageServer):
         finally:
             self._fixes.discard(cancel)
         self.log(f"AI fix for {label}: {result.message}", types.MessageType.Info)
+        if result.edit is not None:
+            from ferrofix import service
+            await asyncio.to_thread(service.log_fixes, s, [target.code or ""], "offered", "lsp")
         return result
 
 

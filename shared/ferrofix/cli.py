@@ -95,6 +95,8 @@ def fix(path: Path = typer.Argument(Path("."), help="A crate or workspace direct
     with err.status("fixing…") as status:
         result = repair(ws.root, opts, engine=engine, progress=lambda m: status.update(m[:100]), examples=examples)
     written: list[str] = []
+    if result.files:
+        service.log_fixes(s, [e.code or "" for e in service.fixed_errors(result)], "offered", "cli")
     if write and result.files:
         done = write_files(ws.root, result.files)
         written = [w.rel for w in done]
@@ -197,6 +199,8 @@ def generate(description: str = typer.Argument(..., help="What the crate does, i
         status = "compiles" if result.compiled else f"does not compile ({len(result.remaining_errors)} error(s))"
         if result.tests_passed is not None:
             status += f"; tests: {result.test_summary}"
+            if result.tests_dropped:
+                status += f" ({len(result.tests_dropped)} of the model's tests dropped as wrong)"
         err.print(f"[bold]{status}[/] in {result.elapsed_ms / 1000:.1f} s"
                   + (" (after repair)" if result.repaired else "") + (f"; wrote {out}" if out else ""))
     ok = result.compiled and result.tests_passed is not False
@@ -257,16 +261,72 @@ def models_import(path: Path, link: bool = typer.Option(False, "--link", help="H
 
 
 @models_app.command("download")
-def models_download(repo: str = typer.Argument(..., help="Hugging Face repo, e.g. Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF"),
-                    file: str = typer.Argument(..., help="File name in the repo"),
-                    sha256: Optional[str] = typer.Option(None, help="Expected sha256 (hex)")) -> None:
-    """Download a GGUF from Hugging Face (resumable; sha256-checked when given)."""
+def models_download(repo: str = typer.Argument(..., help="Hugging Face repo, e.g. Qwen/Qwen2.5-Coder-1.5B-Instruct-"
+                                                     "GGUF, or the name of a catalog entry (`ferrofix models catalog`)"),
+                    file: Optional[str] = typer.Argument(None, help="File in the repo (a split GGUF's first part "
+                                                                    "brings all parts); not with a catalog name"),
+                    revision: Optional[str] = typer.Option(None, help="Branch, tag or commit hash [default: main]"),
+                    sha256: Optional[str] = typer.Option(None, help="Expected sha256 (hex) [default: the Hub's]"),
+                    ) -> None:
+    """Download a GGUF from the Hugging Face Hub into the HF cache and link it into the models directory
+    (resumable; sha256-checked against the pinned value or the Hub's metadata)."""
     from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
+    if file is None:
+        entry = model_store.catalog_entry(repo)
+        if entry is None:
+            raise FerrofixError(f"{repo} is not in the catalog (`ferrofix models catalog`); give a repo and a file")
+        repo, file = entry.repo, entry.file
+        revision, sha256 = revision or entry.revision, sha256 or entry.sha256 or None
     with Progress(*Progress.get_default_columns(), DownloadColumn(), TransferSpeedColumn(), console=err) as p:
-        task = p.add_task(file, total=None)
-        dest = model_store.download(model_store.hf_url(repo, file), model_store.models_dir() / Path(file).name,
-                                    sha256=sha256, progress=lambda d, t: p.update(task, completed=d, total=t or None))
+        task = p.add_task(Path(file).name, total=None)
+        dest = model_store.download(repo, file, revision=revision or "main", sha256=sha256,
+                                    progress=lambda d, t: p.update(task, completed=d, total=t or None))
     out.print(f"downloaded {dest}", markup=False)
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**30:.2f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
+
+
+@models_app.command("search")
+def models_search(query: str = typer.Argument(..., help="Words in the repo name, e.g. qwen2.5-coder"),
+                  limit: int = typer.Option(10, "--limit", min=1, max=100, help="Repositories to list"),
+                  as_json: bool = typer.Option(False, "--json", help="Print a JSON list of repositories")) -> None:
+    """Search the Hugging Face Hub for GGUF models: each repo's files with quantization, size, RAM estimate
+    and whether they fit this machine's RAM."""
+    with err.status(f"searching the Hugging Face Hub for {query!r}…"):
+        repos = model_store.search(query, limit)
+    if as_json:
+        print(json.dumps([r.to_json() for r in repos], indent=2))
+        return
+    ram = model_store.total_ram()
+    if not repos:
+        err.print(f"no GGUF repositories match {query!r}", markup=False)
+    for r in repos:
+        out.print(f"{r.repo}  ({r.downloads:,} downloads, {r.likes:,} likes)", markup=False)
+        for f in r.files:
+            fits = "fits" if f.fits else "too big" if f.fits is False else "RAM unknown"
+            parts = f"  ({f.parts} parts)" if f.parts > 1 else ""
+            out.print(f"  {f.quantization:9} {_size(f.size):>10}  RAM ~{_size(f.ram_estimate):>10}  {fits:11} "
+                      f"{f.file}{parts}", markup=False)
+    if ram:
+        err.print(f"this machine has {_size(ram)} of RAM; download with `ferrofix models download REPO FILE`",
+                  markup=False)
+
+
+@models_app.command("catalog")
+def models_catalog(as_json: bool = typer.Option(False, "--json", help="Print the entries as a JSON list")) -> None:
+    """The recommended models (a curated offline catalog) and whether each is installed."""
+    entries = model_store.catalog()
+    if as_json:
+        print(json.dumps([e.to_json() for e in entries], indent=2))
+        return
+    for e in entries:
+        state = "installed" if e.installed else "not installed"
+        out.print(f"{e.name:40} {e.role:9} {_size(e.size):>10}  {e.licence:12} {state}", markup=False)
+        out.print(f"    {e.why}", markup=False)
+        out.print(f"    {e.repo} {e.file} @ {e.revision}", markup=False)
+    err.print("install one with `ferrofix models download NAME`", markup=False)
 
 
 @models_app.command("default")
@@ -366,7 +426,8 @@ def kb_show(record_id: int, as_json: bool = typer.Option(False, "--json")) -> No
 
 @kb_app.command("stats")
 def kb_stats(as_json: bool = typer.Option(False, "--json")) -> None:
-    """Counts of records, codes, statuses and sources."""
+    """Counts of records, codes, statuses and sources, and the verified fixes offered and accepted per
+    error code (`--json`: `Store.stats()`, with the status history per day)."""
     kb = open_kb(_settings(), quiet=True)
     try:
         st = kb.store.stats()
@@ -377,6 +438,12 @@ def kb_stats(as_json: bool = typer.Option(False, "--json")) -> None:
     else:
         out.print(f"{st['records']} records, {st['codes']} error codes; status {st['by_status']}; "
                   f"source {st['by_source']}; accepted {st['accepted']}", markup=False)
+        hit = st["codes_hit"]
+        if hit:
+            offered, accepted = sum(d["offered"] for d in hit), sum(d["accepted"] for d in hit)
+            top = ", ".join(f"{d['code'] or '(none)'} {d['accepted']}/{d['offered']}" for d in hit[:5])
+            out.print(f"verified fixes accepted {accepted} of {offered} offered; by code (accepted/offered): {top}",
+                      markup=False)
 
 
 def _set_status(ids: list[int], status: str) -> None:

@@ -61,6 +61,14 @@ TEST_FIX_PROMPT = (
     "new lines\n>>>>>>> REPLACE\n\nRequirements:\n{requirements}\n\nTest failures:\n```\n{failures}\n```\n\n"
     "{file}:\n```rust\n{code}\n```")
 
+JUDGE_PROMPT = (
+    "A unit test of a Rust crate fails. Judge by the requirements alone whether the test expects the wrong "
+    "result or the implementation computes the wrong one. Work out, step by step, what the requirements "
+    "say the tested call must return, then end with one line: `VERDICT: test` (the test's expectation "
+    "is wrong) or `VERDICT: implementation` (the implementation is wrong).\n\nRequirements:\n{requirements}"
+    "\n\nThe test:\n```rust\n{test}\n```\n\nIts failure:\n```\n{failure}\n```")
+_VERDICT = re.compile(r"VERDICT:\s*\**\s*`?(test|implementation)\b", re.I)
+
 _PATH = re.compile(r"([A-Za-z0-9_./-]+\.(?:rs|toml))")
 _FENCE = re.compile(r"```([A-Za-z0-9_+-]*)[^\n]*\n(.*?)(?:\n```|\Z)", re.S)
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
@@ -76,7 +84,10 @@ class GenerateOptions:
     `test_timeout_s`: per `cargo test` (seconds); `test_rounds`: rounds of fixing failing tests;
     `samples`: sampled answers per test-fixing round after the greedy one (one batch); `fix_tokens`: per
     test-fixing answer (tokens); `drafts`: when the model's first (greedy) draft does not compile, this
-    many drafts in all (the others sampled in one batch), the one with the fewest errors repaired; `repair`: the repair loop's
+    many drafts in all (the others sampled in one batch), the one with the fewest errors repaired; `judges`:
+    answers (the greedy one, the rest sampled in one batch) that judge a test still failing after the
+    fixing rounds — a majority saying its expectation contradicts the requirements drops it (0: never);
+    `repair`: the repair loop's
     options (`repair.RepairOptions`; its time budget is what is left of `timeout_s`)."""
 
     tests: bool = False
@@ -89,6 +100,7 @@ class GenerateOptions:
     samples: int = 2
     fix_tokens: int = 768
     drafts: int = 3
+    judges: int = 3
     repair: object | None = None
 
 
@@ -96,7 +108,8 @@ class GenerateOptions:
 class GenerateResult:
     """What `generate` made. `files`: relative path → text; `compiled`: `cargo check` passes (verified);
     `repaired`: the repair loop had to fix the model's first draft; `tests_passed`: `cargo test` passed
-    (None without tests); `test_summary`: the last test run's one line; `templates`: the templates
+    (None without tests); `test_summary`: the last test run's one line; `tests_dropped`: the model's
+    tests left out because the judging answers found their expectation wrong (`GenerateOptions.judges`); `templates`: the templates
     the prompt held (`source: page — heading`); `trace`: the repair loop's attempts (as dicts) and the
     test-fixing rounds'; `notes`: what was changed or dropped from the model's answer; `elapsed_ms`;
     `tokens`: model tokens spent."""
@@ -110,6 +123,7 @@ class GenerateResult:
     trace: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     remaining_errors: list[str] = field(default_factory=list)
+    tests_dropped: list[str] = field(default_factory=list)
     elapsed_ms: int = 0
     tokens: int = 0
 
@@ -507,5 +521,81 @@ def _add_tests(run: _Run, result: GenerateResult, requirements: str) -> None:
         files = {**files, root: best[0]}
         t = best[1]
         run.save(files)
+    if not t.passed and t.failed and run.opts.judges > 0 and run.left() > 0:
+        files, t = _judge_failing_tests(run, result, files, root, t, requirements)
     result.files = files
     result.tests_passed, result.test_summary = t.passed, t.summary
+
+
+def _test_function(text: str, name: str) -> tuple[int, int] | None:
+    """Character span of the `#[test]` function `name` (libtest's path, e.g. `tests::lcm_works`; its
+    last segment is the function) in `text`, from its first attribute to its closing brace (tree-sitter)."""
+    from . import context
+    data = text.encode("utf-8")
+    want = name.rsplit("::", 1)[-1].encode()
+    stack = [context.parse(data).root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "function_item":
+            ident = node.child_by_field_name("name")
+            if ident is not None and ident.text == want:
+                start = node
+                prev = node.prev_named_sibling
+                while prev is not None and prev.type == "attribute_item":
+                    start, prev = prev, prev.prev_named_sibling
+                return len(data[:start.start_byte].decode("utf-8")), len(data[:node.end_byte].decode("utf-8"))
+        stack.extend(node.named_children)
+    return None
+
+
+def _failure_of(report: str, name: str) -> str:
+    """libtest's `---- NAME stdout ----` section of `report` (its panic message: assertion, left, right)."""
+    head = f"---- {name} stdout ----"
+    at = report.find(head)
+    if at < 0:
+        return report[:800]
+    end = report.find("\n---- ", at + len(head))
+    return report[at:end if end > 0 else None].strip()[:800]
+
+
+def _judge_failing_tests(run: _Run, result: GenerateResult, files: dict[str, str], root: str, t, requirements: str):
+    """Tests that still fail after the fixing rounds: each goes to the model with the requirements and its
+    failure, `opts.judges` answers (greedy + samples in one batch); a test a strict majority finds
+    expecting the wrong result is dropped (noted in `result.tests_dropped` and `notes`). At most half of
+    the tests are dropped, and only when every other test passes after it; returns (files, test run)."""
+    text = files[root]
+    total = len(re.findall(r"#\[test\]", _tests_block(text) or ""))
+    if not total or len(t.failed) > total // 2:
+        result.notes.append(f"{len(t.failed)} of {total} tests fail: too many to judge one by one")
+        return files, t
+    drop: list[tuple[str, tuple[int, int]]] = []
+    for name in t.failed:
+        span = _test_function(text, name)
+        if span is None or run.left() <= 0:
+            return files, t
+        run.progress(f"judging the failing test {name}")
+        prompt = JUDGE_PROMPT.format(requirements=requirements.strip() or "(those of the task)",
+                                     test=text[span[0]:span[1]], failure=_failure_of(t.failures, name))
+        answers = run.ask([{"role": "system", "content": SYSTEM}, {"role": "user", "content": prompt}],
+                          n=max(0, run.opts.judges - 1), max_tokens=run.opts.fix_tokens)
+        against = sum(1 for a in answers if (found := _VERDICT.findall(a)) and found[-1].lower() == "test")
+        run.trace.append({"stage": "tests", "error": t.summary, "candidate": f"judge {name}",
+                          "outcome": "accepted" if against * 2 > len(answers) else "rejected",
+                          "reason": f"{against} of {len(answers)} answers: the test expects the wrong result",
+                          "check_ms": 0, "tokens": 0, "rule": ""})
+        if not answers or against * 2 <= len(answers):
+            return files, t  # the test stands: the implementation is what is wrong
+        drop.append((name, span))
+    new = text
+    for a, b in sorted((sp for _, sp in drop), reverse=True):
+        new = new[:a].rstrip(" \t") + new[b:]
+    candidate = {**files, root: new}
+    t2 = run.test(candidate)
+    if not t2.passed:
+        return files, t
+    names = [n for n, _ in drop]
+    result.tests_dropped += names
+    result.notes.append(f"dropped {len(names)} of the model's tests whose expectation the judging answers found "
+                        f"wrong: {', '.join(names)}")
+    run.save(candidate)
+    return candidate, t2

@@ -137,8 +137,9 @@ class GenerateOutput(BaseModel):
     """What `generate` wrote. `files`: relative path → text of the crate; `compiled`: `cargo check`
     passes (verified); `repaired`: the repair loop had to fix the model's first draft; `tests_passed`:
     `cargo test` passed on the tests the model wrote from the requirements (null without `test`);
-    `test_summary`: the last test run in one line; `templates`: the documentation listings the prompt
-    held; `notes`: what was dropped from the model's answer (dependencies, build scripts);
+    `test_summary`: the last test run in one line; `tests_dropped`: the model's tests left out because
+    judging answers found their expectation contradicts the requirements; `templates`: the
+    documentation listings the prompt held; `notes`: what was dropped from the model's answer (dependencies, build scripts);
     `remaining_errors`: errors left when it does not compile; `trace`: every repair candidate tried;
     `written`: files written under `path`; `elapsed_ms`; `tokens`: model tokens spent."""
 
@@ -147,6 +148,7 @@ class GenerateOutput(BaseModel):
     repaired: bool
     tests_passed: bool | None
     test_summary: str
+    tests_dropped: list[str] = Field(default_factory=list)
     templates: list[str]
     notes: list[str]
     remaining_errors: list[str]
@@ -411,6 +413,8 @@ class FerrofixTools:
                 initial = [_diagnostic(d, ws.root) for d in result.initial_errors]
                 fixed_errors = [x for d, x in zip(result.initial_errors, initial) if identity(d) not in remaining_ids]
                 remaining = [_diagnostic(d, ws.root, result.files) for d in result.remaining_errors]
+                if result.files and fixed_errors:
+                    service.log_fixes(s, [x.code or "" for x in fixed_errors], "offered", "mcp")
                 written: list[str] = []
                 if write and result.files:
                     if cancel.cancelled:  # the caller is gone: nothing is written behind its back
@@ -418,7 +422,7 @@ class FerrofixTools:
                     done = write_files(ws.root, result.files)
                     written = [w.rel for w in done]
                     try:
-                        note = service.learn(s, result, done)
+                        note = service.learn(s, result, done, front="mcp")
                     except FerrofixError as e:  # the fix is written; only the record is missing
                         note = f"not recorded in the knowledge base: {e}"
                     if note:
@@ -458,7 +462,8 @@ class FerrofixTools:
                 raise CheckCancelledError("generate was cancelled")
             written = [p.relative_to(out).as_posix() for p in write_project(out, r.files)] if out else []
             return GenerateOutput(files=r.files, compiled=r.compiled, repaired=r.repaired,
-                                  tests_passed=r.tests_passed, test_summary=r.test_summary, templates=r.templates,
+                                  tests_passed=r.tests_passed, test_summary=r.test_summary,
+                                  tests_dropped=r.tests_dropped, templates=r.templates,
                                   notes=r.notes, remaining_errors=r.remaining_errors,
                                   trace=[Attempt(**a) for a in r.trace], written=written,
                                   elapsed_ms=r.elapsed_ms, tokens=r.tokens)
@@ -522,7 +527,7 @@ class FerrofixTools:
             kb = service.open_kb(self.settings())
             try:
                 rid, new = kb.record_accepted(code=c, message=message, before=before, after=after,
-                                              tags=["agent:mcp"])
+                                              tags=["agent:mcp"], front="mcp")
                 rec = kb.store.get(rid)
             except RecordError as e:
                 raise FerrofixError(str(e)) from None

@@ -69,9 +69,40 @@ def repair_options(s: Settings, *, use_llm: bool = True, max_rounds: int | None 
                          check=check_options(s))
 
 
-def learn(s: Settings, result, written: Sequence) -> str | None:
+def fixed_errors(result) -> list:
+    """The initial errors of a repair `result` (`repair.RepairResult`) that no longer occur after it,
+    in their order (by `verify.identity`: code, file, message)."""
+    from .repair.verify import identity
+    remaining = {identity(e) for e in result.remaining_errors}
+    return [e for e in result.initial_errors if identity(e) not in remaining]
+
+
+def log_fixes(s: Settings, codes: Sequence[str], kind: str, front: str) -> None:
+    """Note verified fixes `kind` "offered" or "accepted" by `front` ("cli", "lsp", "mcp") per error
+    code in the knowledge base's `fix_events` (the desktop's statistics: the codes users hit, acceptance
+    rate per code). Only into an existing knowledge base, and never an error: the fix matters, the note
+    does not (a locked or unwritable database skips it)."""
+    from .kb import default_kb_dir
+    from .kb.store import KBError, Store
+    path = Path(s.kb.dir or default_kb_dir()) / "kb.sqlite3"
+    if not codes or not path.is_file():
+        return
+    try:
+        store = Store(path, timeout_s=2.0)
+    except KBError:
+        return
+    try:
+        store.log_fix(codes, kind, front)
+    except KBError:
+        pass
+    finally:
+        store.close()
+
+
+def learn(s: Settings, result, written: Sequence, front: str = "cli") -> str | None:
     """Record a fix the user accepted (written with `--write`, or by an agent's `compile_and_fix` with
-    `write`) in the knowledge base as `pending`, under the first error it removed. `written` holds
+    `write`) in the knowledge base as `pending`, under the first error it removed, and note it accepted
+    for each error code it removed (`fix_events`, `front` says where). `written` holds
     `writes.Written` entries (their backups give the text before). A partial repair counts (errors the
     build environment causes, such as a missing dev-dependency, may remain), unless an error remains that
     was not there before. Returns a note when the fix was not kept (too large for a record), else None."""
@@ -81,11 +112,12 @@ def learn(s: Settings, result, written: Sequence) -> str | None:
         return None
     before = {identity(e) for e in result.initial_errors}
     remaining = {identity(e) for e in result.remaining_errors}
-    fixed = [e for e in result.initial_errors if identity(e) not in remaining]
+    fixed = fixed_errors(result)
     if not fixed or not remaining <= before:
         return None
     kb = open_kb(s)
     try:
+        kb.store.log_fix([e.code or "" for e in fixed], "accepted", front)
         rel = sorted(result.files)[0]
         backup = next((w.backup for w in written if w.rel == rel), None)
         before_text = backup.read_text(encoding="utf-8") if backup is not None and backup.exists() else ""

@@ -191,12 +191,16 @@ class KnowledgeBase:
 
     # -- learning and curation -----------------------------------------------------------------
     def record_accepted(self, *, code: str, message: str, before: str, after: str, explanation: str = "",
-                        tags: Sequence[str] = ()) -> tuple[int, bool]:
-        """Record a verified fix the user accepted, as `pending` (a duplicate increments `accepted`). Raises
+                        tags: Sequence[str] = (), front: str | None = None) -> tuple[int, bool]:
+        """Record a verified fix the user accepted, as `pending` (a duplicate increments `accepted`); with
+        `front` ("lsp", "mcp", …) also note it accepted in `fix_events`. Returns (record id, new). Raises
         RecordError when the fix does not fit a record's limits (records.MAX_SNIPPET, MAX_MESSAGE, …)."""
         rec = Record(code=code or "", message=message, before=before, after=after, explanation=explanation,
                      tags=list(tags), source="accepted-fix", status="pending", accepted=1)
-        return self.store.add(rec)
+        out = self.store.add(rec)
+        if front is not None:
+            self.store.log_fix([code or ""], "accepted", front)
+        return out
 
     def seed(self, progress: Callable[[str], None] | None = None) -> tuple[int, int, int]:
         """Seed from the toolchain's error index: (inserted, updated, unchanged)."""

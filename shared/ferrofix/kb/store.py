@@ -61,7 +61,32 @@ MIGRATIONS = [
     CREATE TABLE vectors (record_id INTEGER PRIMARY KEY, model TEXT NOT NULL, content_hash TEXT NOT NULL,
                           vec BLOB NOT NULL);
     """,
+    # 2: what curators act on (issue 20): each record's status changes over time, and the fixes users
+    # were offered and accepted, per error code. Records older than this version enter the log with
+    # their present status at their creation time (their history was not kept). SQLite's clock has
+    # millisecond steps: a change is logged no earlier than the record's own times, so that a record's
+    # rows sort in the order they happened.
+    """
+    CREATE TABLE status_log (record_id INTEGER NOT NULL, status TEXT NOT NULL, ts REAL NOT NULL);
+    CREATE INDEX status_log_ts ON status_log(ts);
+    INSERT INTO status_log(record_id, status, ts) SELECT id, status, created FROM records;
+    CREATE TRIGGER status_log_ins AFTER INSERT ON records BEGIN
+        INSERT INTO status_log(record_id, status, ts) VALUES (new.id, new.status, new.created); END;
+    CREATE TRIGGER status_log_upd AFTER UPDATE OF status ON records WHEN new.status != old.status BEGIN
+        INSERT INTO status_log(record_id, status, ts)
+        VALUES (new.id, new.status, MAX((julianday('now') - 2440587.5) * 86400.0, new.updated, new.created)); END;
+    CREATE TRIGGER status_log_del AFTER DELETE ON records BEGIN
+        INSERT INTO status_log(record_id, status, ts)
+        VALUES (old.id, 'deleted', MAX((julianday('now') - 2440587.5) * 86400.0, old.updated, old.created)); END;
+    CREATE TABLE fix_events (id INTEGER PRIMARY KEY, ts REAL NOT NULL, code TEXT NOT NULL DEFAULT '',
+                             kind TEXT NOT NULL CHECK (kind IN ('offered', 'accepted')),
+                             front TEXT NOT NULL DEFAULT '');
+    CREATE INDEX fix_events_code ON fix_events(code);
+    """,
 ]
+
+#: `fix_events.kind`: a verified fix shown to a user or an agent, and one they took.
+FIX_EVENTS = ("offered", "accepted")
 
 
 class KBError(FerrofixError):
@@ -230,7 +255,14 @@ class Store:
 
     def stats(self) -> dict:
         """`{"records", "codes", "by_status": {...}, "by_source": {...}, "top_codes": [[code, n], ...],
-        "accepted", "offered"}`."""
+        "accepted", "offered"}` (`accepted`/`offered`: the records' counters), plus what curators act on:
+        `"status_over_time"`: `[[day, pending, approved, rejected], ...]` (day "YYYY-MM-DD", UTC; the
+        number of records in each status at the end of that day, one row per day with a change, from
+        `status_log`); `"codes_hit"`: `[{"code", "offered", "accepted", "rate", "records", "pending",
+        "approved", "rejected"}, ...]` — per error code, the verified fixes offered to users and agents and
+        those they accepted (`fix_events`; `rate` = accepted / offered, None when none was offered) and
+        the records learnt from accepted fixes (`source` "accepted-fix") by status; most accepted first,
+        at most 30."""
         r = self._query("SELECT COUNT(*), COUNT(DISTINCT NULLIF(code, '')), COALESCE(SUM(accepted), 0), "
                         "COALESCE(SUM(offered), 0) FROM records")[0]
         by_status = {row[0]: row[1] for row in self._query("SELECT status, COUNT(*) FROM records GROUP BY status")}
@@ -240,7 +272,54 @@ class Store:
         top = [[row[0], row[1]] for row in self._query(
             "SELECT code, COUNT(*) FROM records WHERE code != '' GROUP BY code ORDER BY 2 DESC, 1 LIMIT 10")]
         return {"records": r[0], "codes": r[1], "accepted": r[2], "offered": r[3], "by_status": by_status,
-                "by_source": by_source, "top_codes": top}
+                "by_source": by_source, "top_codes": top, "status_over_time": self._status_over_time(),
+                "codes_hit": self._codes_hit()}
+
+    def _status_over_time(self) -> list[list]:
+        import datetime
+        now: dict[int, str] = {}
+        counts = {"pending": 0, "approved": 0, "rejected": 0}
+        days: dict[str, list] = {}
+        for rid, status, ts in self._query("SELECT record_id, status, ts FROM status_log ORDER BY ts, rowid"):
+            old = now.pop(rid, None)
+            if old in counts:
+                counts[old] -= 1
+            if status in counts:
+                now[rid] = status
+                counts[status] += 1
+            day = datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).strftime("%Y-%m-%d")
+            days[day] = [day, counts["pending"], counts["approved"], counts["rejected"]]
+        return list(days.values())
+
+    def _codes_hit(self) -> list[dict]:
+        out: dict[str, dict] = {}
+        for code, kind, n in self._query("SELECT code, kind, COUNT(*) FROM fix_events GROUP BY code, kind"):
+            out.setdefault(code, {"code": code, "offered": 0, "accepted": 0})[kind] = n
+        for code, status, n in self._query("SELECT code, status, COUNT(*) FROM records "
+                                           "WHERE source = 'accepted-fix' GROUP BY code, status"):
+            out.setdefault(code, {"code": code, "offered": 0, "accepted": 0})[status] = n
+        rows = []
+        for d in out.values():
+            for st in ("pending", "approved", "rejected"):
+                d.setdefault(st, 0)
+            d["records"] = d["pending"] + d["approved"] + d["rejected"]
+            d["rate"] = round(d["accepted"] / d["offered"], 3) if d["offered"] else None
+            rows.append(d)
+        rows.sort(key=lambda d: (-d["accepted"], -d["offered"], -d["records"], d["code"]))
+        return rows[:30]
+
+    def log_fix(self, codes: Iterable[str], kind: str, front: str = "") -> None:
+        """Note verified fixes, one per error code in `codes` ("" for an error without a code): `kind`
+        "offered" (shown to a user or returned to an agent) or "accepted" (taken: written, applied,
+        recorded); `front` names where ("cli", "lsp", "mcp"). Raises ValueError for another kind, KBError
+        when the database cannot be written."""
+        if kind not in FIX_EVENTS:
+            raise ValueError(f"fix event kind must be one of {FIX_EVENTS}, not {kind!r}")
+        now = time.time()
+        rows = [(now, str(c or ""), kind, front) for c in codes]
+        if rows:
+            with self.tx() as c:
+                c.executemany("INSERT INTO fix_events(ts, code, kind, front) VALUES (?, ?, ?, ?)", rows)
 
     def max_seq(self) -> int:
         return self._query("SELECT COALESCE(MAX(seq), 0) FROM changes")[0][0]
