@@ -21,33 +21,47 @@ from pathlib import Path
 
 
 def _history(kb) -> None:
-    """Three weeks of made-up curation and use, for the statistics screenshot only: records approved
-    and rejected on earlier days (rows of the status log), and verified fixes offered and accepted per
-    error code (fix events) through the editor, the CLI and agents. Not a measurement."""
+    """Three weeks of made-up use and curation, for the statistics screenshot only (not a measurement):
+    verified fixes offered and accepted per error code through the editor, the CLI and agents (fix
+    events), each accepted fix learnt as a pending record, and curators approving or rejecting most of
+    them a few days later (status log rows at those times)."""
     import random
     import time
     rng = random.Random(7)
     day = 86400.0
     now = time.time()
-    ids = [r.id for r in kb.store.list(limit=400)]
     codes = {"E0382": (40, 31), "E0308": (35, 22), "E0599": (22, 9), "E0425": (18, 14), "E0502": (15, 6),
              "E0277": (12, 3), "E0106": (9, 7), "E0061": (7, 6)}
     with kb.store.tx() as c:
-        c.execute("UPDATE status_log SET ts = ?", (now - 21 * day,))  # seeded three weeks ago
-        c.execute("UPDATE records SET created = ?", (now - 21 * day,))
-        for i, rid in enumerate(rng.sample(ids, 160)):
-            status = "rejected" if i % 9 == 0 else "approved"
-            when = now - (20 - i * 20 / 160) * day
-            c.execute("UPDATE records SET status = ?, curated = 1 WHERE id = ?", (status, rid))
-            c.execute("UPDATE status_log SET ts = ? WHERE rowid = (SELECT MAX(rowid) FROM status_log)", (when,))
-        for code, (offered, accepted) in codes.items():
-            for k in range(offered):
-                when = now - rng.uniform(0, 20) * day
-                front = rng.choice(["lsp", "lsp", "cli", "mcp"])
+        c.execute("UPDATE records SET created = ?, updated = ?", (now - 21 * day, now - 21 * day))
+        c.execute("UPDATE status_log SET ts = ?", (now - 21 * day,))
+    learnt = []
+    for code, (offered, accepted) in codes.items():
+        for k in range(offered):
+            when = now - rng.uniform(0.5, 20) * day
+            front = rng.choice(["lsp", "lsp", "cli", "mcp"])
+            with kb.store.tx() as c:
                 c.execute("INSERT INTO fix_events(ts, code, kind, front) VALUES (?, ?, 'offered', ?)", (when, code, front))
                 if k < accepted:
                     c.execute("INSERT INTO fix_events(ts, code, kind, front) VALUES (?, ?, 'accepted', ?)",
                               (when + 60, code, front))
+            if k < accepted:
+                rid, new = kb.record_accepted(code=code, message=f"{code} in src/lib.rs ({k})",
+                                              before=f"let v{k} = take(x);", after=f"let v{k} = take(x.clone());")
+                if new:
+                    learnt.append((rid, when + 60))
+    with kb.store.tx() as c:
+        for rid, when in learnt:
+            c.execute("UPDATE records SET created = ?, updated = ? WHERE id = ?", (when, when, rid))
+            c.execute("UPDATE status_log SET ts = ? WHERE record_id = ?", (when, rid))
+    for rid, when in learnt:
+        later = when + rng.uniform(1, 5) * day
+        if later > now:
+            continue  # still in the queue
+        kb.store.set_status([rid], "rejected" if rng.random() < 0.15 else "approved")
+        with kb.store.tx() as c:
+            c.execute("UPDATE status_log SET ts = ? WHERE rowid = (SELECT MAX(rowid) FROM status_log "
+                      "WHERE record_id = ?)", (later, rid))
 
 
 def main() -> None:

@@ -76,6 +76,12 @@ if (-not (Get-ChildItem $Wheels -Filter "llama_cpp_python-$LlamaVersion-*.whl" -
     Say "building llama-cpp-python $LlamaVersion (once; several minutes)"
     # llama.cpp's multimodal library (tools/mtmd) is never loaded by ferrofix: leave it out of the build.
     if (-not ($env:CMAKE_ARGS -like "*LLAVA_BUILD*")) { $env:CMAKE_ARGS = "$env:CMAKE_ARGS -DLLAVA_BUILD=OFF".Trim() }
+    # libllama-common is built but never loaded by the bindings: installer/llama-bindings-only.cmake turns it off
+    # (forward slashes for CMake; single quotes keep the path one argument through scikit-build-core's shlex split).
+    if (-not ($env:CMAKE_ARGS -like "*LLAMA_BUILD_COMMON*") -and -not ($env:CMAKE_ARGS -like "*CMAKE_PROJECT_llama.cpp_INCLUDE*")) {
+        $Include = (Join-Path $Here "installer\llama-bindings-only.cmake").Replace('\', '/')
+        $env:CMAKE_ARGS = "$env:CMAKE_ARGS '-DCMAKE_PROJECT_llama.cpp_INCLUDE=$Include'".Trim()
+    }
     & $VenvPy -m pip wheel -q --no-deps -w $Wheels "llama-cpp-python==$LlamaVersion"
     if ($LASTEXITCODE -ne 0) { Die "llama-cpp-python did not build: install the Visual Studio C++ build tools and CMake" }
 }

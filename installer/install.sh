@@ -71,7 +71,8 @@ say "upgrading pip in the venv"
 # llama-cpp-python builds from source; build it once into our wheel cache. On x86-64 Linux the build
 # targets AVX2 rather than -march=native: llama.cpp's AMX kernels crash where the kernel does not grant
 # AMX tile state (seen on this project's CI machines). LLAVA_BUILD=OFF leaves out llama.cpp's
-# multimodal library (tools/mtmd: clip and the vision encoders), which ferrofix never loads; the
+# multimodal library (tools/mtmd: clip and the vision encoders), which ferrofix never loads, and
+# installer/llama-bindings-only.cmake leaves out libllama-common, which the bindings never load; the
 # tests, tools and examples are off already when llama.cpp is built as a subproject.
 wheels="$cache/wheels"
 mkdir -p "$wheels"
@@ -81,6 +82,8 @@ if ! ls "$wheels"/llama_cpp_python-"$llama_version"-*.whl >/dev/null 2>&1; then
     export CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
   fi
   [[ "${CMAKE_ARGS:-}" == *LLAVA_BUILD* ]] || export CMAKE_ARGS="${CMAKE_ARGS:-} -DLLAVA_BUILD=OFF"
+  [[ "${CMAKE_ARGS:-}" == *LLAMA_BUILD_COMMON* || "${CMAKE_ARGS:-}" == *CMAKE_PROJECT_llama.cpp_INCLUDE* ]] \
+    || export CMAKE_ARGS="${CMAKE_ARGS:-} '-DCMAKE_PROJECT_llama.cpp_INCLUDE=$here/installer/llama-bindings-only.cmake'"
   "${pip[@]}" wheel -q --no-deps --no-cache-dir -w "$wheels" "llama-cpp-python==$llama_version"
 fi
 

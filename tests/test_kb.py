@@ -496,7 +496,7 @@ def test_status_over_time_and_the_codes_users_hit(tmp_path):
     day = 86400.0
     t0 = time.time() - 3 * day
     ids = [kb.store.add(Record(code="E0308", message=f"mismatched types {i}", before=f"let x{i}: u8 = 1u16;",
-                               after=f"let x{i}: u16 = 1u16;", source="rustc-error-index", status="pending",
+                               after=f"let x{i}: u16 = 1u16;", source="community:team", status="pending",
                                created=t0, updated=t0))[0] for i in range(3)]
     kb.store.set_status(ids[:2], "approved")
     kb.store.set_status(ids[2:], "rejected")
@@ -530,10 +530,12 @@ def test_a_version_1_database_gets_the_status_log_of_its_records(tmp_path):
             c.execute(stmt)
         c.execute("PRAGMA user_version = 1")
         c.execute("INSERT INTO records(code, source, status, created, updated, content_hash) "
-                  "VALUES ('E0599', 'rustc-error-index', 'approved', 1700000000, 1700000000, 'h1')")
+                  "VALUES ('E0599', 'accepted-fix', 'approved', 1700000000, 1700000000, 'h1')")
+        c.execute("INSERT INTO records(code, source, status, created, updated, content_hash) "
+                  "VALUES ('E0599', 'rustc-error-index', 'approved', 1700000000, 1700000000, 'h2')")
     st = Store(db)
-    assert st.stats()["status_over_time"] == [["2023-11-14", 0, 1, 0]]
-    assert st.stats()["codes_hit"] == []
+    assert st.stats()["status_over_time"] == [["2023-11-14", 0, 1, 0]]  # the seeded record is left out
+    assert [(d["code"], d["offered"], d["approved"]) for d in st.stats()["codes_hit"]] == [("E0599", 0, 1)]
     st.close()
 
 

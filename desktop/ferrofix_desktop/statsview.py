@@ -20,7 +20,7 @@ from . import workers
 #: Line colours of the statuses (the knowledge-base table's palette).
 STATUS_COLORS = {"pending": "#bf8700", "approved": "#1a7f37", "rejected": "#cf222e"}
 #: Columns of the "error codes users hit" table.
-CODE_COLUMNS = ("code", "fixes offered", "accepted", "acceptance", "learnt: pending", "approved", "rejected")
+CODE_COLUMNS = ("code", "offered", "accepted", "rate", "pending", "approved", "rejected")
 
 
 def _chart(title: str) -> tuple[QChart, QChartView]:
@@ -51,7 +51,7 @@ class StatisticsView(QWidget):
         lay.addWidget(self.summary)
         split = QSplitter(Qt.Orientation.Horizontal)
         charts = QSplitter(Qt.Orientation.Vertical)
-        self.timeline, timeline_view = _chart("Records by status over time")
+        self.timeline, timeline_view = _chart("Learnt and imported records by status over time")
         self.chart, bars_view = _chart("Records per error code (top 15)")
         self.chart.legend().hide()
         charts.addWidget(timeline_view)
@@ -60,8 +60,9 @@ class StatisticsView(QWidget):
         box = QWidget()
         bl = QVBoxLayout(box)
         bl.setContentsMargins(0, 0, 0, 0)
-        self.codes_label = QLabel("<b>Error codes users hit</b> — verified fixes offered and accepted "
-                                  "(editor, CLI, agents), and the records learnt from accepted fixes")
+        self.codes_label = QLabel("<b>Error codes users hit</b> — verified fixes offered to users and agents "
+                                  "(editor, CLI, MCP), how many they accepted (rate), and the records learnt "
+                                  "from accepted fixes by status (pending, approved, rejected)")
         self.codes_label.setWordWrap(True)
         bl.addWidget(self.codes_label)
         self.codes = QTableWidget(0, len(CODE_COLUMNS))
@@ -73,7 +74,7 @@ class StatisticsView(QWidget):
         self.codes.setSortingEnabled(True)
         bl.addWidget(self.codes)
         split.addWidget(box)
-        split.setSizes([560, 520])
+        split.setSizes([520, 560])
         lay.addWidget(split, 1)
 
     def refresh(self) -> workers.Task:
@@ -149,6 +150,7 @@ class StatisticsView(QWidget):
                     item.setText(str(v))
                 self.codes.setItem(r, c, item)
         self.codes.setSortingEnabled(True)
+        self.codes.sortItems(2, Qt.SortOrder.DescendingOrder)  # most accepted first, as stats() orders them
 
     def _show_bars(self, top: list) -> None:
         _clear(self.chart)

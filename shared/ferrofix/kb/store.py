@@ -258,7 +258,8 @@ class Store:
         "accepted", "offered"}` (`accepted`/`offered`: the records' counters), plus what curators act on:
         `"status_over_time"`: `[[day, pending, approved, rejected], ...]` (day "YYYY-MM-DD", UTC; the
         number of records in each status at the end of that day, one row per day with a change, from
-        `status_log`); `"codes_hit"`: `[{"code", "offered", "accepted", "rate", "records", "pending",
+        `status_log`; the records seeded from the error index, approved when seeded, are left out: the
+        curve shows what was learnt or imported and its curation); `"codes_hit"`: `[{"code", "offered", "accepted", "rate", "records", "pending",
         "approved", "rejected"}, ...]` — per error code, the verified fixes offered to users and agents and
         those they accepted (`fix_events`; `rate` = accepted / offered, None when none was offered) and
         the records learnt from accepted fixes (`source` "accepted-fix") by status; most accepted first,
@@ -280,7 +281,9 @@ class Store:
         now: dict[int, str] = {}
         counts = {"pending": 0, "approved": 0, "rejected": 0}
         days: dict[str, list] = {}
-        for rid, status, ts in self._query("SELECT record_id, status, ts FROM status_log ORDER BY ts, rowid"):
+        for rid, status, ts in self._query(
+                "SELECT l.record_id, l.status, l.ts FROM status_log l LEFT JOIN records r ON r.id = l.record_id "
+                "WHERE r.source IS NULL OR r.source != 'rustc-error-index' ORDER BY l.ts, l.rowid"):
             old = now.pop(rid, None)
             if old in counts:
                 counts[old] -= 1
