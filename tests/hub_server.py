@@ -141,13 +141,24 @@ class FakeHub:
         return [{"_id": r.id, "id": r.id, "downloads": r.downloads, "likes": r.likes, "tags": r.tags,
                  "private": False} for r in found[:limit]]
 
-    def _model_info(self, h, repo_id: str, rev: str, head: bool) -> None:
+    def _repo_at(self, h, repo_id: str, rev: str, head: bool):
+        """(repo, commit sha) for a request, or None after answering the Hub's error (401 for an
+        unknown repo, as the Hub does, 404 for an unknown revision)."""
         repo = self.repos.get(repo_id)
         if repo is None:
-            return self._error(h, 401, "RepoNotFound", head)
+            self._error(h, 401, "RepoNotFound", head)
+            return None
         sha = self._resolve(repo, rev)
         if sha is None:
-            return self._error(h, 404, "RevisionNotFound", head)
+            self._error(h, 404, "RevisionNotFound", head)
+            return None
+        return repo, sha
+
+    def _model_info(self, h, repo_id: str, rev: str, head: bool) -> None:
+        found = self._repo_at(h, repo_id, rev, head)
+        if found is None:
+            return
+        repo, sha = found
         siblings = [{"rfilename": p, "size": len(b), "blobId": _git_oid(b),
                      "lfs": {"sha256": hashlib.sha256(b).hexdigest(), "size": len(b), "pointerSize": 134}}
                     for p, b in repo.commits[sha].items()]
@@ -158,12 +169,10 @@ class FakeHub:
                        "tags": repo.tags, "private": False, "siblings": siblings}, head)
 
     def _file(self, h, repo_id: str, rev: str, path: str, head: bool) -> None:
-        repo = self.repos.get(repo_id)
-        if repo is None:
-            return self._error(h, 401, "RepoNotFound", head)
-        sha = self._resolve(repo, rev)
-        if sha is None:
-            return self._error(h, 404, "RevisionNotFound", head)
+        found = self._repo_at(h, repo_id, rev, head)
+        if found is None:
+            return
+        repo, sha = found
         data = repo.commits[sha].get(path)
         if data is None:
             return self._error(h, 404, "EntryNotFound", head, commit=sha)
