@@ -41,6 +41,11 @@ def _when(ts: float) -> str:
     return datetime.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else ""
 
 
+def _size(n: int) -> str:
+    """A size in bytes as the tables show it: GiB with two decimals from 1 GiB, else whole MiB."""
+    return f"{n / 2**30:.2f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
+
+
 class _Table(QAbstractTableModel):
     """A flat table over `self.rows` (set by each model) with `COLUMNS` = [(key, header)]: row and column
     counts and the horizontal headers, shared by the models below."""
@@ -206,14 +211,10 @@ class ModelTableModel(_Table):
         if key == "parameters":
             return f"{m.parameters / 1e9:.2f} B" if m.parameters >= 1e9 else f"{m.parameters / 1e6:.0f} M"
         if key in ("size", "ram_estimate"):
-            return f"{getattr(m, key) / 2**30:.2f} GiB" if getattr(m, key) >= 2**30 else f"{getattr(m, key) / 2**20:.0f} MiB"
+            return _size(getattr(m, key))
         if key == "sha256":
             return m.sha256[:16] + "…" if m.sha256 else "(computing)"
         return getattr(m, key)
-
-
-def _size(n: int) -> str:
-    return f"{n / 2**30:.2f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
 
 
 class CatalogTableModel(_Table):
