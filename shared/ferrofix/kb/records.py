@@ -176,7 +176,7 @@ class Record:
 
     def search_text(self) -> str:
         """The text indexed for retrieval: code, message, masked message, and the erroneous snippet."""
-        return f"{self.code} {self.message}\n{self.message_norm}\n{self.before[:1500]}"
+        return search_text_of(self.code, self.message, self.message_norm, self.before)
 
     def validate(self) -> "Record":
         """Check field values and limits (`check_field`); raises RecordError naming the first bad field.
@@ -234,6 +234,11 @@ class Record:
         if given_hash and given_hash != rec.content_hash:
             raise RecordError("content_hash does not match the record's content")
         return rec
+
+
+def search_text_of(code: str, message: str, message_norm: str, before: str) -> str:
+    """`Record.search_text` from the four fields it reads (for readers that skip building Records)."""
+    return f"{code} {message}\n{message_norm}\n{before[:1500]}"
 
 
 def accepted_fix(error: Diagnostic, file: str, before: str, after: str) -> dict[str, str]:
