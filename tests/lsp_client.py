@@ -21,11 +21,13 @@ _WATCH = (types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, types.PROGRESS, types.WINDOW_
 
 
 def capabilities(*, resolve: bool = True, progress: bool = True, watch: bool = False,
-                 configuration: bool = True, show_document: bool = True) -> types.ClientCapabilities:
+                 configuration: bool = True, show_document: bool = True,
+                 document_changes: bool = True) -> types.ClientCapabilities:
     """Client capabilities like VS Code's (switches turn features off)."""
     return types.ClientCapabilities(
         workspace=types.WorkspaceClientCapabilities(
             configuration=configuration, workspace_folders=True,
+            workspace_edit=types.WorkspaceEditClientCapabilities(document_changes=document_changes),
             did_change_watched_files=types.DidChangeWatchedFilesClientCapabilities(dynamic_registration=watch)),
         text_document=types.TextDocumentClientCapabilities(
             synchronization=types.TextDocumentSyncClientCapabilities(did_save=True),
@@ -56,6 +58,8 @@ class Client:
         self.publish_log = publish_log if publish_log is not None else []
         #: the server's answer to `initialize`
         self.initialize_result: types.InitializeResult | None = None
+        #: every publishDiagnostics, in order
+        self.history: list[types.PublishDiagnosticsParams] = []
 
     async def until(self, predicate: Callable[[], Any], timeout: float = WAIT_S) -> Any:
         """Wait until `predicate()` is truthy, re-checking after each notification from the server (and
@@ -107,9 +111,22 @@ class Client:
         self.lc.text_document_did_save(types.DidSaveTextDocumentParams(
             types.TextDocumentIdentifier(path.resolve().as_uri())))
 
-    def open(self, path: Path, version: int = 1) -> None:
+    def open(self, path: Path, version: int = 1, text: str | None = None) -> None:
+        """`didOpen` with the file's text (or `text`: a buffer edited before it reached the server)."""
         self.lc.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(
-            path.resolve().as_uri(), "rust", version, path.read_text(encoding="utf-8"))))
+            path.resolve().as_uri(), "rust", version, path.read_text(encoding="utf-8") if text is None else text)))
+
+    def type(self, path: Path, text: str, version: int) -> None:
+        """`didChange`: the open buffer of `path` now holds `text` at `version` (the file on disk is
+        not written: an unsaved edit)."""
+        self.lc.text_document_did_change(types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(version=version, uri=path.resolve().as_uri()),
+            [types.TextDocumentContentChangeWholeDocument(text=text)]))
+
+    def version(self, path: Path) -> int | None:
+        """The document version the last publishDiagnostics of `path` carried."""
+        p = self.published.get(path.resolve().as_uri())
+        return None if p is None else p.version
 
 
 def apply_text_edits(data: bytes, edits: list[types.TextEdit]) -> bytes:
@@ -124,12 +141,25 @@ def apply_text_edits(data: bytes, edits: list[types.TextEdit]) -> bytes:
     return data
 
 
-def apply_workspace_edit(edit: types.WorkspaceEdit) -> list[Path]:
-    """Apply a WorkspaceEdit's `changes` to the files on disk; returns the changed paths."""
-    out = []
+def edits_by_uri(edit: types.WorkspaceEdit) -> dict[str, tuple[int | None, list[types.TextEdit]]]:
+    """A WorkspaceEdit's text edits per document URI with the version they were made for (None: the file
+    on disk), from `changes` or `documentChanges`."""
+    out: dict[str, tuple[int | None, list[types.TextEdit]]] = {}
     for uri, edits in (edit.changes or {}).items():
+        out[uri] = (None, list(edits))
+    for dc in edit.document_changes or ():
+        assert isinstance(dc, types.TextDocumentEdit), f"not a text edit: {dc}"
+        out[dc.text_document.uri] = (dc.text_document.version, list(dc.edits))
+    return out
+
+
+def apply_workspace_edit(edit: types.WorkspaceEdit) -> list[Path]:
+    """Apply a WorkspaceEdit's text edits (`changes` or `documentChanges`) to the files on disk; returns
+    the changed paths."""
+    out = []
+    for uri, (_, edits) in edits_by_uri(edit).items():
         p = Path(uri.removeprefix("file://"))
-        p.write_bytes(apply_text_edits(p.read_bytes(), list(edits)))
+        p.write_bytes(apply_text_edits(p.read_bytes(), edits))
         out.append(p)
     return out
 
@@ -140,6 +170,7 @@ async def start(folders: list[Path], *, init_options: dict | None = None, caps: 
     event = asyncio.Event()
     published: dict[str, types.PublishDiagnosticsParams] = {}
     publish_log: list[str] = []
+    history: list[types.PublishDiagnosticsParams] = []
     lc = LanguageClient(converter_factory=default_converter, configuration=configuration)
 
     def wrap(method: str, fn):
@@ -147,6 +178,7 @@ async def start(folders: list[Path], *, init_options: dict | None = None, caps: 
             if method == types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS:
                 published[params.uri] = params
                 publish_log.append(params.uri)
+                history.append(params)
             result = fn(client, params)
             event.set()
             return result
@@ -174,6 +206,7 @@ async def start(folders: list[Path], *, init_options: dict | None = None, caps: 
         workspace_folders=[types.WorkspaceFolder(f.resolve().as_uri(), f.name) for f in folders],
         initialization_options=init_options))
     client = Client(lc, event, published, publish_log)
+    client.history = history
     client.initialize_result = result
     return client
 

@@ -374,3 +374,22 @@ def test_garbage_is_collected_on_the_ui_thread_only(window, qtbot):
     assert not gc.isenabled() and window.gc_timer.isActive()
     window.close()
     assert gc.isenabled() and not window.gc_timer.isActive()
+
+
+def test_models_tab_shows_the_inference_backend(qtbot, window, monkeypatch):
+    """The Models tab names the llama.cpp backend in use (a worker fills the label: importing llama.cpp
+    takes time) and the GPU layers the settings give: on this CPU-only build the CPU, no offload; with
+    a build that reports CUDA (a stand-in here), the layers `llm.gpu_layers` asks for."""
+    from pathlib import Path
+
+    from ferrofix import llm
+    mv = window.models_view
+    qtbot.waitUntil(lambda: "…" not in mv.backend_label.text(), timeout=WAIT_MS)
+    assert mv.backend_label.text() == "Inference backend: CPU (llama.cpp without GPU offload)"
+    assert mv.backend_label.toolTip().startswith("CPU")
+    monkeypatch.setattr(llm, "backend_info", lambda: llm.BackendInfo("CUDA", True, ("CUDA0 (RTX 4060)", "CPU (x86)")))
+    Path(os.environ["FERROFIX_CONFIG"]).write_text("[llm]\ngpu_layers = 20\n")
+    mv.refresh()
+    qtbot.waitUntil(lambda: mv.backend_label.text() == "Inference backend: CUDA: 20 layers on the GPU",
+                    timeout=WAIT_MS)
+    assert mv.backend_label.toolTip() == "CUDA0 (RTX 4060)\nCPU (x86)"

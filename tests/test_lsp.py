@@ -352,8 +352,10 @@ async def test_fix_with_local_ai_on_the_real_small_model(crate, smollm):
 # -- a real editor -----------------------------------------------------------------------------------
 
 def test_neovim_end_to_end(crate, tmp_path):
-    """Headless Neovim (Debian `neovim`, 0.7) opens the crate, saves E0382 into it, gets the diagnostic,
-    applies the compiler's quick fix from the WorkspaceEdit, saves, and the error goes."""
+    """Headless Neovim (Debian `neovim`, 0.7) opens the crate; typing E0382 without saving shows the
+    diagnostic and typing the fix clears it (the file on disk untouched); then it saves E0382 into it,
+    gets the diagnostic, applies the compiler's quick fix from the WorkspaceEdit, saves, and the error
+    goes."""
     import os
     import shutil
     import subprocess
@@ -374,6 +376,9 @@ def test_neovim_end_to_end(crate, tmp_path):
     assert out.is_file(), f"nvim wrote no report: {p.stderr[-2000:]}"
     report = json.loads(out.read_text())
     assert report["ok"], report
+    typed = report["typed"]
+    assert typed["code"] == "E0382" and typed["lnum"] == 4 and typed["modified"], typed
+    assert typed["disk_line"] == "    let moved = greeting.clone();"  # the server wrote nothing
     assert report["diagnostic"]["code"] == "E0382" and report["diagnostic"]["lnum"] == 4
     assert "Fix with local AI (E0382)" in report["titles"]
     assert report["fixed_line"] == "    let moved = greeting.clone();"

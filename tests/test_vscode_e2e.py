@@ -1,6 +1,7 @@
 """The VS Code extension in a real VS Code: code-server (VS Code 1.100.3 in the browser) with the freshly
 built `ferrofix.vsix`, driven through its UI by Playwright in Debian's headless chromium, on a copy of
-`examples/inventory`. The language server is the real one from this venv; the model behind "Fix with
+`examples/inventory`: errors appear while typing (unsaved) and on save, quick fixes, Explain, Fix with
+local AI. The language server is the real one from this venv; the model behind "Fix with
 local AI" is a scripted OpenAI-compatible server (conftest's `ScriptedOpenAI`), so the fix is fast and
 known, and still goes through the whole repair loop and its cargo verification.
 
@@ -285,7 +286,8 @@ def test_the_extension_in_a_real_vs_code(vsix, tmp_path, openai_server, isolated
                 wb.until("the ferrofix status item to say idle", wb.server_idle)
                 wb.until("the first check's error", lambda: wb.errors() == 1)
 
-                # the developer moves `items` and saves: E0382 appears
+                # the developer moves `items`: E0382 appears as they type, before any save (the
+                # server checks the unsaved text in its scratch copy; the file is not written)
                 wb.open("main.rs", "fn describe")
                 wb.go_to(21)
                 page.keyboard.press("End")
@@ -293,9 +295,17 @@ def test_the_extension_in_a_real_vs_code(vsix, tmp_path, openai_server, isolated
                 for _ in range(len(".clone()")):
                     page.keyboard.press("Shift+ArrowLeft")
                 page.keyboard.press("Delete")
+                wb.until("E0382 while typing, unsaved", lambda: wb.errors() == 2)
+                assert "let archived = items.clone();" in main.read_text()
+                # typing it back clears it, still unsaved; deleting again brings it back
+                page.keyboard.type(".clone()")
+                wb.until("E0382 to clear when the typed text is fixed", lambda: wb.errors() == 1)
+                for _ in range(len(".clone()")):
+                    page.keyboard.press("Backspace")
+                wb.until("E0382 again while typing", lambda: wb.errors() == 2)
                 page.keyboard.press("Control+S")
+                wb.until("the save to reach the disk", lambda: "let archived = items;" in main.read_text())
                 wb.until("E0382 after the save", lambda: wb.errors() == 2)
-                assert "let archived = items;" in main.read_text()
 
                 rows = wb.problems_panel()
                 assert any("ferrofix" in r and "E0382" in r and "borrow of moved value" in r for r in rows), rows
@@ -341,6 +351,7 @@ def test_the_extension_in_a_real_vs_code(vsix, tmp_path, openai_server, isolated
     ferrofix_log = server.logs("ferrofix.log")
     assert "cargo check" in ferrofix_log and "did not start" not in ferrofix_log, ferrofix_log
     assert "(saved main.rs)" in ferrofix_log, ferrofix_log
+    assert "unsaved buffers (edited main.rs)" in ferrofix_log, ferrofix_log
     lines = [ln for ln in ferrofix_log.splitlines() if ln.strip()]
     assert len(lines) == len(set(ln.split("] ", 1)[-1] + ln[:19] for ln in lines)), "a log line written twice"
     errors = [ln for ln in server.logs("remoteexthost.log").splitlines() if "[error]" in ln]

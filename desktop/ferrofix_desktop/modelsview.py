@@ -3,7 +3,8 @@ link, sha256 with progress), the recommended models (the curated catalog, instal
 the Hugging Face Hub (GGUF files with quantization, size, RAM estimate and whether they fit this
 machine), download from the Hub (progress, pause/resume, cancel, revision, sha256; a selected catalog
 entry or search result fills the form), set as default for fixes or embeddings, delete, and "Try it" (a
-small Rust error sent to the model, the answer shown with tokens per second)."""
+small Rust error sent to the model, the answer shown with tokens per second); a label names the
+llama.cpp backend in use (CPU, CUDA, Metal, Vulkan…) and the GPU layers `llm.gpu_layers` gives."""
 
 from __future__ import annotations
 
@@ -46,6 +47,16 @@ def load_models(task: workers.Task) -> tuple[list, dict[str, str], list[str], li
     return infos, defaults, problems, store.catalog()
 
 
+def gpu_layers_setting() -> int:
+    """`llm.gpu_layers` from the settings file (-1 = automatic; the default when the file is broken)."""
+    from ferrofix import settings as settings_mod
+    from ferrofix.errors import SettingsError
+    try:
+        return settings_mod.load().llm.gpu_layers
+    except SettingsError:
+        return settings_mod.LlmSettings().gpu_layers
+
+
 def _table(model) -> QTableView:
     t = QTableView()
     t.setModel(model)
@@ -70,6 +81,9 @@ class ModelsView(QWidget):
         self.dir_label = QLabel(f"Models directory: {store.models_dir()}")
         self.dir_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         lay.addWidget(self.dir_label)
+        self.backend_label = QLabel("Inference backend: …")  # filled by a worker (importing llama.cpp takes time)
+        self.backend_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        lay.addWidget(self.backend_label)
         self.table = _table(self.model)
         lay.addWidget(self.table, 2)
         buttons = QHBoxLayout()
@@ -143,8 +157,24 @@ class ModelsView(QWidget):
         rows = self.table.selectionModel().selectedRows()
         return self.model.rows[rows[0].row()] if rows else None
 
+    def show_backend(self) -> workers.Task:
+        """Fill the backend label in a worker: the llama.cpp backend of this process (CPU, CUDA, Metal,
+        Vulkan…) and the GPU layers the settings' `llm.gpu_layers` gives, with the devices as tooltip."""
+        def work(_task: workers.Task) -> tuple[str, str]:
+            from ferrofix.llm import backend_info, describe_backend
+            info = backend_info()
+            return describe_backend(gpu_layers_setting(), info), "\n".join(info.devices)
+
+        def done(result: tuple[str, str]) -> None:
+            self.backend_label.setText(f"Inference backend: {result[0]}")
+            self.backend_label.setToolTip(result[1])
+        return workers.run(work, name="backend", on_done=done,
+                           on_error=lambda msg: self.backend_label.setText(f"Inference backend: unknown ({msg})"))
+
     def refresh(self) -> workers.Task:
-        """Re-read the models directory in a worker."""
+        """Re-read the models directory in a worker (and the inference backend's label in another)."""
+        self.show_backend()
+
         def done(result) -> None:
             infos, defaults, problems, catalog = result
             self.model.set_models(infos, defaults)
@@ -320,7 +350,7 @@ class ModelsView(QWidget):
 
         def work(task: workers.Task) -> str:
             from ferrofix.llm import LlamaCppEngine
-            eng = LlamaCppEngine.shared(Path(m.path), n_ctx=2048)
+            eng = LlamaCppEngine.shared(Path(m.path), n_ctx=2048, gpu_layers=gpu_layers_setting())
             t0 = time.monotonic()
             eng.load()
             load_s = time.monotonic() - t0

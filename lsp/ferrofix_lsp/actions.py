@@ -23,8 +23,12 @@ CMD_FIX = "ferrofix.server.fixWithAI"
 CMD_RECORD = "ferrofix.server.recordAccepted"
 CMD_EXPLAIN = "ferrofix.server.explain"
 CMD_CHECK = "ferrofix.server.checkWorkspace"
-COMMANDS = (CMD_FIX, CMD_RECORD, CMD_EXPLAIN, CMD_CHECK)
+CMD_FIX_ALL = "ferrofix.server.fixAll"
+COMMANDS = (CMD_FIX, CMD_RECORD, CMD_EXPLAIN, CMD_CHECK, CMD_FIX_ALL)
 AI_FIX = "ai-fix"
+FIX_ALL = "fix-all"
+#: The kind of the "fix all" source action, which `editor.codeActionsOnSave` can run on save.
+FIX_ALL_KIND = f"{types.CodeActionKind.SourceFixAll.value}.ferrofix"
 
 
 def client_resolves_edits(ls: "FerrofixServer") -> bool:
@@ -68,6 +72,17 @@ def code_actions(ls: "FerrofixServer", params: types.CodeActionParams) -> list[t
                 f"Explain {code}", kind=types.CodeActionKind.Empty, diagnostics=[d],
                 command=types.Command(title=f"Explain {code}", command=CMD_EXPLAIN, arguments=[code, d.message]))
     actions = fixes + ai + list(explain.values())
+    path = convert.path_of(uri)
+    root = ls.store.root_of(path.resolve()) if path is not None else None
+    if root is not None and ls.store.errors(root):
+        # "fix all" for the document's workspace: rustc's suggestions and the rules, verified; the
+        # edit is filled in by codeAction/resolve (on save, VS Code resolves it before applying)
+        title = "Fix all errors in the workspace (verified)"
+        if resolve:
+            actions.append(types.CodeAction(title, kind=FIX_ALL_KIND, data={"kind": FIX_ALL, "uri": uri}))
+        else:
+            actions.append(types.CodeAction(title, kind=FIX_ALL_KIND,
+                                            command=types.Command(title, CMD_FIX_ALL, arguments=[uri, False])))
     only = params.context.only
     if only:
         actions = [a for a in actions if a.kind and any(a.kind == k or a.kind.startswith(f"{k}.") for k in only)]

@@ -102,6 +102,49 @@ def fix_with_ai(root: Path, target: Target, settings: Settings, overrides: dict[
                  record, res.elapsed_ms, res.tokens)
 
 
+@dataclass(slots=True)
+class FixAll:
+    """The outcome of "fix all" on one workspace: the verified WorkspaceEdit (None when nothing was
+    fixed), a one-line summary, the per-error trace lines, and the codes of the errors fixed."""
+
+    edit: types.WorkspaceEdit | None
+    message: str
+    trace: list[str]
+    fixed_codes: list[str]
+    elapsed_ms: int = 0
+
+
+def fix_all(root: Path, settings: Settings, overrides: dict[str, bytes], progress: Callable[[str], None],
+            cancel: Cancellation, *, use_llm: bool, kb=None) -> FixAll:
+    """Run the repair loop on the whole workspace at `root` — rustc's suggestions and the rules, and
+    the model when `use_llm` — and return every verified change as one WorkspaceEdit (one undo).
+    `overrides` are unsaved editor buffers (workspace-relative path → bytes); the edit's ranges are
+    against them. Blocking: call it from a worker thread. Raises CheckCancelledError when cancelled,
+    FerrofixError subclasses when cargo or the model cannot run."""
+    engine = None
+    if use_llm:
+        engine = service.make_engine(settings)
+        progress(f"loading {engine.name}")
+        engine.load()
+    opts = service.repair_options(settings, use_llm=use_llm)
+    opts.overrides = overrides
+    examples = service.kb_examples(kb, settings) if use_llm and kb is not None and settings.kb.examples > 0 else None
+    res = repair(root, opts, engine=engine, progress=progress, cancel=cancel, examples=examples)
+    trace = [f"{a.stage}: {a.error} — {a.candidate[:80]} → {a.outcome}{': ' + a.reason if a.reason else ''}"
+             for a in res.trace]
+    fixed = service.fixed_errors(res)
+    codes = [e.code or "" for e in fixed]
+    left = len(res.remaining_errors)
+    if not res.files or not fixed:
+        what = "no error" if not res.initial_errors else f"none of {len(res.initial_errors)} error(s) fixed"
+        return FixAll(None, f"{root.name}: {what}", trace, [], res.elapsed_ms)
+    base = {rel: overrides[rel] if rel in overrides else (root / rel).read_bytes() for rel in res.files}
+    edit = convert.workspace_edit(root, res.files, base)
+    msg = (f"{root.name}: {len(fixed)} of {len(res.initial_errors)} error(s) fixed and verified"
+           f"{f', {left} left' if left else ''} in {res.elapsed_ms / 1000:.1f} s")
+    return FixAll(edit, msg, trace, codes, res.elapsed_ms)
+
+
 @functools.lru_cache(maxsize=64)
 def explanation(code: str) -> str:
     """rustc's explanation of `code` (markdown), cached. Raises FerrofixError."""

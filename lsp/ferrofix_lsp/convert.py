@@ -6,6 +6,7 @@ are byte offsets into the file as cargo saw it (`ferrofix.diagnostics.span_range
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from typing import Callable, Mapping
@@ -191,3 +192,46 @@ def workspace_edit(root: Path, files: Mapping[str, bytes], base: Mapping[str, by
         rng = types.Range(_pos(byte_to_position(old, e.byte_start)), _pos(byte_to_position(old, e.byte_end)))
         changes[uri_of(root / rel)] = [types.TextEdit(rng, e.new_text)]
     return types.WorkspaceEdit(changes=changes)
+
+
+def rebase_uri(uri: str, src: Path, dst: Path) -> str:
+    """`uri` with the directory `src` replaced by `dst` when it lies under `src` (a file of the scratch
+    mirror → the same file of the user's workspace), else `uri` unchanged. A prefix swap on the
+    URIs' text (both made by `uri_of`, so encoded alike): this runs for every location of a check."""
+    prefix = _dir_uri(src)
+    return _dir_uri(dst) + uri[len(prefix):] if uri.startswith(prefix) else uri
+
+
+@functools.lru_cache(maxsize=64)
+def _dir_uri(path: Path) -> str:
+    return uri_of(path).rstrip("/") + "/"
+
+
+def rebase_diagnostic(d: types.Diagnostic, src: Path, dst: Path) -> types.Diagnostic:
+    """`d` with the locations of its related information moved from `src` to `dst` (`rebase_uri`)."""
+    if not d.related_information:
+        return d
+    d.related_information = [
+        types.DiagnosticRelatedInformation(types.Location(rebase_uri(r.location.uri, src, dst), r.location.range),
+                                           r.message) for r in d.related_information]
+    return d
+
+
+def rebase_edit(edit: types.WorkspaceEdit, src: Path, dst: Path) -> types.WorkspaceEdit:
+    """A `changes` WorkspaceEdit with its document URIs moved from `src` to `dst` (`rebase_uri`)."""
+    if edit.changes:
+        edit.changes = {rebase_uri(uri, src, dst): es for uri, es in edit.changes.items()}
+    return edit
+
+
+def versioned(edit: types.WorkspaceEdit, versions: Mapping[str, int]) -> types.WorkspaceEdit:
+    """A `changes` WorkspaceEdit as `documentChanges` whose TextDocumentEdits carry the version of each
+    open document the edit was computed on (`versions`: URI → version), so that a client refuses to
+    apply it to a buffer that changed since; documents not in `versions` get version null (the file as
+    on disk). The edit is returned unchanged when no document it touches has a version."""
+    if not edit.changes or not any(uri in versions for uri in edit.changes):
+        return edit
+    return types.WorkspaceEdit(document_changes=[
+        types.TextDocumentEdit(types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=versions.get(uri)),
+                               list(es))
+        for uri, es in edit.changes.items()])

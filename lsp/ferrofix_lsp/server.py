@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import attrs
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
-from ferrofix.errors import CheckCancelledError
+from ferrofix.errors import CheckCancelledError, FerrofixError
 
 from . import actions, convert
 from .aifix import ERROR_CODE, hover_markdown
@@ -99,6 +100,26 @@ async def did_save(ls: FerrofixServer, params: types.DidSaveTextDocumentParams) 
         await ls.on_file_changed(path, f"saved {path.name}")
 
 
+@server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+async def did_open(ls: FerrofixServer, params: types.DidOpenTextDocumentParams) -> None:
+    """A buffer opened with text that differs from its file (edited before the server started, or
+    restored unsaved): check that text as if typed."""
+    await ls.on_buffer_opened(params.text_document.uri)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+async def did_change(ls: FerrofixServer, params: types.DidChangeTextDocumentParams) -> None:
+    """An edit in an open buffer (pygls has applied it to the document): with `check.onType`, check
+    the unsaved text once typing pauses."""
+    await ls.on_buffer_changed(params.text_document.uri)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+async def did_close(ls: FerrofixServer, params: types.DidCloseTextDocumentParams) -> None:
+    """A buffer closed with unsaved edits: its file on disk counts again; check it."""
+    await ls.on_buffer_closed(params.text_document.uri)
+
+
 @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 async def did_change_watched_files(ls: FerrofixServer, params: types.DidChangeWatchedFilesParams) -> None:
     """Files changed outside the editor: check their workspaces (debounced)."""
@@ -108,7 +129,7 @@ async def did_change_watched_files(ls: FerrofixServer, params: types.DidChangeWa
 
 
 @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
-    code_action_kinds=[types.CodeActionKind.QuickFix], resolve_provider=True))
+    code_action_kinds=[types.CodeActionKind.QuickFix, actions.FIX_ALL_KIND], resolve_provider=True))
 def code_action(ls: FerrofixServer, params: types.CodeActionParams) -> list[types.CodeAction]:
     """Quick fixes, Fix with local AI and Explain for the context's diagnostics (a lookup)."""
     return actions.code_actions(ls, params)
@@ -118,6 +139,14 @@ def code_action(ls: FerrofixServer, params: types.CodeActionParams) -> list[type
 async def code_action_resolve(ls: FerrofixServer, action: types.CodeAction) -> types.CodeAction:
     """Fill in a Fix-with-local-AI action: a verified WorkspaceEdit, or a message why there is none."""
     data = action.data if isinstance(action.data, dict) else {}
+    if data.get("kind") == actions.FIX_ALL:
+        (uri,) = _arguments(ls, f"{types.CODE_ACTION_RESOLVE}: a {actions.FIX_ALL} action's data takes (uri)",
+                            [data.get("uri")], str)
+        try:
+            action.edit, _ = await ls.run_fix_all(await _roots_for(ls, uri), use_llm=False)
+        except CheckCancelledError:
+            ls.log("fix all cancelled", types.MessageType.Info)
+        return action
     if data.get("kind") != actions.AI_FIX:
         return action
     usage = f"{types.CODE_ACTION_RESOLVE}: an {actions.AI_FIX} action's data takes (uri, diagnostic)"
@@ -150,6 +179,40 @@ async def fix_with_ai(ls: FerrofixServer, *args: Any) -> dict:
     if applied.applied and result.record:
         await ls.record_accepted(result.record)
     return {"applied": bool(applied.applied), "message": result.message}
+
+
+async def _roots_for(ls: FerrofixServer, uri: str | None) -> list[Path]:
+    """The cargo workspace of the file `uri` (in the workspace folders), else every workspace of every
+    folder."""
+    path = convert.path_of(uri) if uri else None
+    if path is not None and ls.in_scope(path):
+        try:
+            return [await asyncio.to_thread(ls.workspaces.root_for, path)]
+        except FerrofixError:
+            pass
+    roots: list[Path] = []
+    for folder in ls.folders():
+        roots += await ls.discover(folder, check=False)
+    return roots
+
+
+@server.command(actions.CMD_FIX_ALL)
+async def fix_all(ls: FerrofixServer, *args: Any) -> dict:
+    """`ferrofix.server.fixAll([uri[, useModel]])`: "Fix all errors in workspace" — the repair loop (the
+    model too, unless `useModel` is false) on the workspace of `uri` (every workspace when absent),
+    applied as one WorkspaceEdit through `workspace/applyEdit`. Returns `{applied, message}`."""
+    usage = f"{actions.CMD_FIX_ALL} takes ([uri[, useModel]])"
+    values = _arguments(ls, usage, args, str, bool, optional=2)
+    uri = values[0] if values else None
+    use_llm = values[1] if len(values) > 1 else True
+    try:
+        edit, message = await ls.run_fix_all(await _roots_for(ls, uri), use_llm=bool(use_llm))
+    except CheckCancelledError:
+        return {"applied": False, "message": "cancelled"}
+    if edit is None:
+        return {"applied": False, "message": message}
+    applied = await ls.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(edit, label="ferrofix: fix all"))
+    return {"applied": bool(applied.applied), "message": message}
 
 
 @server.command(actions.CMD_RECORD)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import os
 import threading
@@ -26,7 +27,7 @@ from ferrofix.errors import CheckCancelledError, FerrofixError, NotACargoProject
 from ferrofix.settings import Settings
 
 from . import aifix, convert
-from .checks import CheckScheduler, DiagnosticStore
+from .checks import Buffer, CheckScheduler, DiagnosticStore, Unit
 from .protocol import FerrofixProtocol
 from .watch import Watcher
 from .workspaces import WorkspaceMap, is_ignored
@@ -56,6 +57,10 @@ class FerrofixServer(LanguageServer):
         self._kb_failed = False
         self._busy: list[str] = []
         self._fixes: set[Cancellation] = set()  # of the AI fixes running
+        #: URIs of open buffers edited since their last save
+        self.edited: set[str] = set()
+        #: numbers the document and file notifications in their order of arrival (`CheckScheduler.request`)
+        self.arrivals = itertools.count()
 
     def cancel_work(self) -> None:
         """Cancel every pending and running check and every AI fix (call on the event loop's thread)."""
@@ -255,10 +260,10 @@ class FerrofixServer(LanguageServer):
         """An editor folder was removed: stop watching it and clear its workspaces' diagnostics."""
         self.watcher.remove(folder)
         self.folder_settings.pop(folder, None)
-        for root in [r for r in self.store.by_root if r == folder or folder in r.parents]:
-            for uri in sorted(self.store.replace(root, {})):
+        for unit in [u for u in self.store.by_root if u.root == folder or folder in u.root.parents]:
+            for uri in sorted(self.store.replace(unit, {})):
                 self.publish(uri, [])
-            del self.store.by_root[root]
+            del self.store.by_root[unit]
 
     async def record_accepted(self, record: dict) -> dict:
         """Record an accepted AI fix in the knowledge base as `pending` (`ferrofix.server.recordAccepted`)."""
@@ -278,9 +283,93 @@ class FerrofixServer(LanguageServer):
         self.log(f"accepted fix recorded: {result}", types.MessageType.Info)
         return result
 
+    async def unit_for(self, root: Path, path: Path) -> Unit:
+        """The check unit a change of `path` (in the workspace at `root`) asks for: the workspace, or
+        with `check.scope = "package"` the package of `path` (the workspace when it has none)."""
+        if self.settings_for(root).check.scope == "package":
+            try:
+                package = await asyncio.to_thread(self.workspaces.package_for, path)
+            except FerrofixError:
+                package = None
+            if package is not None:
+                return Unit(root, package)
+        return Unit(root)
+
+    async def on_buffer_changed(self, uri: str, seq: int | None = None) -> None:
+        """An open `.rs` buffer changed (`didChange`): with `check.on_type` (and `check.on_save`) on,
+        check the open buffers' text in the live mirror once typing pauses (`check.type_debounce_ms`).
+        `seq`: the notification's arrival number (taken now when not given)."""
+        seq = next(self.arrivals) if seq is None else seq
+        path = convert.path_of(uri)
+        if path is None or path.suffix != ".rs" or not self.in_scope(path):
+            return
+        try:
+            root = await asyncio.to_thread(self.workspaces.root_for, path)
+        except FerrofixError:
+            return
+        with contextlib.suppress(ValueError):
+            if is_ignored(path.resolve().relative_to(root)):
+                return
+        s = self.settings_for(root)
+        if not (s.check.on_type and s.check.on_save):
+            return
+        self.edited.add(uri)
+        self.checks.request(await self.unit_for(root, path), f"edited {path.name}", live=True, seq=seq)
+
+    async def on_buffer_opened(self, uri: str) -> None:
+        """An opened buffer whose text differs from its file on disk is checked like an edited one."""
+        seq = next(self.arrivals)
+        path, doc = convert.path_of(uri), self.workspace.text_documents.get(uri)
+        if path is None or doc is None or path.suffix != ".rs":
+            return
+        try:
+            differs = await asyncio.to_thread(path.read_bytes) != doc.source.encode("utf-8")
+        except OSError:
+            return
+        if differs:
+            await self.on_buffer_changed(uri, seq)
+
+    async def on_buffer_closed(self, uri: str) -> None:
+        """An open buffer was closed: when it had been edited since its last save, its text on disk is
+        what counts again — check its workspace."""
+        if uri in self.edited:
+            self.edited.discard(uri)
+            if (path := convert.path_of(uri)) is not None:
+                await self.on_file_changed(path, f"closed {path.name}")
+
+    def buffers(self, root: Path) -> dict[str, Buffer]:
+        """The open `.rs` buffers under `root`: workspace-relative posix path → Buffer (URI, version,
+        UTF-8 text)."""
+        out = {}
+        for uri, doc in list(self.workspace.text_documents.items()):
+            p = convert.path_of(uri)
+            if p is None or p.suffix != ".rs":
+                continue
+            try:
+                rel = p.resolve().relative_to(root).as_posix()
+            except (ValueError, OSError):
+                continue
+            out[rel] = Buffer(uri, doc.version or 0, doc.source.encode("utf-8"))
+        return out
+
+    def version_of(self, uri: str) -> int | None:
+        """The version of the open document `uri` (None when it is not open)."""
+        doc = self.workspace.text_documents.get(uri)
+        return (doc.version or 0) if doc is not None else None
+
+    def versioned(self, edit: types.WorkspaceEdit, versions: dict[str, int]) -> types.WorkspaceEdit:
+        """`edit` carrying the versions of the documents it was computed on (`convert.versioned`), for
+        clients that take `documentChanges`; unchanged for the others."""
+        ws = self.client_capabilities.workspace
+        we = ws.workspace_edit if ws else None
+        return convert.versioned(edit, versions) if we and we.document_changes else edit
+
     async def on_file_changed(self, path: Path, reason: str, external: bool = False) -> None:
         """A saved or externally changed file inside the workspace folders: check its cargo workspace
         (debounced)."""
+        seq = next(self.arrivals)
+        with contextlib.suppress(OSError, ValueError):
+            self.checks.disk_changed(path.resolve())
         if not (path.suffix == ".rs" or path.name in CHECKED_NAMES) or not self.in_scope(path):
             return
         if path.name in CHECKED_NAMES:
@@ -298,6 +387,9 @@ class FerrofixServer(LanguageServer):
         s = self.settings_for(root)
         if not s.check.on_save:
             return
+        if not external:
+            self.edited.discard(convert.uri_of(path))
+        unit = await self.unit_for(root, path)
         if external:
             try:
                 mtime = path.stat().st_mtime_ns
@@ -309,24 +401,17 @@ class FerrofixServer(LanguageServer):
                 if path.name == "Cargo.lock" and (self.checks.checking(root)
                                                   or mtime <= self.checks.finished_ns.get(root, 0)):
                     return  # cargo itself wrote the lock file during our check
-            self.checks.request(root, reason, delay_ms=max(s.check.debounce_ms, 200))
+            self.checks.request(unit, reason, delay_ms=max(s.check.debounce_ms, 200), seq=seq)
         else:
-            self.checks.request(root, reason)
+            self.checks.request(unit, reason, seq=seq)
 
     def overrides(self, root: Path) -> dict[str, bytes]:
         """Unsaved editor buffers under `root` whose text differs from disk (relative path → bytes)."""
         out = {}
-        for uri, doc in list(self.workspace.text_documents.items()):
-            p = convert.path_of(uri)
-            if p is None or p.suffix != ".rs":
-                continue
-            try:
-                rel = p.resolve().relative_to(root).as_posix()
-                data = doc.source.encode("utf-8")
-                if p.read_bytes() != data:
-                    out[rel] = data
-            except (ValueError, OSError):
-                continue
+        for rel, b in self.buffers(root).items():
+            with contextlib.suppress(OSError):
+                if (root / rel).read_bytes() != b.data:
+                    out[rel] = b.data
         return out
 
     def kb(self):
@@ -351,6 +436,54 @@ class FerrofixServer(LanguageServer):
             return convert.uri_of(path)
         return await asyncio.to_thread(build)
 
+    async def run_fix_all(self, roots: list[Path], *, use_llm: bool) -> tuple[types.WorkspaceEdit | None, str]:
+        """"Fix all": the repair loop on each workspace in `roots` (rustc's suggestions and the rules;
+        the model too when `use_llm`), with progress, cancellable; the per-error trace goes to the log
+        (the output channel). Returns one WorkspaceEdit for every verified change (None when there is
+        none; versioned against the buffers it was computed on) and a summary line. Raises
+        CheckCancelledError when cancelled."""
+        changes: dict[str, list[types.TextEdit]] = {}
+        versions: dict[str, int] = {}
+        summary: list[str] = []
+        codes: list[str] = []
+        cancel = Cancellation()
+        self._fixes.add(cancel)
+        title = "ferrofix: fixing all errors" + (" with local AI" if use_llm else "")
+        try:
+            async with self.progress(title, ", ".join(r.name for r in roots), cancel) as report:
+                for root in roots:
+                    s = self.settings_for(root)
+                    bufs = self.buffers(root)
+                    versions.update({b.uri: b.version for b in bufs.values()})
+                    kb = await asyncio.to_thread(self.kb) if use_llm and s.kb.examples > 0 else None
+                    try:
+                        result = await asyncio.to_thread(aifix.fix_all, root, s, self.overrides(root), report,
+                                                         cancel, use_llm=use_llm, kb=kb)
+                    except CheckCancelledError:
+                        raise
+                    except FerrofixError as e:
+                        summary.append(f"{root.name}: {e}")
+                        continue
+                    for line in result.trace:
+                        self.log(f"fix all [{root.name}] {line}")
+                    summary.append(result.message)
+                    codes += result.fixed_codes
+                    if result.edit is not None and result.edit.changes:
+                        for uri, edits in result.edit.changes.items():
+                            changes.setdefault(uri, []).extend(edits)
+        except asyncio.CancelledError:
+            cancel.cancel()
+            raise
+        finally:
+            self._fixes.discard(cancel)
+        message = "; ".join(summary) or "no cargo workspace to fix"
+        self.log(f"fix all: {message}", types.MessageType.Info)
+        if not changes:
+            return None, message
+        from ferrofix import service
+        await asyncio.to_thread(service.log_fixes, self.settings_for(roots[0]), codes, "offered", "lsp")
+        return self.versioned(types.WorkspaceEdit(changes=changes), versions), message
+
     async def run_ai_fix(self, uri: str, diag: types.Diagnostic) -> aifix.AiFix:
         """Run "Fix with local AI" for one diagnostic with progress; cancellable by the request's
         cancellation or the progress' cancel button. Raises CheckCancelledError when cancelled."""
@@ -368,6 +501,7 @@ class FerrofixServer(LanguageServer):
         cancel = Cancellation()
         self._fixes.add(cancel)
         label = f"{target.code or 'error'} at {path.name}:{target.line + 1}"
+        versions = {b.uri: b.version for b in self.buffers(root).values()}
         try:
             async with self.progress("ferrofix: fixing with local AI", label, cancel) as report:
                 kb = await asyncio.to_thread(self.kb) if s.kb.examples > 0 else None
@@ -384,6 +518,8 @@ class FerrofixServer(LanguageServer):
             self._fixes.discard(cancel)
         self.log(f"AI fix for {label}: {result.message}", types.MessageType.Info)
         if result.edit is not None:
+            # the buffers' versions it was computed on: a client does not apply it to newer text
+            result.edit = self.versioned(result.edit, versions)
             from ferrofix import service
             await asyncio.to_thread(service.log_fixes, s, [target.code or ""], "offered", "lsp")
         return result

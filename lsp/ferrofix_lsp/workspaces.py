@@ -32,10 +32,29 @@ class WorkspaceMap:
 
     def __init__(self) -> None:
         self._roots: dict[Path, Path] = {}
+        #: manifest directory → the name of the package it declares, None for a virtual manifest
+        self._packages: dict[Path, str | None] = {}
 
     def invalidate(self) -> None:
         """Forget the cache (a Cargo.toml changed: workspace membership may have too)."""
         self._roots.clear()
+        self._packages.clear()
+
+    def package_for(self, path: Path) -> str | None:
+        """The name of the cargo package whose manifest is nearest above `path` (what `cargo check -p`
+        takes), or None when that manifest declares no package (a virtual workspace root) or cargo
+        rejects it. Raises NotACargoProjectError when no Cargo.toml is at or above `path`."""
+        manifest_dir = find_manifest(path).parent
+        if manifest_dir not in self._packages:
+            try:
+                ws = locate_workspace(manifest_dir)
+            except (CargoManifestError, CheckTimeoutError):
+                self._packages[manifest_dir] = None
+            else:
+                for p in ws.packages:
+                    self._packages[p.manifest_path.parent.resolve()] = p.name
+                self._packages.setdefault(manifest_dir, None)
+        return self._packages[manifest_dir]
 
     def root_for(self, path: Path) -> Path:
         """The cargo workspace root of `path` (a file or directory).

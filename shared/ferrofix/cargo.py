@@ -204,6 +204,10 @@ class CheckResult:
     #: `compiler-artifact`) and those that reported diagnostics. Targets blocked by a failing
     #: dependency are absent.
     targets: set[tuple[str, str]] = field(default_factory=set)
+    #: of `elapsed_ms`, the time spent parsing cargo's JSON messages into Diagnostics (ms)
+    parse_ms: float = 0.0
+    #: of `elapsed_ms`, the time to start the cargo process (ms)
+    spawn_ms: float = 0.0
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -272,6 +276,7 @@ def run_check(root: Path, options: CheckOptions | None = None, *, cancel: Cancel
     target_dir = options.target_dir or default_target_dir(root)
     t0 = time.monotonic()
     proc = _spawn(options.argv(root / "Cargo.toml"), root, target_dir)
+    spawn_ms = (time.monotonic() - t0) * 1000
 
     stop_reason: list[str] = []
     done = threading.Event()
@@ -298,14 +303,19 @@ def run_check(root: Path, options: CheckOptions | None = None, *, cancel: Cancel
     diags: list[Diagnostic] = []
     targets: set[tuple[str, str]] = set()
     success = False
+    parse_s = 0.0
     try:
         for raw in proc.stdout:
+            p0 = time.perf_counter()
             try:
                 msg = json.loads(raw)
             except json.JSONDecodeError:
                 continue
+            finally:
+                parse_s += time.perf_counter() - p0
             reason = msg.get("reason")
             if reason == "compiler-message":
+                p0 = time.perf_counter()
                 try:
                     d = Diagnostic.from_json(msg.get("message"), package_id=str(msg.get("package_id", "")),
                                              target_name=target_label(msg.get("target")),
@@ -313,6 +323,8 @@ def run_check(root: Path, options: CheckOptions | None = None, *, cancel: Cancel
                 except DiagnosticFormatError as e:  # not rustc's shape: skipped, not a crash
                     log.warning("skipped a malformed compiler message: %s", e)
                     continue
+                finally:
+                    parse_s += time.perf_counter() - p0
                 targets.add((d.package_id, d.target_name))
                 if is_summary(d):
                     continue
@@ -337,7 +349,8 @@ def run_check(root: Path, options: CheckOptions | None = None, *, cancel: Cancel
         raise CheckTimeoutError(f"cargo check took longer than {options.timeout_s:.0f} s and was stopped")
     if stop_reason == ["cancelled"]:
         raise CheckCancelledError("cargo check was cancelled")
-    result = CheckResult(dedupe(diags), success and proc.returncode == 0, elapsed_ms, stderr, targets)
+    result = CheckResult(dedupe(diags), success and proc.returncode == 0, elapsed_ms, stderr, targets,
+                         parse_ms=parse_s * 1000, spawn_ms=spawn_ms)
     if not result.success and not result.errors:
         if proc.returncode < 0:
             raise CheckCancelledError(f"cargo was killed by signal {-proc.returncode}")

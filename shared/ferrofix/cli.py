@@ -242,15 +242,42 @@ def models_list(as_json: bool = typer.Option(False, "--json")) -> None:
                   f"ctx {i.context_length:6}  {i.size / 2**20:8.0f} MiB", markup=False)
 
 
+def runtime_json(s: Settings) -> dict:
+    """Where llama.cpp runs models in this process: `backend` ("CPU", "CUDA", "Metal", "Vulkan", …),
+    `gpu_offload` (the build can offload to a GPU it found), `gpu_layers` (the layers offloaded in
+    effect: -1 = all, 0 = none), `gpu_layers_setting` (`llm.gpu_layers`, -1 = automatic), `devices`,
+    `system_info` (llama.cpp's), `llm_backend` (`llm.backend`: with "openai" the model runs on the
+    server instead). Raises ModelError when llama-cpp-python is missing."""
+    from .llm import backend_info, gpu_layers_in_effect
+    info = backend_info()
+    return info.to_json() | {"gpu_layers": gpu_layers_in_effect(s.llm.gpu_layers, info),
+                             "gpu_layers_setting": s.llm.gpu_layers, "llm_backend": s.llm.backend}
+
+
 @models_app.command("info")
-def models_info(name: str, as_json: bool = typer.Option(False, "--json")) -> None:
-    """Show a model's GGUF metadata, sha256 and RAM estimate."""
-    info = model_store.read_info(model_store.resolve(name))
+def models_info(name: Optional[str] = typer.Argument(None, help="A model in the models dir, or a GGUF path; "
+                                                               "none: only the backend"),
+                as_json: bool = typer.Option(False, "--json")) -> None:
+    """Show the llama.cpp backend in use (CPU, CUDA, Metal, Vulkan…) and the GPU layers in effect, and a
+    model's GGUF metadata, sha256 and RAM estimate. In --json, `gpu_layers` -1 means all layers."""
+    s = _settings()
+    data = model_store.read_info(model_store.resolve(name)).to_json() if name else {}
+    data |= runtime_json(s)
     if as_json:
-        print(json.dumps(info.to_json(), indent=2))
-    else:
-        for k, v in info.to_json().items():
-            out.print(f"{k:15} {v}", markup=False)
+        print(json.dumps(data, indent=2))
+        return
+    for k, v in data.items():
+        if k == "backend":
+            from .llm import describe_backend
+            v = describe_backend(s.llm.gpu_layers)
+        elif k == "gpu_layers":
+            auto = ": automatic" if s.llm.gpu_layers == -1 else ""
+            v = f"{'all' if v == -1 else v} (setting {s.llm.gpu_layers}{auto})"
+        elif k == "devices":
+            v = "; ".join(v) or "(none found)"
+        elif k == "gpu_layers_setting":
+            continue
+        out.print(f"{k:15} {v}", markup=False)
 
 
 @models_app.command("import")

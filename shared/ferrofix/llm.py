@@ -7,6 +7,10 @@
   LlamaEdge), through the `openai` package, streamed so that a stop ends an answer at once.
 - `ScriptedEngine`: a deterministic test double that answers from a list or a function.
 
+GPU offload: `backend_info()` names the llama.cpp backend of this process ("CPU", "CUDA", "Metal",
+"Vulkan", …); `LlamaCppEngine(gpu_layers=-1)` offloads all layers when that backend is a GPU, none
+otherwise (`gpu_layers_in_effect`).
+
 Several answers to one prompt: `chat_n(messages, n, ...)` samples `n` answers. `LlamaCppEngine` decodes
 them as `n` sequences of one llama.cpp batch that share the prompt's KV cache (decode on a CPU is
 memory-bound, so a batch of 4 costs little more than one sequence: see bench/engine_speed.py); the
@@ -73,39 +77,171 @@ def _default_threads() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
+# -- which llama.cpp backend runs the model -------------------------------------------------------------
+#: ggml's `enum ggml_backend_dev_type` (ggml-backend.h): the device kinds that take offloaded layers.
+_DEV_GPU, _DEV_IGPU = 1, 2
+
+
+@dataclass(frozen=True, slots=True)
+class BackendInfo:
+    """The llama.cpp build in this process and the devices it found.
+
+    `name`: the backend model layers are offloaded to — the ggml backend registry's name of the first
+    GPU device ("CUDA", "Metal", "Vulkan", "ROCm", "SYCL", …), or "CPU" when there is none (a CPU-only
+    build, or a GPU build on a machine without a usable GPU); `gpu_offload`: layers can go to a GPU
+    (llama.cpp's `llama_supports_gpu_offload()`, and a GPU device in ggml's registry); `devices`: every
+    ggml device as "NAME (description)", e.g. "CUDA0 (NVIDIA GeForce RTX 4060 Laptop GPU)",
+    "CPU (Intel(R) Core(TM) i7)"; `system_info`: `llama_print_system_info()` (one line of
+    "BACKEND : FEATURE = value | …")."""
+
+    name: str
+    gpu_offload: bool
+    devices: tuple[str, ...] = ()
+    system_info: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The fields as a JSON-ready dict (`devices` a list)."""
+        return {"backend": self.name, "gpu_offload": self.gpu_offload, "devices": list(self.devices),
+                "system_info": self.system_info}
+
+
+def _ggml_devices() -> list[tuple[str, str, int, str]]:
+    """(device name, description, ggml device type, backend registry name) for every device ggml has
+    registered, through ggml's C API on the `libggml` llama-cpp-python loads (a handle of our own, so
+    that the prototypes set here do not touch the bindings'). Raises OSError/AttributeError when the
+    library or a function is missing (very old bindings)."""
+    import ctypes
+
+    from llama_cpp import _ggml
+    lib = ctypes.CDLL(_ggml.libggml._name)
+    vp, cp = ctypes.c_void_p, ctypes.c_char_p
+    for fn, args, res in (("ggml_backend_dev_count", [], ctypes.c_size_t),
+                          ("ggml_backend_dev_get", [ctypes.c_size_t], vp),
+                          ("ggml_backend_dev_name", [vp], cp), ("ggml_backend_dev_description", [vp], cp),
+                          ("ggml_backend_dev_type", [vp], ctypes.c_int),
+                          ("ggml_backend_dev_backend_reg", [vp], vp), ("ggml_backend_reg_name", [vp], cp)):
+        f = getattr(lib, fn)
+        f.argtypes, f.restype = args, res
+    out = []
+    for i in range(lib.ggml_backend_dev_count()):
+        dev = lib.ggml_backend_dev_get(i)
+        if not dev:
+            continue
+        reg = lib.ggml_backend_dev_backend_reg(dev)
+        out.append(((lib.ggml_backend_dev_name(dev) or b"").decode("utf-8", "replace"),
+                    (lib.ggml_backend_dev_description(dev) or b"").decode("utf-8", "replace"),
+                    int(lib.ggml_backend_dev_type(dev)),
+                    (lib.ggml_backend_reg_name(reg) if reg else b"").decode("utf-8", "replace")))
+    return out
+
+
+def _backend_from_system_info(system_info: str, gpu_offload: bool) -> str:
+    """The offload backend named in `llama_print_system_info()` ("CUDA : ARCHS = 890 | … | CPU : SSE3 = 1 |
+    …"): the first backend there that is not the CPU or a helper (BLAS, RPC); "GPU" when llama.cpp can
+    offload but names none; "CPU" when it cannot offload."""
+    import re
+    if not gpu_offload:
+        return "CPU"
+    names = re.findall(r"(?:^|\|)\s*([A-Za-z][\w-]*) : ", system_info)
+    return next((n for n in names if n.upper() not in ("CPU", "BLAS", "RPC", "ACCELERATE")), "GPU")
+
+
+_backend_cache: BackendInfo | None = None
+
+
+def backend_info() -> BackendInfo:
+    """Which llama.cpp backend runs models in this process (see BackendInfo); computed once per process.
+
+    The name comes from ggml's device registry (the first GPU or integrated-GPU device's backend), else
+    from `llama_print_system_info()`. Raises ModelError when llama-cpp-python is not installed."""
+    global _backend_cache
+    if _backend_cache is not None:
+        return _backend_cache
+    try:
+        import llama_cpp
+    except ImportError as e:  # pragma: no cover - a dependency of the package
+        raise ModelError(f"llama-cpp-python is not installed: {e}") from e
+    offload = bool(llama_cpp.llama_supports_gpu_offload())
+    sysinfo = (llama_cpp.llama_print_system_info() or b"").decode("utf-8", "replace").strip().rstrip("|").strip()
+    try:
+        devs = _ggml_devices()
+    except (OSError, AttributeError, ImportError):  # bindings without the ggml library or its device API
+        devs = []
+    gpus = [reg or name for name, _desc, kind, reg in devs if kind in (_DEV_GPU, _DEV_IGPU)]
+    if devs:  # the registry answers: offload needs a GPU device (not only, say, the RPC backend built in)
+        name, offload = (gpus[0], offload) if gpus else ("CPU", False)
+    else:
+        name = _backend_from_system_info(sysinfo, offload)
+    _backend_cache = BackendInfo(name, offload, tuple(f"{n} ({d})" if d else n for n, d, _k, _r in devs), sysinfo)
+    return _backend_cache
+
+
+def gpu_layers_in_effect(setting: int, info: BackendInfo | None = None) -> int:
+    """The `n_gpu_layers` llama.cpp gets for the `llm.gpu_layers` setting: -1 (automatic) → -1 (all
+    layers) when the build can offload to a GPU, else 0; n ≥ 0 → n, but 0 when it cannot offload (a
+    CPU-only build runs every layer on the CPU whatever it is asked). -1 in the result means all layers.
+    `info` defaults to `backend_info()`. Raises ValueError for a setting below -1."""
+    if setting < -1:
+        raise ValueError(f"gpu_layers must be -1 (automatic) or a number of layers ≥ 0, not {setting}")
+    offload = (info or backend_info()).gpu_offload
+    return (-1 if setting == -1 else setting) if offload else 0
+
+
+def describe_backend(gpu_layers: int, info: BackendInfo | None = None) -> str:
+    """One line for people: the backend and the layers it runs for the `llm.gpu_layers` setting, e.g.
+    "CPU (llama.cpp without GPU offload)", "CUDA: all layers on the GPU", "Metal: 20 layers on the GPU",
+    "CUDA: CPU only (gpu_layers = 0)". `info` defaults to `backend_info()`; ValueError as in
+    `gpu_layers_in_effect`."""
+    info = info or backend_info()
+    n = gpu_layers_in_effect(gpu_layers, info)
+    if not info.gpu_offload:
+        return f"{info.name} (llama.cpp without GPU offload)"
+    if n == 0:
+        return f"{info.name}: CPU only (gpu_layers = 0)"
+    return f"{info.name}: {'all layers' if n == -1 else f'{n} layers'} on the GPU"
+
+
 class LlamaCppEngine:
     """A GGUF model run in process by llama-cpp-python.
 
-    `n_ctx` is the context window in tokens, `n_threads` the CPU threads, `n_seq_max` the sequences
+    `n_ctx` is the context window in tokens, `n_threads` the CPU threads, `gpu_layers` the layers to
+    offload to the GPU (the `llm.gpu_layers` setting: -1 = automatic, all layers when the llama.cpp
+    build has a usable GPU backend, else 0; resolved by `gpu_layers_in_effect` when the model loads,
+    the result in `n_gpu_layers`), `n_seq_max` the sequences
     `chat_n` decodes in one batch (the context is made with llama.cpp's unified KV cache, so the
     sequences share the prompt's cells and together fit in `n_ctx`). The model loads on the first
     `chat` (or `load()`); load errors (missing or corrupt file) raise ModelError. Instances are shared
-    per (path, n_ctx) through `LlamaCppEngine.shared`.
+    per (path, n_ctx, gpu_layers) through `LlamaCppEngine.shared`.
     """
 
-    _instances: dict[tuple[str, int], "LlamaCppEngine"] = {}
+    _instances: dict[tuple[str, int, int], "LlamaCppEngine"] = {}
     _instances_lock = threading.Lock()
 
     def __init__(self, model_path: Path, *, n_ctx: int = 8192, n_threads: int | None = None,
-                 embedding: bool = False, n_seq_max: int = 4) -> None:
+                 embedding: bool = False, n_seq_max: int = 4, gpu_layers: int = -1) -> None:
         self.model_path = Path(model_path)
         self.name = self.model_path.stem
         self.n_ctx = n_ctx
         self.n_seq_max = 1 if embedding else max(1, n_seq_max)
         self.n_threads = n_threads or _default_threads()
         self.embedding = embedding
+        self.gpu_layers = gpu_layers
+        self.n_gpu_layers: int | None = None  # what llama.cpp was given (-1 = all layers), once loaded
         self._llm = None
         self._formatter = None
         self._lock = threading.Lock()
 
     @classmethod
-    def shared(cls, model_path: Path, *, n_ctx: int = 8192, n_threads: int | None = None) -> "LlamaCppEngine":
-        """The process-wide engine for this model file and context size."""
-        key = (str(Path(model_path).resolve()), n_ctx)
+    def shared(cls, model_path: Path, *, n_ctx: int = 8192, n_threads: int | None = None,
+               gpu_layers: int = -1) -> "LlamaCppEngine":
+        """The process-wide engine for this model file, context size (tokens) and `gpu_layers` setting
+        (-1 = automatic; see the class)."""
+        key = (str(Path(model_path).resolve()), n_ctx, gpu_layers)
         with cls._instances_lock:
             eng = cls._instances.get(key)
             if eng is None:
-                eng = cls._instances[key] = cls(model_path, n_ctx=n_ctx, n_threads=n_threads)
+                eng = cls._instances[key] = cls(model_path, n_ctx=n_ctx, n_threads=n_threads,
+                                                gpu_layers=gpu_layers)
             return eng
 
     def load(self):
@@ -122,10 +258,16 @@ class LlamaCppEngine:
         except ImportError as e:  # pragma: no cover - a dependency of the package
             raise ModelError(f"llama-cpp-python is not installed: {e}") from e
         try:
+            n_gpu_layers = gpu_layers_in_effect(self.gpu_layers)
+        except ValueError as e:
+            raise ModelError(f"{self.model_path}: {e}") from e
+        try:
             self._llm = Llama(model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=self.n_threads,
-                              n_threads_batch=self.n_threads, embedding=self.embedding, verbose=False)
+                              n_threads_batch=self.n_threads, n_gpu_layers=n_gpu_layers,
+                              embedding=self.embedding, verbose=False)
         except Exception as e:  # llama.cpp reports corrupt files as ValueError/RuntimeError
             raise ModelError(f"{self.model_path}: cannot load model ({e})") from e
+        self.n_gpu_layers = n_gpu_layers
         if not self.embedding:
             if self.n_seq_max > 1:
                 self._parallel_context(self._llm)

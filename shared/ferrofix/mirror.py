@@ -109,10 +109,12 @@ def pin_outside_paths(manifest: bytes, manifest_dir: Path, root: Path) -> bytes:
     return tomlkit.dumps(doc).encode("utf-8") if changed else manifest
 
 
-def mirror_dir(source: Path) -> Path:
-    """Where the mirror of the workspace at `source` lives (under the cache dir; `Mirror.base`)."""
+def mirror_dir(source: Path, purpose: str = "") -> Path:
+    """Where the mirror of the workspace at `source` lives (under the cache dir; `Mirror.base`); a
+    `purpose` ("live": the language server's checks of unsaved buffers) names a mirror of its own,
+    with its own lock and warm target dir, so that it never waits for, or on, a repair's mirror."""
     source = Path(source).resolve()
-    return cache_dir() / "mirrors" / f"{source.name}-{_digest(source)}"
+    return cache_dir() / "mirrors" / (f"{source.name}-{_digest(source)}" + (f"-{purpose}" if purpose else ""))
 
 
 class Mirror:
@@ -122,9 +124,9 @@ class Mirror:
     Use as a context manager, or call `close()`, to release the mirror's lock.
     """
 
-    def __init__(self, source: Path, check: CheckOptions | None = None) -> None:
+    def __init__(self, source: Path, check: CheckOptions | None = None, purpose: str = "") -> None:
         self.source = Path(source).resolve()
-        base = mirror_dir(self.source)
+        base = mirror_dir(self.source, purpose)
         # one process at a time per mirror; another repairing the same workspace gets a private one
         self._lock_file = try_exclusive(base / ".lock")
         #: a private mirror (another run holds the shared one): removed on close
@@ -143,6 +145,8 @@ class Mirror:
         self.deadline: float | None = None
         #: `.rs` files that are not UTF-8 (workspace-relative path → message), as of the last sync
         self.undecodable: dict[str, str] = {}
+        #: (size, mtime ns, inode) of each file the last sync copied from disk as it was
+        self._stats: dict[str, tuple[int, int, int]] = {}
 
     def __enter__(self) -> "Mirror":
         return self
@@ -168,8 +172,24 @@ class Mirror:
         sources: dict[str, bytes] = {}
         undecodable: dict[str, str] = {}
         links: list[tuple[str, Path]] = []
+        stats: dict[str, tuple[int, int, int]] = {}
+        racy = time.time_ns() - 2_000_000_000
         for rel, src in _walk(self.source, links):
             seen.add(rel)
+            if rel not in overrides:
+                # unchanged on disk since the last sync, which copied it (git's stat-cache rule: size,
+                # mtime, inode; a file modified in the last 2 s is read anyway, as its mtime may not
+                # yet tell a second change of the same size): nothing to read or write
+                st = src.stat()
+                key = (st.st_size, st.st_mtime_ns, st.st_ino)
+                if st.st_mtime_ns < racy and not rel.endswith("Cargo.lock"):  # cargo rewrites the copy
+                    stats[rel] = key
+                if self._stats.get(rel) == key:
+                    if rel in self.sources:
+                        sources[rel] = self.sources[rel]
+                    elif rel in self.undecodable:
+                        undecodable[rel] = self.undecodable[rel]
+                    continue
             data = overrides[rel] if rel in overrides else src.read_bytes()
             if rel == "Cargo.toml" or rel.endswith("/Cargo.toml"):
                 data = pin_outside_paths(data, src.parent, self.source)
@@ -196,6 +216,7 @@ class Mirror:
                     p.unlink()  # a file, or a link itself (never what it points to)
         self.sources = sources
         self.undecodable = undecodable
+        self._stats = stats
         return sources
 
     def _write_if_changed(self, rel: str, data: bytes) -> None:
@@ -213,13 +234,16 @@ class Mirror:
     def write(self, files: Mapping[str, bytes]) -> None:
         """Set the mirror's copies of `files` (workspace-relative path → bytes)."""
         for rel, data in files.items():
+            self._stats.pop(rel, None)  # no longer the file on disk: the next sync copies it again
             self._write_if_changed(rel, data)
 
-    def check(self, cancel: Cancellation | None = None) -> CheckResult:
+    def check(self, cancel: Cancellation | None = None, options: CheckOptions | None = None) -> CheckResult:
         """Run the check in the mirror (its own warm target dir), for at most the check's own time limit
-        and what is left before `deadline`. Raises CheckTimeoutError when that is nothing or runs out
-        (and what `run_check` raises)."""
-        options = self.check_options
+        and what is left before `deadline`; `options` (their target dir replaced by the mirror's)
+        instead of the ones the mirror was made with. Raises CheckTimeoutError when that is nothing or
+        runs out (and what `run_check` raises)."""
+        options = self.check_options if options is None else \
+            dataclasses.replace(options, target_dir=self.check_options.target_dir)
         if self.deadline is not None:
             left = self.deadline - time.monotonic()
             if left <= 0:

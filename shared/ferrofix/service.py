@@ -23,15 +23,17 @@ def check_options(s: Settings, timeout_s: float | None = None) -> CheckOptions:
 
 def make_engine(s: Settings, model: str | None = None):
     """The engine `[llm]` (and an explicit `model` name or path) asks for: llama.cpp in process, loaded
-    lazily and shared per process, or an OpenAI-compatible server. Raises FerrofixError for an openai
-    backend without a URL and ModelNotFoundError (a FerrofixError) for an unknown model."""
+    lazily and shared per process (`n_ctx`, `n_threads`, `gpu_layers` from the settings), or an
+    OpenAI-compatible server. Raises FerrofixError for an openai backend without a URL and
+    ModelNotFoundError (a FerrofixError) for an unknown model."""
     from .llm import LlamaCppEngine, OpenAIEngine
     if s.llm.backend == "openai":
         if not s.llm.url:
             raise FerrofixError("settings: llm.backend is \"openai\" but llm.url is empty")
         return OpenAIEngine(s.llm.url, model or s.llm.model or "default", api_key=s.llm.api_key or None)
     path = model_store.resolve(model or s.llm.model)
-    return LlamaCppEngine.shared(path, n_ctx=s.llm.n_ctx, n_threads=s.llm.n_threads or None)
+    return LlamaCppEngine.shared(path, n_ctx=s.llm.n_ctx, n_threads=s.llm.n_threads or None,
+                                 gpu_layers=s.llm.gpu_layers)
 
 
 def open_kb(s: Settings, *, require_records: bool = False):

@@ -35,7 +35,10 @@ class CheckSettings:
     """`command`: cargo subcommand (["check"] or ["clippy"]); `extra_args`; `features`; `all_targets`;
     `timeout_s`: seconds before a check is killed; `on_save`: the language server checks on save and on
     external changes (off when rust-analyzer runs the checks); `debounce_ms`: saves within this many
-    milliseconds make one check."""
+    milliseconds make one check; `on_type`: the language server also checks the open buffers' unsaved
+    text (in its scratch mirror, never the user's files) once typing pauses for `type_debounce_ms`
+    milliseconds; `scope`: "workspace" checks the whole cargo workspace, "package" only the package of
+    the file that changed (`cargo check -p`)."""
 
     command: list[str] = field(default_factory=lambda: ["check"])
     extra_args: list[str] = field(default_factory=list)
@@ -44,18 +47,24 @@ class CheckSettings:
     timeout_s: float = 300.0
     on_save: bool = True
     debounce_ms: int = 50
+    on_type: bool = True
+    type_debounce_ms: int = 400
+    scope: str = "workspace"
 
 
 @dataclass(kw_only=True)
 class LlmSettings:
     """`backend`: "llama-cpp" (in process) or "openai" (an OpenAI-compatible server at `url`);
     `model`: models-dir name or path of a GGUF file ("" = the default model); `n_ctx` in tokens;
-    `n_threads` (0 = automatic); `url`, `api_key` for the openai backend."""
+    `n_threads` (0 = automatic); `gpu_layers`: model layers llama.cpp offloads to the GPU (-1 =
+    automatic: all of them when the llama.cpp build has a usable GPU backend — CUDA, Metal, Vulkan… —
+    else 0; 0 = CPU only; ignored by a CPU-only build); `url`, `api_key` for the openai backend."""
 
     backend: str = "llama-cpp"
     model: str = ""
     n_ctx: int = 8192
     n_threads: int = 0
+    gpu_layers: int = field(default=-1, metadata={"minimum": -1})
     url: str = ""
     api_key: str = ""
 
@@ -109,6 +118,11 @@ def _snake(key: str) -> str:
     return "".join("_" + c.lower() if c.isupper() else c for c in key).replace("-", "_")
 
 
+def _minimum(section: Any, fname: str) -> int:
+    """The least value a numeric field takes: its `minimum` field metadata, else 0."""
+    return section.__dataclass_fields__[fname].metadata.get("minimum", 0)
+
+
 def _fits(value: Any, default: Any) -> bool:
     if isinstance(default, bool):
         return isinstance(value, bool)
@@ -119,6 +133,11 @@ def _fits(value: Any, default: Any) -> bool:
     if isinstance(default, list):
         return isinstance(value, list) and all(isinstance(v, str) for v in value)
     return isinstance(value, type(default))
+
+
+#: Settings that take one of a few strings ("section.field" → the values).
+CHOICES: dict[str, tuple[str, ...]] = {"check.scope": ("workspace", "package"),
+                                       "llm.backend": ("llama-cpp", "openai")}
 
 
 def from_dict(data: dict[str, Any], base: Settings | None = None) -> Settings:
@@ -141,9 +160,14 @@ def from_dict(data: dict[str, Any], base: Settings | None = None) -> Settings:
             if not any(f.name == fname for f in dataclasses.fields(section)):
                 continue
             default = getattr(section, fname)
+            lo = _minimum(section, fname)
             if isinstance(default, (int, float)) and not isinstance(default, bool) and isinstance(v, (int, float)) \
-                    and not isinstance(v, bool) and not (math.isfinite(v) and v >= 0):
-                s.warnings.append(f"{name}.{fname}: invalid value {v!r} (not a finite number ≥ 0), using {default!r}")
+                    and not isinstance(v, bool) and not (math.isfinite(v) and v >= lo):
+                s.warnings.append(f"{name}.{fname}: invalid value {v!r} (not a finite number ≥ {lo}), "
+                                  f"using {default!r}")
+            elif (choices := CHOICES.get(f"{name}.{fname}")) is not None and v not in choices:
+                s.warnings.append(f"{name}.{fname}: invalid value {v!r} (one of {', '.join(map(repr, choices))}), "
+                                  f"using {default!r}")
             elif _fits(v, default):
                 setattr(section, fname, float(v) if isinstance(default, float) else v)
             else:

@@ -1,6 +1,8 @@
--- End-to-end with a real editor: headless Neovim 0.7 starts ferrofix's language server on a crate,
--- introduces E0382 in the buffer, saves, waits for the diagnostic, applies the rustc quick fix from
--- its WorkspaceEdit, saves again and waits for the error to go. Writes a JSON report to $FF_OUT.
+-- End-to-end with a real editor: headless Neovim 0.7 starts ferrofix's language server on a crate;
+-- types E0382 into the buffer without saving and waits for the diagnostic, types the fix (still
+-- unsaved) and waits for it to go; then introduces E0382 again, saves, waits for the diagnostic,
+-- applies the rustc quick fix from its WorkspaceEdit, saves again and waits for the error to go.
+-- Writes a JSON report to $FF_OUT.
 local root, out, python = os.getenv("FF_ROOT"), os.getenv("FF_OUT"), os.getenv("FF_PYTHON")
 local report = { steps = {} }
 
@@ -30,6 +32,27 @@ local ok, err = pcall(function()
   if not client_id then return finish(false, "start_client failed") end
   vim.lsp.buf_attach_client(bufnr, client_id)
   step("started")
+
+  -- as you type: no :write, the server checks the buffer's text in its scratch mirror
+  local function disk_line()
+    local f = io.open(root .. "/src/main.rs")
+    local text = f:read("*a")
+    f:close()
+    return vim.split(text, "\n")[4]
+  end
+  vim.api.nvim_buf_set_lines(bufnr, 3, 4, false, { "    let moved = greeting;" })
+  step("typed broken")
+  if not vim.wait(180000, function() return #errors(bufnr) > 0 end, 50) then
+    return finish(false, "no diagnostics while typing")
+  end
+  local t = errors(bufnr)[1]
+  report.typed = { lnum = t.lnum, code = t.code, modified = vim.bo[bufnr].modified, disk_line = disk_line() }
+  vim.api.nvim_buf_set_lines(bufnr, 3, 4, false, { "    let moved = greeting.clone();" })
+  step("typed fix")
+  if not vim.wait(180000, function() return #errors(bufnr) == 0 end, 50) then
+    return finish(false, "the typed fix did not clear the error")
+  end
+  step("clean while typing")
 
   -- line 4: `let moved = greeting.clone();` -> `let moved = greeting;` (E0382 on line 5)
   vim.api.nvim_buf_set_lines(bufnr, 3, 4, false, { "    let moved = greeting;" })

@@ -9,11 +9,13 @@ export const SERVER_COMMANDS = {
   explain: "ferrofix.server.explain",
   checkWorkspace: "ferrofix.server.checkWorkspace",
   recordAccepted: "ferrofix.server.recordAccepted",
+  fixAll: "ferrofix.server.fixAll",
 } as const;
 
 /** The user-facing commands this extension registers (package.json `contributes.commands`). */
 export const COMMANDS = {
   fixWithAI: "ferrofix.fixWithAI",
+  fixAll: "ferrofix.fixAll",
   explainError: "ferrofix.explainError",
   checkWorkspace: "ferrofix.checkWorkspace",
   restartServer: "ferrofix.restartServer",

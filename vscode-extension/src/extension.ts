@@ -35,6 +35,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     api.registerCommand(COMMANDS.showOutput, () => channel.show()),
     api.registerCommand(COMMANDS.checkWorkspace, () => serverCommand(s, SERVER_COMMANDS.checkWorkspace)),
     api.registerCommand(COMMANDS.fixWithAI, () => fixAtCursor(s)),
+    api.registerCommand(COMMANDS.fixAll, () => fixAll(s)),
     api.registerCommand(COMMANDS.explainError, () => explainAtCursor(s)),
     api.registerCommand(COMMANDS.openKnowledgeBase, () => openKnowledgeBase(s)),
     api.onDidChangeConfiguration((e) => {
@@ -142,6 +143,17 @@ async function fixAtCursor(s: State): Promise<void> {
   const result = await serverCommand(s, SERVER_COMMANDS.fixWithAI, at.editor.document.uri.toString(), diagnostic) as
     { applied: boolean; message: string } | undefined;
   if (result && !result.applied) {
+    void api.showInformationMessage(`ferrofix: ${result.message}`);
+  }
+}
+
+/** "Fix all errors in workspace": the server repairs every cargo workspace of the active file's folder
+ * (or all of them) and applies one verified WorkspaceEdit (one undo); its trace is in the output. */
+async function fixAll(s: State): Promise<void> {
+  const uri = api.activeTextEditor()?.document.uri.toString();
+  const result = await serverCommand(s, SERVER_COMMANDS.fixAll, ...(uri ? [uri] : [])) as
+    { applied: boolean; message: string } | undefined;
+  if (result) {
     void api.showInformationMessage(`ferrofix: ${result.message}`);
   }
 }

@@ -6,8 +6,9 @@ import { getConfiguration, workspaceFolders } from "./vscodeapi";
 
 /** The server's sections and their keys (camelCase), as in ferrofix.settings. */
 export const SERVER_KEYS: Record<string, string[]> = {
-  check: ["command", "extraArgs", "features", "allTargets", "timeoutS", "onSave", "debounceMs"],
-  llm: ["backend", "model", "nCtx", "nThreads", "url", "apiKey"],
+  check: ["command", "extraArgs", "features", "allTargets", "timeoutS", "onSave", "debounceMs", "onType", "typeDebounceMs",
+    "scope"],
+  llm: ["backend", "model", "nCtx", "nThreads", "gpuLayers", "url", "apiKey"],
   repair: ["maxRounds", "timeoutS", "samples", "maxTokens", "allowBuildScripts", "runTests", "testTimeoutS"],
   kb: ["dir", "qdrantUrl", "embeddingModel", "examples"],
 };
