@@ -16,6 +16,17 @@ from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, LanguageClient
 from ferrofix.diagnostics import Position, position_to_byte
 
 WAIT_S = 240.0
+
+#: tests/fixtures/moved_value's main.rs with E0382 (multibyte text before the error: UTF-16 columns
+#: differ from bytes), and fixed.
+BROKEN = """// A greeting with multibyte text: «héllo wörld» 🦀
+fn main() {
+    let greeting = String::from("héllo 🦀");
+    let moved = greeting;
+    println!("{} {}", greeting, moved);
+}
+"""
+CLEAN = BROKEN.replace("let moved = greeting;", "let moved = greeting.clone();")
 _WATCH = (types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, types.PROGRESS, types.WINDOW_SHOW_MESSAGE,
           types.WINDOW_LOG_MESSAGE, types.WINDOW_SHOW_DOCUMENT)
 

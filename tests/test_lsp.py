@@ -10,16 +10,8 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 
-from lsp_client import apply_workspace_edit, capabilities, start, stop
+from lsp_client import BROKEN, CLEAN, apply_workspace_edit, capabilities, start, stop
 
-BROKEN = """// A greeting with multibyte text: «héllo wörld» 🦀
-fn main() {
-    let greeting = String::from("héllo 🦀");
-    let moved = greeting;
-    println!("{} {}", greeting, moved);
-}
-"""
-CLEAN = BROKEN.replace("let moved = greeting;", "let moved = greeting.clone();")
 
 
 @pytest.fixture

@@ -11,16 +11,8 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 
-from lsp_client import apply_text_edits, edits_by_uri, start, stop
+from lsp_client import BROKEN, CLEAN, apply_text_edits, edits_by_uri, start, stop
 
-BROKEN = """// A greeting with multibyte text: «héllo wörld» 🦀
-fn main() {
-    let greeting = String::from("héllo 🦀");
-    let moved = greeting;
-    println!("{} {}", greeting, moved);
-}
-"""
-CLEAN = BROKEN.replace("let moved = greeting;", "let moved = greeting.clone();")
 MISMATCH = BROKEN.replace("let moved = greeting;", "let moved: u8 = greeting;")
 INVENTORY = Path(__file__).resolve().parents[1] / "examples" / "inventory"
 

@@ -13,7 +13,7 @@ import platformdirs
 
 from ..diagnostics import error_code_in
 from ..errors import ModelError
-from .embed import Embedder, from_bytes, to_bytes
+from .embed import Embedder, float_array, from_bytes, to_bytes
 from .index import OPTIMIZE_AFTER, EdgeIndex, ServerIndex
 from .records import Record, RecordError, dump_jsonl_line, parse_jsonl_line
 from .store import KBError, Store
@@ -160,7 +160,7 @@ class KnowledgeBase:
         for rid, code, status, source, text, _, vec in rows:
             dense = None
             if self.embedder is not None:
-                dense = computed.get(rid) if vec is None else from_bytes(vec)
+                dense = computed.get(rid) if vec is None else float_array(vec)
             out.append((rid, code, status, source, text, dense))
         self._index.upsert_rows(out)
 
