@@ -120,7 +120,7 @@ class KnowledgeBase:
         """Rebuild the index from every record (vectors from the store, computed and stored where
         missing), then build its HNSW graph (`optimize`). Returns how many points were written;
         `progress(done, total)` is called after each batch of REBUILD_BATCH records and after the last
-        one (then `done == total`; the graph is built after it). ~8.5 s + ~6 s for the
+        one (then `done == total`; the graph is built after it). ~6–8.5 s + ~6 s for the
         graph at 100k records on 2 cores (bench/README.md)."""
         self._open_index()
         seq = self.store.max_seq()
