@@ -67,17 +67,33 @@ class AiFix:
     tokens: int = 0
 
 
+def _loaded_engine(settings: Settings, progress: Callable[[str], None], cancel: Cancellation):
+    """The engine the settings name, loaded (reported as "loading NAME"). Raises CheckCancelledError
+    when cancelled meanwhile, FerrofixError subclasses when the model cannot load."""
+    engine = service.make_engine(settings)
+    progress(f"loading {engine.name}")
+    engine.load()
+    if cancel.cancelled:
+        raise CheckCancelledError("cancelled")
+    return engine
+
+
+def _verified_edit(root: Path, files: dict[str, bytes], overrides: dict[str, bytes],
+                   ) -> tuple[dict[str, bytes], types.WorkspaceEdit]:
+    """(base, edit): the bytes the repair's verified `files` replace — the unsaved buffer from
+    `overrides`, else the file on disk (workspace-relative path → bytes) — and the WorkspaceEdit from
+    them to `files`."""
+    base = {rel: overrides[rel] if rel in overrides else (root / rel).read_bytes() for rel in files}
+    return base, convert.workspace_edit(root, files, base)
+
+
 def fix_with_ai(root: Path, target: Target, settings: Settings, overrides: dict[str, bytes],
                 progress: Callable[[str], None], cancel: Cancellation, kb=None) -> AiFix:
     """Run the repair loop on the workspace at `root`, focused on `target`. `overrides` are unsaved
     editor buffers (workspace-relative path → bytes). Blocking (cargo checks and the model); call it
     from a worker thread. Raises CheckCancelledError when cancelled, FerrofixError subclasses when
     cargo or the model cannot run."""
-    engine = service.make_engine(settings)
-    progress(f"loading {engine.name}")
-    engine.load()
-    if cancel.cancelled:
-        raise CheckCancelledError("cancelled")
+    engine = _loaded_engine(settings, progress, cancel)
     opts = service.repair_options(settings)
     opts.focus = lambda e: target.matches(e, root)
     opts.overrides = overrides
@@ -93,8 +109,7 @@ def fix_with_ai(root: Path, target: Target, settings: Settings, overrides: dict[
         detail = f"; {len(tried)} candidate(s) rejected ({'; '.join(reasons)})" if tried else ""
         return AiFix(None, f"no verified fix found for {describe(res.targets[0])}{detail}",
                      elapsed_ms=res.elapsed_ms, tokens=res.tokens)
-    base = {rel: overrides[rel] if rel in overrides else (root / rel).read_bytes() for rel in res.files}
-    edit = convert.workspace_edit(root, res.files, base)
+    base, edit = _verified_edit(root, res.files, overrides)
     first = res.targets[0]
     rel = sorted(res.files)[0]
     record = accepted_fix(first, rel, base[rel].decode("utf-8"), res.files[rel].decode("utf-8"))
@@ -121,11 +136,7 @@ def fix_all(root: Path, settings: Settings, overrides: dict[str, bytes], progres
     `overrides` are unsaved editor buffers (workspace-relative path → bytes); the edit's ranges are
     against them. Blocking: call it from a worker thread. Raises CheckCancelledError when cancelled,
     FerrofixError subclasses when cargo or the model cannot run."""
-    engine = None
-    if use_llm:
-        engine = service.make_engine(settings)
-        progress(f"loading {engine.name}")
-        engine.load()
+    engine = _loaded_engine(settings, progress, cancel) if use_llm else None
     opts = service.repair_options(settings, use_llm=use_llm)
     opts.overrides = overrides
     examples = service.kb_examples(kb, settings) if use_llm and kb is not None and settings.kb.examples > 0 else None
@@ -138,8 +149,7 @@ def fix_all(root: Path, settings: Settings, overrides: dict[str, bytes], progres
     if not res.files or not fixed:
         what = "no error" if not res.initial_errors else f"none of {len(res.initial_errors)} error(s) fixed"
         return FixAll(None, f"{root.name}: {what}", trace, [], res.elapsed_ms)
-    base = {rel: overrides[rel] if rel in overrides else (root / rel).read_bytes() for rel in res.files}
-    edit = convert.workspace_edit(root, res.files, base)
+    _, edit = _verified_edit(root, res.files, overrides)
     msg = (f"{root.name}: {len(fixed)} of {len(res.initial_errors)} error(s) fixed and verified"
            f"{f', {left} left' if left else ''} in {res.elapsed_ms / 1000:.1f} s")
     return FixAll(edit, msg, trace, codes, res.elapsed_ms)

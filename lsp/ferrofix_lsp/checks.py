@@ -52,7 +52,7 @@ class CheckHost(Protocol):
 
     def buffers(self, root: Path) -> dict[str, "Buffer"]: ...
 
-    def overrides(self, root: Path) -> dict[str, bytes]: ...
+    def overrides(self, root: Path, buffers: dict[str, "Buffer"] | None = None) -> dict[str, bytes]: ...
 
     def version_of(self, uri: str) -> int | None: ...
 
@@ -179,11 +179,10 @@ class DiagnosticStore:
         roots = [u.root for u in self.by_root if path == u.root or path.is_relative_to(u.root)]
         return max(roots, key=lambda r: len(r.parts), default=None)
 
-    def errors(self, root: Path, uri: str | None = None) -> list[Entry]:
-        """The published errors of the workspace at `root` (of the document `uri` only, when given)."""
+    def errors(self, root: Path) -> list[Entry]:
+        """The published errors of the workspace at `root`."""
         return [e for unit, docs in self.by_root.items() if unit.root == root
-                for u, es in docs.items() if uri is None or u == uri
-                for e in es if e.lsp.severity in (None, types.DiagnosticSeverity.Error)]
+                for es in docs.values() for e in es if e.lsp.severity in (None, types.DiagnosticSeverity.Error)]
 
     def next_id(self) -> str:
         """A new diagnostic id (unique in this server process)."""
@@ -381,14 +380,15 @@ class CheckScheduler:
         self.started += 1
         root = unit.root
         s = self.ls.settings_for(root)
-        if not live and s.check.on_type and self.ls.overrides(root):
+        buffers = self.ls.buffers(root) if live or s.check.on_type else {}
+        if not live and buffers and self.ls.overrides(root, buffers):
             # open buffers hold unsaved text: diagnostics of their files on disk would not match what
             # the editor shows (ranges, errors), so this check too runs on the buffers in the mirror
             live = True
         title = f"cargo {s.check.command[0] if s.check.command else 'check'}"
         where = f"{unit}, unsaved buffers" if live else str(unit)
         self.ls.log(f"{title} #{self.started} in {where} ({reason})", types.MessageType.Log)
-        buffers = self.ls.buffers(root) if live else {}
+        buffers = buffers if live else {}
         t0 = time.perf_counter()
         # cargo starts now; the progress token's round trip to the client overlaps it
         work = asyncio.ensure_future(
@@ -436,14 +436,13 @@ class CheckScheduler:
                 del self._running[unit]
             self.finished_ns[root] = time.time_ns()
 
-    def publish(self, unit: Unit | Path, res: CheckResult, checked_at: Path | None = None,
+    def publish(self, unit: Unit, res: CheckResult, checked_at: Path | None = None,
                 versions: dict[str, int] | None = None, timings: dict[str, float] | None = None) -> None:
         """Publish a finished check: the files whose diagnostics changed, and `[]` for files that became
         clean. A file whose diagnostics are the same as last time is not sent again (the client still
         shows them; its entries, and so the ids in `data`, are kept). `checked_at` and `versions`: a
         live check's mirror root and the buffer versions it saw (`build_entries`); `timings` gets
         "convert" and "publish" (ms)."""
-        unit = unit if isinstance(unit, Unit) else Unit(unit)
         timings = timings if timings is not None else {}
         root = unit.root
         t0 = time.perf_counter()

@@ -405,10 +405,11 @@ class FerrofixServer(LanguageServer):
         else:
             self.checks.request(unit, reason, seq=seq)
 
-    def overrides(self, root: Path) -> dict[str, bytes]:
-        """Unsaved editor buffers under `root` whose text differs from disk (relative path → bytes)."""
+    def overrides(self, root: Path, buffers: dict[str, Buffer] | None = None) -> dict[str, bytes]:
+        """Unsaved editor buffers under `root` whose text differs from disk (relative path → bytes), of
+        `buffers` (`buffers(root)`, collected here when not given)."""
         out = {}
-        for rel, b in self.buffers(root).items():
+        for rel, b in (self.buffers(root) if buffers is None else buffers).items():
             with contextlib.suppress(OSError):
                 if (root / rel).read_bytes() != b.data:
                     out[rel] = b.data
@@ -457,7 +458,7 @@ class FerrofixServer(LanguageServer):
                     versions.update({b.uri: b.version for b in bufs.values()})
                     kb = await asyncio.to_thread(self.kb) if use_llm and s.kb.examples > 0 else None
                     try:
-                        result = await asyncio.to_thread(aifix.fix_all, root, s, self.overrides(root), report,
+                        result = await asyncio.to_thread(aifix.fix_all, root, s, self.overrides(root, bufs), report,
                                                          cancel, use_llm=use_llm, kb=kb)
                     except CheckCancelledError:
                         raise
@@ -501,11 +502,12 @@ class FerrofixServer(LanguageServer):
         cancel = Cancellation()
         self._fixes.add(cancel)
         label = f"{target.code or 'error'} at {path.name}:{target.line + 1}"
-        versions = {b.uri: b.version for b in self.buffers(root).values()}
+        bufs = self.buffers(root)
+        versions = {b.uri: b.version for b in bufs.values()}
         try:
             async with self.progress("ferrofix: fixing with local AI", label, cancel) as report:
                 kb = await asyncio.to_thread(self.kb) if s.kb.examples > 0 else None
-                result = await asyncio.to_thread(aifix.fix_with_ai, root, target, s, self.overrides(root),
+                result = await asyncio.to_thread(aifix.fix_with_ai, root, target, s, self.overrides(root, bufs),
                                                  report, cancel, kb)
         except asyncio.CancelledError:
             cancel.cancel()
