@@ -15,7 +15,8 @@ on its own), the **index part** (`KnowledgeBase.search` with the query's vector 
 embedder's cache: change-log sync, the code-filtered and unfiltered hybrid queries with fusion, reading
 the hits from SQLite — with its breakdown from `last_timings`), and a **repeated** search of the same
 message end to end (the cache hit a re-check of the same error gets). Rebuild: writing the points, then
-building the HNSW graph (`optimize`). Writes bench/reports/kb-scale.json.
+building the HNSW graph (`optimize`). With `--embeddings`, also the dense search's recall@20 against
+exact search (100 queries), by point id and by seed record. Writes bench/reports/kb-scale.json.
 """
 
 from __future__ import annotations
@@ -70,6 +71,32 @@ def perturbed(base: list[list[float]], n: int, rng: random.Random) -> list[bytes
     g = np.random.default_rng(rng.randrange(2**32))
     b = np.asarray(base, dtype=np.float32)
     return [(b[i % len(b)] + g.normal(0, 0.01, b.shape[1]).astype(np.float32)).tobytes() for i in range(n)]
+
+
+def dense_recall(kb: KnowledgeBase, texts: list[str], seed_of, k: int = 20) -> dict | None:
+    """The index's dense search (its HNSW graph, searched with the KB's `hnsw_ef`) against exact search
+    over the query vectors of `texts`: {"ids": mean recall@k of the exact top-k's point ids, "seeds":
+    mean share of the approximate top-k that are variants of a seed record in the exact top-k}
+    (`seed_of(point id)`). The variants of one seed record are near-duplicates (noise 0.01 per
+    component), so the exact top-k of a query is a near-tie among them and id recall undercounts;
+    seed recall says whether the graph finds the right neighbourhood. None without a graph."""
+    from ferrofix.kb import index as kb_index
+    shard = getattr(kb._index, "shard", None)
+    if shard is None or kb.embedder is None:
+        return None
+    qe = kb._index.qe
+    ef = getattr(kb_index, "HNSW_EF_SEARCH", None)
+    ids, seeds = [], []
+    for v in kb.embedder.embed(texts):
+        def top(params):
+            req = qe.QueryRequest(limit=k, query=qe.Query.Nearest(v, using=kb_index.DENSE), params=params,
+                                  with_payload=False)
+            return [int(p.id) for p in shard.query(req)]
+        exact, approx = top(qe.SearchParams(exact=True)), top(qe.SearchParams(hnsw_ef=ef) if ef else None)
+        ids.append(len(set(exact) & set(approx)) / max(1, len(exact)))
+        near = {seed_of(i) for i in exact}
+        seeds.append(sum(seed_of(i) in near for i in approx) / max(1, len(approx)))
+    return {"ids": round(statistics.mean(ids), 3), "seeds": round(statistics.mean(seeds), 3)}
 
 
 def main() -> None:
@@ -143,11 +170,16 @@ def main() -> None:
             t = time.perf_counter()
             kb.search(text, limit=3, count=False)
             repeat.append((time.perf_counter() - t) * 1000)
+        # record n (1-based, in insertion order) is a variant of seed (n - 1) % len(seeds) while ids are 1..size
+        contiguous = kb.store.count() == size and max(r[0] for r in kb.store.iter_index_rows(None)) == size
+        recall = dense_recall(kb, texts[:100], lambda rid: (rid - 1) % len(seeds) if contiguous else rid) \
+            if seed_vecs else None
         row = {"records": size, "insert_s": round(insert_s, 1), "rebuild_s": round(rebuild_s, 1),
                "rebuild_points_s": round(points_s, 1), "rebuild_optimize_s": round(rebuild_s - points_s, 1),
                "index_ms": summary(index), "embed_ms": summary(emb), "repeat_ms": summary(repeat),
                "index_parts_ms": {k: summary(v) for k, v in parts.items() if k != "embed_ms"},
-               "top1_same_code": round(hits_code / len(queries), 3), "hybrid": bool(seed_vecs)}
+               "top1_same_code": round(hits_code / len(queries), 3), "hybrid": bool(seed_vecs),
+               "dense_recall_at_20": recall}
         if hasattr(kb._index, "info"):
             row["index_info"] = kb._index.info()
         results.append(row)
@@ -156,7 +188,8 @@ def main() -> None:
               f"{row['rebuild_points_s']} s + HNSW {row['rebuild_optimize_s']} s); index part p50 "
               f"{row['index_ms']['p50']} ms p95 {row['index_ms']['p95']} ms ({parts_txt} ms p50)"
               + (f"; query embedding p50 {row['embed_ms']['p50']} ms p95 {row['embed_ms']['p95']} ms" if emb else "")
-              + f"; repeated search p50 {row['repeat_ms']['p50']} ms; top-1 same code {row['top1_same_code']:.0%}",
+              + f"; repeated search p50 {row['repeat_ms']['p50']} ms; top-1 same code {row['top1_same_code']:.0%}"
+              + (f"; dense recall@20 {recall['ids']} (ids), {recall['seeds']} (seed records)" if recall else ""),
               flush=True)
         kb.close()
         shutil.rmtree(d, ignore_errors=True)

@@ -118,3 +118,63 @@ def test_embedder_cache_is_bounded_lru(minilm):
     assert e.embed(["gamma"])[0][0] != 99.0
     assert from_bytes(bytes(8)) == [0.0, 0.0]
     e.close()
+
+
+def _index_snapshot(kb: KnowledgeBase) -> dict:
+    """{point id: (payload, BM25 indices, BM25 values, dense vector)} of every point in the index."""
+    import qdrant_edge as qe
+    shard = kb._index.shard
+    out = {}
+    offset = None
+    while True:
+        pts, offset = shard.scroll(qe.ScrollRequest(limit=500, offset=offset, with_payload=True, with_vector=True))
+        for p in pts:
+            sv = p.vector.get(kb_index.SPARSE)
+            dense = p.vector.get(kb_index.DENSE)
+            out[int(p.id)] = (dict(p.payload), sorted(zip(sv.indices, sv.values)) if sv else None,
+                              [round(x, 5) for x in dense] if dense else None)
+        if offset is None:
+            return out
+
+
+def test_rebuild_through_the_row_feed_writes_the_same_points(tmp_path, minilm, monkeypatch):
+    """From FEED_MIN records a child process reads the rows and computes the BM25 vectors; the points
+    are the ones the in-process rebuild writes (payload, sparse and dense vectors); vectors missing
+    from the store are computed here and stored."""
+    from ferrofix import procs
+    kb = KnowledgeBase(tmp_path / "a", embedding_model=minilm)
+    kb.store.import_records(_records(60))
+    assert kb.rebuild_index() == 60  # in process (60 < FEED_MIN); stores the vectors
+    want = _index_snapshot(kb)
+    kb.store.edit(5, message="a message edited since")  # its stored vector is stale now
+    monkeypatch.setattr("ferrofix.kb.feed.FEED_MIN", 10)
+    started = []
+    real_popen = procs.popen_group
+    monkeypatch.setattr(procs, "popen_group", lambda argv, **kw: started.append(argv) or real_popen(argv, **kw))
+    progress = []
+    assert kb.rebuild_index(progress=lambda n, total: progress.append((n, total))) == 60
+    assert started and started[0][1:3] == ["-m", "ferrofix.kb.feed"] and not procs.live()
+    assert progress[-1] == (60, 60)
+    got = _index_snapshot(kb)
+    assert set(got) == set(want)
+    for rid in want:
+        if rid != 5:
+            assert got[rid] == want[rid], rid
+    rec = kb.store.get(5)
+    assert got[5][0] == {"code": rec.code, "status": rec.status} and got[5][2] != want[5][2]
+    assert kb.store.vectors([5], kb.embedder.name)  # the new vector was stored
+    assert kb.search(f"error[{rec.code}]: a message edited since", limit=1, count=False)[0].record.id == 5
+    kb.close()
+
+
+def test_a_failing_row_feed_falls_back_to_the_in_process_rebuild(tmp_path, monkeypatch, caplog):
+    kb = KnowledgeBase(tmp_path, use_embeddings=False)
+    kb.store.import_records(_records(30))
+    monkeypatch.setattr("ferrofix.kb.feed.FEED_MIN", 10)
+    monkeypatch.setattr("ferrofix.kb.feed.sys.executable", "/bin/false")
+    with caplog.at_level("WARNING", logger="ferrofix.kb.kb"):
+        assert kb.rebuild_index() == 30
+    assert "the row feed failed" in caplog.text and "rebuilding in process" in caplog.text
+    assert kb._index.info()["points"] == 30
+    assert kb.search("error[E0599]: use of moved value: `item_9`", limit=1, count=False)[0].record.code == "E0599"
+    kb.close()

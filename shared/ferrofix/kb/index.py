@@ -9,7 +9,8 @@ Speed at scale (issue 21): `code` and `status` carry keyword payload indexes, so
 look-ups rather than a read of every point's payload; and Qdrant Edge builds the dense HNSW graph only
 when asked (`EdgeShard.optimize`; until then every new point is searched brute force), so a rebuild and
 any large sync end with `optimize()`. 100k records: index part of a hybrid search 154 → 2.1 ms p50
-(bench/README.md).
+(bench/README.md). The shard keeps no write-ahead log: it is derived data, and the store change it
+reflects is recorded only after `flush()`, so what a crash loses the change log replays.
 
 Qdrant Edge locks a shard directory to one process, so the index is per process: the first process
 takes the shared shard directory (kept between runs); others build a private shard in a temporary
@@ -35,10 +36,12 @@ DENSE = "dense"
 SPARSE = "bm25"
 #: keyword payload indexes (the query filters on both)
 PAYLOAD_INDEXES = ("code", "status")
-#: HNSW graph: 16 links per node (Qdrant's default); 64 candidates while building (default 100): at 100k
-#: records 6.3 s instead of 8.1 s on 2 cores, recall@20 against exact search ≥ 0.96 (bench/README.md)
+#: HNSW graph: 16 links per node (Qdrant's default); 48 candidates while building (default 100) and 128
+#: while searching (default: ef_construct): at 100k records the graph takes ~4.5 s instead of ~8 s on 2
+#: cores, and dense recall@20 against exact search is 0.97, as with 64 and 64 (bench/README.md)
 HNSW_M = 16
-HNSW_EF_CONSTRUCT = 64
+HNSW_EF_CONSTRUCT = 48
+HNSW_EF_SEARCH = 128
 #: below this many KB of vectors in a segment, or a filter's matches, Qdrant searches brute force
 FULL_SCAN_KB = 10_000
 #: a sync that writes at least this many points ends with `optimize()` (fewer stay brute force)
@@ -77,7 +80,8 @@ class EdgeIndex:
         return qe.EdgeConfig(vectors=vectors or None,
                              sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
                              hnsw_config=qe.HnswIndexConfig(m=HNSW_M, ef_construct=HNSW_EF_CONSTRUCT,
-                                                            full_scan_threshold=FULL_SCAN_KB))
+                                                            full_scan_threshold=FULL_SCAN_KB),
+                             wal_enabled=False)
 
     def _open(self):
         qe = self.qe
@@ -137,13 +141,15 @@ class EdgeIndex:
         there is one, payload code and status); replaces points of the same ids."""
         self.upsert_rows([(r.id, r.code, r.status, r.source, r.search_text(), dense.get(r.id)) for r in records])
 
-    def upsert_rows(self, rows: Sequence[tuple[int, str, str, str, str, Sequence[float] | None]]) -> None:
-        """Write points from (id, code, status, source, search text, dense vector or None) rows."""
+    def upsert_rows(self, rows: Sequence[tuple[int, str, str, str, str, Sequence[float] | None]],
+                    sparse: Sequence[tuple[list[int], list[float]]] | None = None) -> None:
+        """Write points from (id, code, status, source, search text, dense vector or None) rows. The BM25
+        vector is `sparse[k]` (indices, values) when given (`kb/feed.py`), else computed from the text."""
         qe = self.qe
         points = []
         embed = self.bm25.embed_document
-        for rid, code, status, _source, text, vec in rows:
-            v = {SPARSE: embed(text)}
+        for k, (rid, code, status, _source, text, vec) in enumerate(rows):
+            v = {SPARSE: embed(text) if sparse is None else qe.SparseVector(*sparse[k])}
             if self.dim and vec is not None:
                 v[DENSE] = vec
             # only the fields the queries filter on: each payload key costs ~3 µs a point to convert
@@ -165,7 +171,8 @@ class EdgeIndex:
         prefetch = [qe.Prefetch(limit=max(limit * 4, 20), query=qe.Query.Nearest(self.bm25.embed_query(text), using=SPARSE),
                                 filter=flt)]
         if dense is not None and self.dim:
-            prefetch.append(qe.Prefetch(limit=max(limit * 4, 20), query=qe.Query.Nearest(dense, using=DENSE), filter=flt))
+            prefetch.append(qe.Prefetch(limit=max(limit * 4, 20), query=qe.Query.Nearest(dense, using=DENSE), filter=flt,
+                                        params=qe.SearchParams(hnsw_ef=HNSW_EF_SEARCH)))
         req = qe.QueryRequest(limit=limit, prefetches=prefetch, query=qe.Fusion.Rrf(k=60), filter=flt,
                               with_payload=False)
         return [IndexHit(int(p.id), float(p.score)) for p in self.shard.query(req)]
@@ -241,11 +248,13 @@ class ServerIndex:
         """As `EdgeIndex.upsert`."""
         self.upsert_rows([(r.id, r.code, r.status, r.source, r.search_text(), dense.get(r.id)) for r in records])
 
-    def upsert_rows(self, rows: Sequence[tuple[int, str, str, str, str, Sequence[float] | None]]) -> None:
+    def upsert_rows(self, rows: Sequence[tuple[int, str, str, str, str, Sequence[float] | None]],
+                    sparse: Sequence[tuple[list[int], list[float]]] | None = None) -> None:
         """As `EdgeIndex.upsert_rows`."""
         pts = []
-        for rid, code, status, source, text, vec in rows:
-            v = {SPARSE: self._sparse(self.bm25.embed_document(text))}
+        for k, (rid, code, status, source, text, vec) in enumerate(rows):
+            v = {SPARSE: self._sparse(self.bm25.embed_document(text)) if sparse is None else
+                 self.m.SparseVector(indices=sparse[k][0], values=sparse[k][1])}
             if self.dim and vec is not None:
                 v[DENSE] = list(vec)
             pts.append(self.m.PointStruct(id=rid, vector=v, payload={"code": code, "status": status, "source": source}))

@@ -3,6 +3,7 @@ learning from accepted fixes, and JSONL exchange."""
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from dataclasses import dataclass
@@ -13,13 +14,28 @@ import platformdirs
 
 from ..diagnostics import error_code_in
 from ..errors import ModelError
+from . import feed
 from .embed import Embedder, float_array, from_bytes, to_bytes
 from .index import OPTIMIZE_AFTER, EdgeIndex, ServerIndex
 from .records import Record, RecordError, dump_jsonl_line, parse_jsonl_line
 from .store import KBError, Store
 
+log = logging.getLogger(__name__)
+
 #: records per index write during a rebuild
 REBUILD_BATCH = 1024
+
+
+def _batched(rows: Iterable[tuple], n: int) -> Iterable[list[tuple]]:
+    """Lists of up to `n` consecutive items of `rows` (`itertools.batched` from Python 3.12)."""
+    batch: list[tuple] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= n:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def default_kb_dir() -> Path:
@@ -120,34 +136,43 @@ class KnowledgeBase:
         """Rebuild the index from every record (vectors from the store, computed and stored where
         missing), then build its HNSW graph (`optimize`). Returns how many points were written;
         `progress(done, total)` is called after each batch of REBUILD_BATCH records and after the last
-        one (then `done == total`; the graph is built after it). ~6–8.5 s + ~6 s for the
-        graph at 100k records on 2 cores (bench/README.md)."""
+        one (then `done == total`; the graph is built after it). From `feed.FEED_MIN` records on, a child
+        process reads the rows and computes their BM25 vectors while this one writes the points
+        (`kb/feed.py`; when it fails, the rebuild starts over in process). ~4 s + ~4.5 s for the graph
+        at 100k records on 2 cores (bench/README.md)."""
         self._open_index()
         seq = self.store.max_seq()
-        idx = self._index
-        idx.reset()
-        total = self.store.count() if progress else 0
+        total = self.store.count()
         model = self.embedder.name if self.embedder is not None else None
         n = 0
-        batch: list[tuple] = []
-        for row in self.store.iter_index_rows(model):
-            batch.append(row)
-            if len(batch) >= REBUILD_BATCH:
-                self._upsert_rows(batch)
-                n += len(batch)
-                batch = []
-                if progress:
-                    progress(n, total)
-        self._upsert_rows(batch)
-        n += len(batch)
-        if progress and batch:
-            progress(n, total)
-        idx.optimize()
-        idx.set_synced(seq)
+        if total >= feed.FEED_MIN:
+            try:
+                n = self._write_all(feed.sparse_batches(self.store, model, REBUILD_BATCH), total, progress)
+            except KBError as e:
+                log.warning("%s; rebuilding in process", e)
+                n = -1
+        if total < feed.FEED_MIN or n < 0:
+            rows = self.store.iter_index_rows(model)
+            n = self._write_all(((b, None) for b in _batched(rows, REBUILD_BATCH)), total, progress)
+        self._index.optimize()
+        self._index.set_synced(seq)
         return n
 
-    def _upsert_rows(self, rows: list[tuple]) -> None:
-        """Index `Store.iter_index_rows` rows; vectors missing for the embedder are computed and stored."""
+    def _write_all(self, batches: Iterable[tuple[list[tuple], list | None]], total: int,
+                   progress: Callable[[int, int], None] | None) -> int:
+        """Empty the index, then write every (rows, sparse vectors or None) batch; returns the count."""
+        self._index.reset()
+        n = 0
+        for rows, sparse in batches:
+            self._upsert_rows(rows, sparse)
+            n += len(rows)
+            if progress:
+                progress(n, total)
+        return n
+
+    def _upsert_rows(self, rows: list[tuple], sparse: list | None = None) -> None:
+        """Index `Store.iter_index_rows` rows (with their BM25 vectors as (indices, values) when given);
+        vectors missing for the embedder are computed and stored."""
         if not rows:
             return
         out = []
@@ -162,7 +187,7 @@ class KnowledgeBase:
             if self.embedder is not None:
                 dense = computed.get(rid) if vec is None else float_array(vec)
             out.append((rid, code, status, source, text, dense))
-        self._index.upsert_rows(out)
+        self._index.upsert_rows(out, sparse)
 
     def _upsert(self, recs: Sequence[Record]) -> None:
         if not recs:
