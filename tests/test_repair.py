@@ -231,6 +231,21 @@ def test_type_errors_revealed_by_a_resolved_name_are_fixed_next(crate):
     assert "use std::collections::HashMap;" in res.files["src/lib.rs"].decode()
 
 
+def test_a_candidate_that_uncovers_errors_waits_for_a_sibling_that_compiles(crate):
+    """rustc offers two traits `T` to import; the first (`a::T`) has a required method, so importing it
+    resolves the name and uncovers E0046. The second compiles: it is taken, and the first is traced as
+    set aside."""
+    root = crate("clean")
+    (root / "src/lib.rs").write_text(
+        "pub mod a {\n    pub trait T {\n        fn f(&self);\n    }\n}\n\n"
+        "pub mod b {\n    pub trait T {}\n}\n\npub struct Foo;\n\nimpl T for Foo {}\n")
+    res = repair(root, RepairOptions(use_llm=False))
+    assert res.fixed, res.trace
+    assert "use crate::b::T;" in res.files["src/lib.rs"].decode(), res.diff
+    assert any(a.outcome == "rejected" and "crate::a::T" in a.candidate and "without uncovering" in a.reason
+               for a in res.trace), res.trace
+
+
 LOOP_FIX = """<<<<<<< SEARCH
     let found = while true {
 =======

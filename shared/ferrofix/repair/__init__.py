@@ -9,7 +9,9 @@ Stages, in order, each candidate verified by a check in a scratch mirror of the 
 2. `rustc-suggestion`: the candidates of the rules (`rules`) for each error, in their priority order:
    rustc's own suggestions first (MachineApplicable, MaybeIncorrect, then HasPlaceholders without
    placeholders; then those of warnings whose spans overlap the error's; placeholder suggestions made
-   concrete, `expect("REASON")` → `?`, `unwrap()`; stubs rejected), then the rules' guesses;
+   concrete, `expect("REASON")` → `?`, `unwrap()`; stubs rejected), then the rules' guesses. A candidate
+   that is accepted but uncovers later-stage errors is held while a few more for the same error are
+   tried: one that uncovers nothing is taken instead (`loop.CLEAN_SIBLINGS`);
 3. `model`: for each remaining error, the enclosing item (tree-sitter) and the error as plain lines go
    to the model, which answers search/replace blocks (greedy), then a whole-item rewrite, then samples.
    A function, method or field the code uses but nothing defines (and rustc names no near miss) is

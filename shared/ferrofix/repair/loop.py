@@ -1,6 +1,10 @@
 """The loop: check, then rounds of candidates until the errors are gone, the rounds are used up or the
 time budget ends. Each round accepts at most one candidate (stage 1 accepts several suggestions at
-once): the first, in order, that `Verifier.judge` accepts."""
+once): the first, in order, that `Verifier.judge` accepts — except that a rule's candidate that uncovers
+later-stage errors is held while up to CLEAN_SIBLINGS more candidates for the same error are tried: one
+that leaves no new error is taken instead (of rustc's "consider importing one of these", the first may
+name an item that compiles only to fail type checking — a trait with required items — where a later
+one compiles), else the held one (the one leaving fewest errors) is kept."""
 
 from __future__ import annotations
 
@@ -20,7 +24,10 @@ from .environment import Crates, Environment, refuse_undecodable
 from .guards import Deletions
 from .model import ModelStage
 from .results import Budget, RepairOptions, RepairResult, Trace
-from .verify import Verifier, identity
+from .verify import Verdict, Verifier, identity
+
+#: candidates tried for an error after one that was accepted but uncovered later-stage errors
+CLEAN_SIBLINGS = 3
 
 
 class Focus:
@@ -122,19 +129,34 @@ class Repairer:
         # the error is about: a fix that keeps the code's intent is better when one can be found
         deletions = Deletions("deletion, after the model")
         for e in work:
+            held: Verdict | None = None  # accepted, but it uncovered later-stage errors
+            tried_after = 0
             for cand in rules.candidates(rules.Site(e, v.state, root, v.last)):
-                if budget.exhausted():
-                    return None
+                if budget.exhausted() or (held is not None and tried_after >= CLEAN_SIBLINGS):
+                    break
                 changes = v.changes([cand.fix])
                 if changes is None:
                     continue
                 label = f"{cand.fix.applicability}: {cand.fix.title}"
                 if deletions.hold("rustc-suggestion", e, label, changes, v.state, rule=cand.rule):
                     continue
-                res = v.attempt("rustc-suggestion", [e], label, changes, errors, reveal=not cand.guess,
-                                rule=cand.rule)
-                if res is not None:
-                    return res
+                verdict = v.judge("rustc-suggestion", [e], label, changes, errors, reveal=not cand.guess,
+                                  rule=cand.rule)
+                tried_after += held is not None
+                if verdict.accepted and not verdict.revealed:
+                    if held is not None:
+                        v.trace.record(held.stage, held.error, held.label, "rejected",
+                                       "another candidate compiles without uncovering errors", 0, 0, held.rule)
+                    return v.commit(verdict)
+                if verdict.accepted:  # keep looking: a sibling may leave no new error (rustc's "one of these")
+                    v.mirror.write({f: v.state[f] for f in verdict.changed})
+                    if held is None or len(verdict.check.errors) < len(held.check.errors):
+                        held = verdict
+            if held is not None:
+                v.mirror.write(held.changed)
+                return v.commit(held)
+            if budget.exhausted():
+                return None
         # 3. the model, then the deletions held back
         garbage: ModelAnswerError | None = None
         try:

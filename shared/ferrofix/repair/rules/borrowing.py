@@ -170,3 +170,80 @@ def reorder_conflicting_borrows(site: Site) -> list[Fix]:
                            (TextEdit(f, p_lo, p_lo, moved.decode("utf-8")), TextEdit(f, l_lo, l_hi, "")),
                            MAYBE_INCORRECT))
     return out
+
+
+#: blocks a `let` is never hoisted out of: evaluated once instead of each time round, or in a new scope
+_NO_HOIST = ("function_item", "closure_expression", "for_expression", "while_expression", "loop_expression",
+             "async_block")
+
+
+@rule("E0597", priority=2000, examples=[
+    Example("a-value-declared-in-an-argument-block-is-declared-before-the-call", """\
+fn first(x: &(u32,)) -> &u32 {
+    &x.0
+}
+
+pub fn run() -> u32 {
+    let r = first({
+        let v = (22,);
+        &v
+    });
+    *r
+}
+""", order=("let v = (22,);", "let r = first(")),
+    Example("a-value-dropped-at-the-end-of-an-inner-scope-moves-out-of-it", """\
+pub fn show() -> u32 {
+    let r;
+    {
+        let x = 5;
+        r = &x;
+    }
+    *r + 1
+}
+""", order=("let x = 5;", "    {\n")),
+])
+def hoist_dropped_binding(site: Site) -> Iterator[Fix]:
+    """E0597 "`x` does not live long enough" where `x` is a `let` binding of an inner block (rustc's
+    labels: "binding `x` declared here", "`x` dropped here while still borrowed" at that block's `}`):
+    the `let` statement moved out of the block, before the statement of the enclosing block that holds
+    it, so that `x` lives as long as the borrow is used (the error index's own fix for E0597: "remove
+    the scope so that `y` isn't dropped until after the println"). rustc suggests no edit for it. Never
+    out of a function, closure or loop body (the value would be computed once, or not in scope)."""
+    from ...context import parse
+    e, data, f = site.error, site.data, site.file
+    declared = next((s for s in e.spans if s.file_name == f and
+                     re.fullmatch(r"binding `\w+` declared here", s.label or "")), None)
+    dropped = next((s for s in e.spans if s.file_name == f and
+                    (s.label or "").endswith("dropped here while still borrowed")), None)
+    if declared is None or dropped is None:
+        return
+    node = parse(data).root_node.descendant_for_byte_range(declared.byte_start, declared.byte_end)
+    while node is not None and node.type != "let_declaration":
+        node = node.parent
+    block = node.parent if node is not None else None
+    if block is None or block.type != "block" or block.end_byte != dropped.byte_end or \
+            block.parent is None or block.parent.type in _NO_HOIST:
+        return
+    outer = block  # the statement of an enclosing block that holds this block
+    while outer.parent is not None and outer.parent.type != "block":
+        outer = outer.parent
+        if outer.type in _NO_HOIST:
+            return
+    if outer.parent is None or outer.parent.type != "block":
+        return
+    let_lo, let_hi = data.rfind(b"\n", 0, node.start_byte) + 1, node.end_byte
+    eol = data.find(b"\n", let_hi)
+    eol = len(data) if eol < 0 else eol + 1
+    if data[let_lo:node.start_byte].strip() or data[let_hi:eol].strip():  # not alone on its line(s)
+        let_lo = node.start_byte
+    else:  # its own line(s) go, with the line end
+        let_hi = eol
+    out_lo = data.rfind(b"\n", 0, outer.start_byte) + 1
+    text = node.text.decode("utf-8")
+    if data[out_lo:outer.start_byte].strip():  # the statement shares its line: insert right before it
+        out_lo, inserted = outer.start_byte, text + " "
+    else:
+        inserted = data[out_lo:outer.start_byte].decode("utf-8") + text + "\n"
+    name = re.search(r"`(\w+)`", declared.label).group(1)
+    yield Fix(f"declare `{name}` before the statement that borrows it, outside its block",
+              (TextEdit(f, out_lo, out_lo, inserted), TextEdit(f, let_lo, let_hi, "")), MAYBE_INCORRECT)
