@@ -67,13 +67,11 @@ def sparse_batches(store: Store, model: str | None, batch: int) -> Iterator[tupl
 
 
 def _serve(db: Path, model: str, batch: int) -> None:
-    """The child: frames of `Store(db).iter_index_rows(model)` with BM25 vectors, to stdout."""
+    """The child: frames of `Store(db).iter_index_batches(model)` with BM25 vectors, to stdout."""
     import qdrant_edge as qe
     embed = qe.Bm25().embed_document
     out = sys.stdout.buffer
-    rows: list[tuple] = []
-
-    def flush() -> None:
+    for rows in Store(db).iter_index_batches(model or None, batch=batch):
         ptr, ind, val = array("I", [0]), array("I"), array("f")
         for r in rows:
             sv = embed(r[4])
@@ -82,15 +80,6 @@ def _serve(db: Path, model: str, batch: int) -> None:
             ptr.append(len(ind))
         pickle.dump(([r if r[6] is None else r[:4] + ("",) + r[5:] for r in rows], ptr, ind, val), out,
                     protocol=pickle.HIGHEST_PROTOCOL)
-        rows.clear()
-
-    store = Store(db)
-    for row in store.iter_index_rows(model or None, batch=batch):
-        rows.append(row)
-        if len(rows) >= batch:
-            flush()
-    if rows:
-        flush()
     out.flush()
 
 

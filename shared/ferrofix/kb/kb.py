@@ -26,18 +26,6 @@ log = logging.getLogger(__name__)
 REBUILD_BATCH = 1024
 
 
-def _batched(rows: Iterable[tuple], n: int) -> Iterable[list[tuple]]:
-    """Lists of up to `n` consecutive items of `rows` (`itertools.batched` from Python 3.12)."""
-    batch: list[tuple] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= n:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def default_kb_dir() -> Path:
     """The knowledge-base directory (platformdirs user data dir / kb; `FERROFIX_KB_DIR` overrides)."""
     return Path(os.environ.get("FERROFIX_KB_DIR") or Path(platformdirs.user_data_dir("ferrofix")) / "kb")
@@ -152,8 +140,8 @@ class KnowledgeBase:
                 log.warning("%s; rebuilding in process", e)
                 n = -1
         if total < feed.FEED_MIN or n < 0:
-            rows = self.store.iter_index_rows(model)
-            n = self._write_all(((b, None) for b in _batched(rows, REBUILD_BATCH)), total, progress)
+            batches = self.store.iter_index_batches(model, batch=REBUILD_BATCH)
+            n = self._write_all(((rows, None) for rows in batches), total, progress)
         self._index.optimize()
         self._index.set_synced(seq)
         return n

@@ -366,6 +366,11 @@ class Store:
         (id, code, status, source, search text (`Record.search_text`), content hash, float32 vector bytes
         of `model` computed from the record's present content, or None). About 4× faster than
         `iter_all` + `vectors` at 100k records."""
+        for rows in self.iter_index_batches(model, batch=batch):
+            yield from rows
+
+    def iter_index_batches(self, model: str | None, *, batch: int = 2000) -> Iterator[list[tuple]]:
+        """`iter_index_rows`'s rows in lists of up to `batch` (one SQL query each)."""
         last = 0
         while True:
             rows = self._query(
@@ -375,8 +380,7 @@ class Store:
                 (model or "", last))
             if not rows:
                 return
-            for r in rows:
-                yield (r[0], r[1], r[2], r[3], search_text_of(r[1], r[4], r[5], r[6]), r[7], r[8])
+            yield [(r[0], r[1], r[2], r[3], search_text_of(r[1], r[4], r[5], r[6]), r[7], r[8]) for r in rows]
             last = rows[-1][0]
 
     # -- writes --------------------------------------------------------------------------------

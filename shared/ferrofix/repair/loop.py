@@ -145,16 +145,18 @@ class Repairer:
                 tried_after += held is not None
                 if verdict.accepted and not verdict.revealed:
                     if held is not None:
-                        v.trace.record(held.stage, held.error, held.label, "rejected",
-                                       "another candidate compiles without uncovering errors", 0, 0, held.rule)
+                        v.dismiss(held, "another candidate compiles without uncovering errors")
                     return v.commit(verdict)
                 if verdict.accepted:  # keep looking: a sibling may leave no new error (rustc's "one of these")
-                    v.mirror.write({f: v.state[f] for f in verdict.changed})
+                    v.set_aside(verdict)
                     if held is None or len(verdict.check.errors) < len(held.check.errors):
+                        if held is not None:
+                            v.dismiss(held, "another candidate uncovers fewer errors")
                         held = verdict
+                    else:
+                        v.dismiss(verdict, "an earlier candidate uncovers no more errors")
             if held is not None:
-                v.mirror.write(held.changed)
-                return v.commit(held)
+                return v.commit(held, rewrite=True)
             if budget.exhausted():
                 return None
         # 3. the model, then the deletions held back

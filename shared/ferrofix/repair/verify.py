@@ -187,9 +187,22 @@ class Verifier:
         return Verdict(stage, err_label, label, changed, res, "", tokens, revealed=bool(new), rule=rule,
                        tested=tested)
 
-    def commit(self, verdict: Verdict) -> CheckResult:
-        """Keep an accepted verdict: its files become the state, its check the last one."""
+    def set_aside(self, verdict: Verdict) -> None:
+        """Take an accepted verdict's files out of the mirror without keeping it: a better candidate may
+        follow, and `commit(verdict, rewrite=True)` can still keep it."""
+        self.mirror.write({f: self.state[f] for f in verdict.changed})
+
+    def dismiss(self, verdict: Verdict, reason: str) -> None:
+        """Trace an accepted verdict that was set aside and will not be kept as rejected, with `reason`."""
+        self.trace.record(verdict.stage, verdict.error, verdict.label, "rejected", reason, 0, verdict.tokens,
+                          verdict.rule)
+
+    def commit(self, verdict: Verdict, *, rewrite: bool = False) -> CheckResult:
+        """Keep an accepted verdict: its files become the state, its check the last one. `rewrite`: put
+        its files back in the mirror first (after `set_aside`)."""
         assert verdict.accepted and verdict.check is not None
+        if rewrite:
+            self.mirror.write(verdict.changed)
         self.state.update(verdict.changed)
         self.last = verdict.check
         if verdict.revealed:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from ...context import enclosing_item, receiver_at
+from ...context import enclosing_item, parse, receiver_at
 from ...diagnostics import MAYBE_INCORRECT
 from ...edits import Fix, TextEdit
 from ..codes import BORROWCK_CODES
@@ -209,7 +209,6 @@ def hoist_dropped_binding(site: Site) -> Iterator[Fix]:
     it, so that `x` lives as long as the borrow is used (the error index's own fix for E0597: "remove
     the scope so that `y` isn't dropped until after the println"). rustc suggests no edit for it. Never
     out of a function, closure or loop body (the value would be computed once, or not in scope)."""
-    from ...context import parse
     e, data, f = site.error, site.data, site.file
     declared = next((s for s in e.spans if s.file_name == f and
                      re.fullmatch(r"binding `\w+` declared here", s.label or "")), None)
@@ -221,15 +220,14 @@ def hoist_dropped_binding(site: Site) -> Iterator[Fix]:
     while node is not None and node.type != "let_declaration":
         node = node.parent
     block = node.parent if node is not None else None
-    if block is None or block.type != "block" or block.end_byte != dropped.byte_end or \
-            block.parent is None or block.parent.type in _NO_HOIST:
+    if block is None or block.type != "block" or block.end_byte != dropped.byte_end:
         return
-    outer = block  # the statement of an enclosing block that holds this block
+    outer = block  # up to the statement of an enclosing block that holds this block
     while outer.parent is not None and outer.parent.type != "block":
-        outer = outer.parent
-        if outer.type in _NO_HOIST:
+        if outer.parent.type in _NO_HOIST:
             return
-    if outer.parent is None or outer.parent.type != "block":
+        outer = outer.parent
+    if outer.parent is None:
         return
     let_lo, let_hi = data.rfind(b"\n", 0, node.start_byte) + 1, node.end_byte
     eol = data.find(b"\n", let_hi)
