@@ -84,3 +84,20 @@ def test_fallbacks_stay_silent_when_rustc_offers_a_fix_and_a_fix_a_guess_propose
     rules[0] = make("rustc", 1, [], guess=False)
     monkeypatch.setattr(registry, "_by_code", {})
     assert [(c.rule, c.guess) for c in registry.candidates(site)] == [("fallback", True), ("guess", True)]
+
+
+def test_other_calls_literals_and_generic_uses_are_found_in_macro_arguments_and_by_their_last_segment():
+    from ferrofix.context import argument_list_texts, calls_named, generic_uses, struct_literals_named
+
+    src = b"""fn f(w: &mut W, n: u8) {
+    try!(w.put(1, n));
+    assert!(g(w.put(2, n + 1)) == Some(3));
+    let e = Error::Parse { line: 1, cause };
+    let r: io::Result<Vec<u8>> = Ok(vec![]);
+}
+"""
+    assert [args for _, args in calls_named(src, "put")] == [["1", "n"], ["2", "n + 1"]]
+    assert [args for _, args in calls_named(src, "g")] == [["w.put(2, n + 1)"]]
+    assert struct_literals_named(src, "Parse") == [(src.index(b"Error::Parse"), [("line", "1"), ("cause", None)])]
+    assert argument_list_texts("(a, f(b, c), |x| x + 1)") == ["a", "f(b, c)", "|x| x + 1"]
+    assert generic_uses(src, "Result") == [(src.index(b"io::Result"), ["Vec<u8>"])]

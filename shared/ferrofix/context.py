@@ -256,6 +256,47 @@ def struct_initializer_at(data: bytes, offset: int) -> tuple[list[tuple[str, str
     return fields, last, body.end_byte - 1
 
 
+def struct_literals_named(data: bytes, name: str) -> list[tuple[int, list[tuple[str, str | None]]]]:
+    """The struct expressions in Rust source `data` whose path ends in `name`'s last segment
+    (`Error::Parse { .. }` for `Parse` or `Error::Parse`): (byte offset, its fields as in
+    `struct_initializer_at`), in source order. Within macro arguments they are not found."""
+    last = name.rsplit("::", 1)[-1].encode()
+    if last not in data:
+        return []
+    out = []
+    stack = [parse(data).root_node]
+    while stack:
+        n = stack.pop()
+        stack.extend(n.children)
+        ty = n.child_by_field_name("name") if n.type == "struct_expression" else None
+        if ty is None or ty.text.rsplit(b"::", 1)[-1].split(b"<")[0].strip() != last:
+            continue
+        found = struct_initializer_at(data, n.start_byte)
+        if found is not None:
+            out.append((n.start_byte, found[0]))
+    return sorted(out)
+
+
+def generic_uses(data: bytes, name: str) -> list[tuple[int, list[str]]]:
+    """The uses in Rust source `data` of the generic type `name` with type arguments (`Result<T, E>`,
+    `io::Result<()>` for `Result`: the last path segment): (byte offset, the argument texts), in source
+    order (tree-sitter-rust `generic_type` nodes)."""
+    if name.encode() not in data:
+        return []
+    out = []
+    stack = [parse(data).root_node]
+    while stack:
+        n = stack.pop()
+        stack.extend(n.children)
+        if n.type != "generic_type":
+            continue
+        ty, args = n.child_by_field_name("type"), n.child_by_field_name("type_arguments")
+        if ty is not None and args is not None and ty.text.rsplit(b"::", 1)[-1] == name.encode():
+            out.append((n.start_byte, [c.text.decode("utf-8") for c in args.named_children
+                                       if c.type not in ("line_comment", "block_comment")]))
+    return sorted(out)
+
+
 def call_arguments_at(data: bytes, offset: int) -> list[tuple[int, int]]:
     """The arguments, as (start, end) bytes, of the innermost call or method call with an argument
     at byte `offset`; [] when `offset` is in no call's argument list."""
@@ -266,6 +307,53 @@ def call_arguments_at(data: bytes, offset: int) -> list[tuple[int, int]]:
     if node is None:
         return []
     return [(c.start_byte, c.end_byte) for c in node.named_children if c.type not in ("line_comment", "block_comment")]
+
+
+#: the callee's name at the end of a call's function expression (`read`, `self.r.read`, `Vec::<u8>::with_capacity`)
+_CALLEE = re.compile(r"(\w+)\s*(?:::\s*<.*>)?\s*$", re.S)
+
+
+def _argument_texts(args: Node) -> list[str]:
+    return [c.text.decode("utf-8") for c in args.named_children if c.type not in ("line_comment", "block_comment")]
+
+
+def argument_list_texts(source: str) -> list[str] | None:
+    """The arguments of a parenthesised argument list's source (`(a, f(b, c))` → `a`, `f(b, c)`),
+    split by tree-sitter; None when it does not parse as one."""
+    tree = parse(f"fn _f() {{ _g{source}; }}".encode())
+    node = tree.root_node.descendant_for_byte_range(10, 10)  # `_g`
+    while node is not None and node.type != "call_expression":
+        node = node.parent
+    args = node.child_by_field_name("arguments") if node is not None else None
+    if args is None or tree.root_node.has_error:
+        return None
+    return _argument_texts(args)
+
+
+def calls_named(data: bytes, name: str) -> list[tuple[int, list[str]]]:
+    """The calls in Rust source `data` of a function, method or tuple struct called `name` (the last
+    segment of the callee: `f(..)`, `x.f(..)`, `m::f(..)`, `T::<u8>::f(..)`), also within macro
+    arguments (`try!(w.f(a, b))`, `assert_eq!(f(x), 2)`: the token tree is parsed as call arguments):
+    (byte offset of the call, its argument texts), in source order. tree-sitter-rust writes method
+    calls as a `call_expression` whose function is a `field_expression`."""
+    if name.encode() not in data:
+        return []
+    out: list[tuple[int, list[str]]] = []
+    todo = [(parse(data).root_node, 0)]  # (node, offset of its source in `data` minus its own offset)
+    while todo:
+        n, base = todo.pop()
+        if n.type == "call_expression":
+            fn, args = n.child_by_field_name("function"), n.child_by_field_name("arguments")
+            m = _CALLEE.search(fn.text.decode("utf-8", "replace")) if fn is not None else None
+            if m and m.group(1) == name and args is not None:
+                out.append((base + n.start_byte, _argument_texts(args)))
+        if n.type == "token_tree" and n.parent is not None and n.parent.type == "macro_invocation" \
+                and name.encode() in n.text:
+            prefix = b"fn _f() { _m("
+            todo.append((parse(prefix + n.text[1:-1] + b"); }").root_node, base + n.start_byte + 1 - len(prefix)))
+            continue
+        todo.extend((c, base) for c in n.children)
+    return sorted(out)
 
 
 def window(data: bytes, line: int, radius: int = 12) -> tuple[int, int, str]:

@@ -38,7 +38,7 @@ candidate must not do; deletions held back), `environment` (what the build envir
 
 How to add a rule
 -----------------
-1. Pick the family module in `rules/` (`borrowing`, `mutability`, `types`, `fields`, `names`,
+1. Pick the family module in `rules/` (`borrowing`, `mutability`, `types`, `fields`, `names`, `calls`,
    `definitions`, `syntax`, `rustc`, `notes`) and write one function of a `Site` that yields `Fix`es
    (`edits.Fix`, `edits.TextEdit`, applicability `MaybeIncorrect`). A `Site` has the `error`, its primary
    `span`, `file`, `data` (the file's bytes), `text` (the span's), `item` (the enclosing item,

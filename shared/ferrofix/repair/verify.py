@@ -31,6 +31,10 @@ from .results import Trace
 _FOLLOW_UP = re.compile(r"\s*use [\w:{}, *]+;\s*|\s*#\[derive\([\w, ]+\)\]\s*")
 
 
+#: follow-up steps per candidate (each one more check)
+FOLLOW_UP_STEPS = 2
+
+
 def _derived(data: bytes) -> int:
     """How many trait names the `#[derive(..)]` attributes of `data` list."""
     return sum(len(derive_names(m.group(1))) for m in DERIVE_ATTR.finditer(data))
@@ -151,15 +155,26 @@ class Verifier:
         new_diags: list[Diagnostic] = []
         gone = all(after[identity(t)] < before[identity(t)] for t in target)
         new = after - before
-        if gone and new and (follow := self._follow_up(res, new, changed)) is not None:
-            # the candidate's own new errors, each with a rustc fix (`x.neg()` on the `f32`
-            # the candidate typed needs `use std::ops::Neg`): both together, when that leaves nothing new
-            changed2, res2 = follow
-            after2 = Counter(identity(d) for d in res2.errors if (d.package_id, d.target_name) in reached)
-            if all(after2[identity(t)] < before[identity(t)] for t in target) and not after2 - before:
-                changed, res, new = changed2, res2, Counter()
-                label += " (with rustc's fixes of what it uncovered)"
-            else:
+        if gone and new:
+            # the candidate's own new errors, each with a rustc fix (`x.neg()` on the `f32` the candidate
+            # typed needs `use std::ops::Neg`): all together, when that leaves nothing new; a second step
+            # for what the first uncovers (`ref mut x` → `*x = S` → `let mut s`: borrowck after typeck)
+            changed2, res2, new2 = changed, res, new
+            for _ in range(FOLLOW_UP_STEPS):
+                follow = self._follow_up(res2, new2, changed2,
+                                         any_machine_applicable=reveal and stage.startswith("rustc"))
+                if follow is None:
+                    break
+                changed2, res2 = follow
+                after2 = Counter(identity(d) for d in res2.errors if (d.package_id, d.target_name) in reached)
+                new2 = after2 - before
+                if not all(after2[identity(t)] < before[identity(t)] for t in target):
+                    break
+                if not new2:
+                    changed, res, new = changed2, res2, Counter()
+                    label += " (with rustc's fixes of what it uncovered)"
+                    break
+            if changed2 is not changed:
                 self.mirror.write({f: changed[f] for f in changed2 if f in changed})
                 self.mirror.write({f: self.state[f] for f in changed2 if f not in changed})
         if not gone:
@@ -212,14 +227,17 @@ class Verifier:
                           verdict.tokens, verdict.rule)
         return verdict.check
 
-    def _follow_up(self, res: CheckResult, new: Counter, changed: dict[str, bytes]
-                   ) -> tuple[dict[str, bytes], CheckResult] | None:
+    def _follow_up(self, res: CheckResult, new: Counter, changed: dict[str, bytes], *,
+                   any_machine_applicable: bool = False) -> tuple[dict[str, bytes], CheckResult] | None:
         """One step of lookahead for a candidate whose check (`res`) has `new` errors: when each new
-        error carries a rustc suggestion (its first, MachineApplicable or MaybeIncorrect) that only
-        imports what the candidate used (`use std::ops::Neg;`) or derives a trait the candidate needs
-        (`_FOLLOW_UP`), and they do not overlap, apply them on top of
-        `changed` in the mirror and check again. Returns (all changed files → bytes, that check) —
-        the mirror then holds both — or None (the mirror untouched)."""
+        error carries a rustc suggestion (its first, MachineApplicable or MaybeIncorrect), and either
+        they only import what the candidate used (`use std::ops::Neg;`) or derive a trait the candidate
+        needs (`_FOLLOW_UP`), or — `any_machine_applicable`, for a candidate of rustc's own or of a
+        rule trusted like it (not a guess, not the model's) — all of them are MachineApplicable
+        (`ref mut x` in a pattern, then `*x = S` where `x = S` assigned the binding; a guess is not
+        completed so: a `.clone()` would make a wrong one compile), and they do not overlap, apply
+        them on top of `changed` in the mirror and check again. Returns (all changed files → bytes,
+        that check) — the mirror then holds both — or None (the mirror untouched)."""
         diags = [d for d in res.errors if identity(d) in new]
         if not diags or len(diags) > 3:
             return None
@@ -233,8 +251,9 @@ class Verifier:
         if len(kept) != len(fixes):
             return None
         texts = [ed.new_text for fx in kept for ed in fx.edits]
-        if not all(_FOLLOW_UP.fullmatch(t) for t in texts):
-            return None  # only imports and derives: anything else may be a worse fix than a later candidate's
+        if not all(_FOLLOW_UP.fullmatch(t) for t in texts) and \
+                not (any_machine_applicable and all(fx.applicability == MACHINE_APPLICABLE for fx in kept)):
+            return None  # a MaybeIncorrect guess beyond imports and derives may be worse than a later candidate
         if any("#[derive" in t for t in texts) and not any(
                 _derived(b) > _derived(self.state[f]) for f, b in changed.items() if f in self.state):
             return None  # a derive only completes a candidate that derives (not one that clones a type)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from ...context import parameters_at, struct_initializer_at
+from ...context import parameters_at, struct_initializer_at, struct_literals_named
 from ...diagnostics import MAYBE_INCORRECT
 from ...edits import Fix, TextEdit
 from .registry import Example, rule
@@ -123,12 +123,36 @@ pub fn view<'a>(input: &'a [u8], pos: usize) -> View<'a> {
     }
 }
 """, after=("data: input",)),
+    Example("a-missing-field-is-initialized-as-the-other-literals-of-its-variant-do", """\
+pub enum Error {
+    Parse { line: usize, cause: String },
+}
+
+fn describe(e: std::num::ParseIntError) -> String {
+    e.to_string()
+}
+
+pub fn first(s: &str) -> Result<u32, Error> {
+    s.parse().map_err(|e| Error::Parse { line: 1, cause: describe(e) })
+}
+
+pub fn second(s: &str) -> Result<u32, Error> {
+    match s.parse() {
+        Ok(n) => Ok(n),
+        Err(e) => Err(Error::Parse {
+            line: 2,
+        }),
+    }
+}
+""", after=("            line: 2,\n            cause: describe(e),\n",)),
 ])
 def initialize_missing_field(site: Site) -> list[Fix]:
     """E0063 "missing field `c` in initializer of `S`": the field initialized the way its siblings are
     (`a: a::<X>, b: b::<X>` → `c: c::<X>`), as a shorthand `c` when a binding of that name appears
     before the initializer in the enclosing item, or by a parameter of the field's type
-    (`bytes: &'a [u8]` ← `input: &'a [u8]`) the initializer does not use yet."""
+    (`bytes: &'a [u8]` ← `input: &'a [u8]`) the initializer does not use yet, or as the crate's other
+    literals of the same struct or variant initialize it (`cause: error_to_string(e)`, nearest first:
+    `_other_literals`)."""
     e, span, f, data = site.error, site.span, site.file, site.data
     m = re.match(r"missing field `(\w+)` in initializer", e.message)
     init = struct_initializer_at(data, span.byte_start) if m else None
@@ -153,12 +177,13 @@ def initialize_missing_field(site: Site) -> list[Fix]:
     if ftype:
         values += [p for p, ty, _lo, _hi in parameters_at(data, span.byte_start)
                    if re.fullmatch(r"\w+", p) and norm(ty) == norm(ftype) and not re.search(rf"\b{p}\b", used)]
+    values += _other_literals(site, name)
     if not fields:
         return []
     multiline = b"\n" in data[span.byte_end:close]
     comma = data.find(b",", last, close)
     out = []
-    for value in list(dict.fromkeys(values))[:4]:
+    for value in list(dict.fromkeys(values))[:5]:
         decl = name if value == name else f"{name}: {value}"
         if multiline:
             line = data.rfind(b"\n", 0, last) + 1
@@ -169,3 +194,19 @@ def initialize_missing_field(site: Site) -> list[Fix]:
         out.append(Fix(f"initialize `{name}` like its siblings: `{decl}`", (TextEdit(f, at, at, text),),
                        MAYBE_INCORRECT))
     return out
+
+
+def _other_literals(site: Site, name: str, limit: int = 2) -> list[str]:
+    """How the workspace's other struct expressions of the type at the error's span initialize the
+    field `name` (value text; a shorthand gives `name`), the error's file first, nearest first; at
+    most `limit` distinct values."""
+    path = site.text.strip()
+    found: list[tuple[int, str]] = []
+    for f in sorted(site.files):
+        if not f.endswith(".rs"):
+            continue
+        for at, fields in struct_literals_named(site.files[f], path):
+            value = next((v if v is not None else n for n, v in fields if n == name), None)
+            if value is not None:
+                found.append((abs(at - site.span.byte_start) if f == site.file else 1 << 40, value))
+    return list(dict.fromkeys(v for _d, v in sorted(found)))[:limit]

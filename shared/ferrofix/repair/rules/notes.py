@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterator
 
-from ...context import DERIVE_ATTR, derive_names
-from ...diagnostics import Span
+from ...context import DERIVE_ATTR, derive_names, enclosing_item, parse
+from ...diagnostics import Diagnostic, Span
 from ...edits import Fix, TextEdit
 from .registry import ANY, Example, rule
 from .site import Site
@@ -78,6 +78,74 @@ def _implement(site: Site, span: Span, m: re.Match) -> list[TextEdit] | None:
     return [edit] if edit else None
 
 
+#: the type in rustc's label of an unmet trait bound ("the trait `Tr<A>` is not implemented for `X`")
+_NOT_IMPLEMENTED = re.compile(r"^the trait `([^`]+)` is not implemented for `([^`]+)`$")
+#: an inference variable's type as rustc prints it → the type its fallback gives
+_FALLBACK = {"{integer}": "i32", "{float}": "f64"}
+_NO_IMPLEMENTATIONS = re.compile(r"^this trait has no implementations, consider adding one$")
+
+
+def _required_items(trait: bytes) -> bool:
+    """Whether a trait item's source declares an item an impl must write: a method without a body, an
+    associated type or a const without a value (tree-sitter-rust: `function_signature_item`,
+    `associated_type`, `const_item` without a `value`)."""
+    body = next((c for c in parse(trait).root_node.named_children if c.type == "trait_item"), None)
+    body = body.child_by_field_name("body") if body is not None else None
+    if body is None:
+        return True
+    return any(c.type in ("function_signature_item", "associated_type")
+               or c.type == "const_item" and c.child_by_field_name("value") is None
+               for c in body.named_children)
+
+
+def _unimplemented(error: Diagnostic, span: Span) -> str | None:
+    """The type `X` of an error "the trait `Tr` is not implemented for `X`" whose help "this trait has
+    no implementations" points at `span`, ready for an impl header; None for another error, or a type
+    no impl can name (a closure, an opaque or an inferred type)."""
+    label = next((s.label for s in error.spans if s.is_primary and s.label), "")
+    m = _NOT_IMPLEMENTED.match(label or "")
+    if not m or not any(_NO_IMPLEMENTATIONS.match(c.message) and any(
+            (s.file_name, s.byte_start) == (span.file_name, span.byte_start) for s in c.spans)
+            for c in error.children):
+        return None
+    ty = _FALLBACK.get(m.group(2), m.group(2)).replace("&'_ ", "&")
+    if "{" in ty or "impl " in ty or re.search(r"(?<![\w'])_(?!\w)|'_", ty):
+        return None
+    return ty
+
+
+def _add_impl(site: Site, span: Span, _m: re.Match | None = None) -> list[TextEdit] | None:
+    """rustc's "this trait has no implementations, consider adding one" at a trait the crate defines
+    (`span`), for the error "the trait `Tr` is not implemented for `X`": `impl Tr for X {}` after the
+    trait — one for each type the last check's errors say lacks it, since after the first impl rustc
+    no longer gives the help — when the trait requires no item (its methods all have bodies).
+    `{integer}` becomes `i32`, `{float}` `f64` (rustc's fallback types); named lifetimes in `X` are
+    declared on the impl; closure, opaque and inferred types are left alone."""
+    data = site.files.get(span.file_name)
+    label = next((s.label for s in site.error.spans if s.is_primary and s.label), "")
+    m = _NOT_IMPLEMENTED.match(label or "")
+    if data is None or not m or _unimplemented(site.error, span) is None:
+        return None
+    item = enclosing_item(data, span.byte_start, span.byte_end)
+    if item is None or item.kind != "trait_item" or _required_items(item.text.encode()):
+        return None
+    trait, indent = re.sub(r"^(?:\w+::)+", "", m.group(1)), re.match(r"[ \t]*", item.text).group(0)
+    impls = []
+    for e in [site.error] + [e for e in site.last.errors if e is not site.error]:
+        ty = _unimplemented(e, span)
+        header = f"impl{_lifetimes(ty)} {trait} for {ty} {{}}" if ty else None
+        if header and header not in impls:
+            impls.append(header)
+    text = "".join(f"\n\n{indent}{h}" for h in impls)
+    return [TextEdit(span.file_name, item.byte_end, item.byte_end, text)] if impls else None
+
+
+def _lifetimes(ty: str) -> str:
+    """The generics an impl for `ty` declares: its named lifetimes but `'static` (`<'b>`), or ""."""
+    named = sorted(set(re.findall(r"'\w+", ty)) - {"'static"})
+    return f"<{', '.join(named)}>" if named else ""
+
+
 #: label of a span in a note (or the note's own message, for its unlabelled primary span) → the edit
 #: there, or None when it cannot be made
 ACTIONS: tuple[tuple[re.Pattern, Callable[[Site, Span, re.Match], list[TextEdit] | None]], ...] = (
@@ -85,6 +153,7 @@ ACTIONS: tuple[tuple[re.Pattern, Callable[[Site, Span, re.Match], list[TextEdit]
     (re.compile(r"^you could clone this value$"), _clone),
     (re.compile(r"^consider borrowing here$"), _borrow),
     (re.compile(r"^this parameter takes ownership of the value$"), _borrow),
+    (_NO_IMPLEMENTATIONS, _add_impl),
 )
 #: labels a note's span may carry that ask for no edit (context only)
 CONTEXT_LABELS = re.compile(r"^in this (?:function|method)$|^$")
@@ -94,8 +163,8 @@ _MOVED_HERE = re.compile(r"^value moved here")
 
 def _initialise(site: Site, span: Span, _m: re.Match | None = None) -> list[TextEdit] | None:
     """`let x: T;` → `let x: T = Default::default();` (E0381: "binding declared here but left
-    uninitialized"), with `mut` when the error shows the binding assigned later ("binding initialized
-    here in some conditions")."""
+    uninitialized"), with `mut` when the binding is assigned later (rustc's label "binding initialized
+    here in some conditions", or an `x = ...` after the `let` in the enclosing item)."""
     data = site.files.get(span.file_name)
     if data is None:
         return None
@@ -106,7 +175,10 @@ def _initialise(site: Site, span: Span, _m: re.Match | None = None) -> list[Text
         return None
     edits = [TextEdit(span.file_name, semi, semi, " = Default::default()")]
     pattern = data[span.byte_start:span.byte_end]
-    assigned = any(s.label and s.label.startswith("binding initialized here") for s in site.error.spans)
+    item = enclosing_item(data, span.byte_start, span.byte_end)
+    later = data[semi:item.byte_end] if item is not None else b""
+    assigned = any(s.label and s.label.startswith("binding initialized here") for s in site.error.spans) or \
+        re.search(rb"(?<![\w.])" + re.escape(pattern) + rb"\s*=(?!=)", later) is not None
     if assigned and not pattern.startswith(b"mut ") and re.fullmatch(rb"\w+", pattern):
         edits.insert(0, TextEdit(span.file_name, span.byte_start, span.byte_start, "mut "))
     return edits
@@ -220,6 +292,21 @@ pub fn last_even(v: &[i64]) -> i64 {
     found
 }
 """, after=("let mut found: i64 = Default::default();",)),
+    Example("implement-a-trait-rustc-says-has-no-implementations", """\
+pub trait Describe {
+    fn describe(&self) -> String {
+        String::from("a thing")
+    }
+}
+
+pub fn show<T: Describe>(x: T) -> String {
+    x.describe()
+}
+
+pub fn run() -> String {
+    show(3u8) + &show(2.5)
+}
+""", after=("}\n\nimpl Describe for u8 {}\n\nimpl Describe for f64 {}\n",)),
 ])
 def rustc_notes(site: Site) -> Iterator[Fix]:
     """Edits rustc's notes describe in words (`note_fixes`)."""

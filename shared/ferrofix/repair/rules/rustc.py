@@ -21,6 +21,21 @@ pub fn flip() -> f32 {
     x.neg()
 }
 """, after=("use std::ops::Neg;", "let x: f32 = 2.5;")),
+    # E0382: rustc's `ref mut x` makes `x = ..` an E0308 (its fix: `*x = ..`), which makes the matched
+    # binding need `mut` (E0596, borrow checking comes after type checking): two follow-up steps
+    Example("rustcs-fixes-of-what-a-suggestion-uncovers-follow-in-two-steps", """\
+pub struct Item(pub u32);
+
+fn keep(_: Option<Item>) {}
+
+pub fn reset() {
+    let it = Some(Item(1));
+    if let Some(mut x) = it {
+        x = Item(0);
+    }
+    keep(it);
+}
+""", after=("let mut it = Some(Item(1));", "if let Some(ref mut x) = it {", "*x = Item(0);")),
 ])
 def rustc_suggestions(site: Site) -> list[Fix]:
     """rustc's suggestions, each alone: MachineApplicable, MaybeIncorrect, then HasPlaceholders without

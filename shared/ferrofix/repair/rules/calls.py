@@ -1,0 +1,172 @@
+"""Missing arguments, taken from the crate's other uses of the same function or type: an argument of a
+call (E0061), a generic argument of a type (E0107)."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from ...context import argument_list_texts, calls_named, generic_uses
+from ...diagnostics import MAYBE_INCORRECT
+from ...edits import Fix, TextEdit, is_stub, suggestion_fixes
+from .registry import Example, rule
+from .site import Site
+
+#: rustc's placeholder for a missing argument (`/* u8 */`, `/* rem */`, `/* &mut BitQueue<E, u8> */`)
+_HOLE = re.compile(r"/\*[^*]*\*/")
+#: other calls read per error, and arguments offered per hole
+MAX_CALLS, MAX_FILLS = 200, 3
+
+
+@rule("E0061", priority=1460, examples=[
+    Example("a-missing-argument-is-the-one-the-other-calls-pass", """\
+pub struct Writer {
+    pub out: Vec<u8>,
+    pub width: u8,
+}
+
+impl Writer {
+    fn put(&mut self, v: u16, n: u8) {
+        self.out.push((v >> n) as u8);
+    }
+
+    pub fn header(&mut self, code: u16) {
+        self.put(code, self.width);
+        self.put(code + 1, self.width);
+    }
+
+    pub fn clear(&mut self, code: u16) {
+        self.put(code);
+    }
+}
+""", after=("        self.put(code, self.width);\n    }\n}",)),
+])
+def argument_from_other_calls(site: Site) -> Iterator[Fix]:
+    """E0061 "this function takes 3 arguments but 2 arguments were supplied", where rustc's "provide the
+    argument" writes a placeholder (`read(&mut r, /* u8 */)`): each hole filled with what the crate's
+    other calls of the same function (method, tuple struct) pass in that position — the same buffer,
+    width or marker the neighbouring calls hand over (`write_bits(code, code_size)` three lines down;
+    `ShortHash(h, PhantomData)`). Calls in the error's file come first, nearest first; at most
+    `MAX_FILLS` distinct arguments per hole, each a candidate the compiler checks (an argument naming a
+    local of the other call's scope does not compile there)."""
+    name = site.text.strip()
+    if not re.fullmatch(r"\w+", name):
+        return
+    for fix in suggestion_fixes(site.error, site.root, stubs=True):
+        if len(fix.edits) != 1 or not _HOLE.search(fix.edits[0].new_text):
+            continue
+        ed = fix.edits[0]
+        holes = _HOLE.findall(ed.new_text)
+        marked = ed.new_text
+        for i, h in enumerate(holes):
+            marked = marked.replace(h, f"__ferrofix_hole{i}", 1)
+        args = argument_list_texts(marked)
+        if args is None:
+            continue
+        at = [k for k, a in enumerate(args) if a.startswith("__ferrofix_hole")]
+        if len(at) != len(holes):
+            continue
+        fills: list[list[str]] = [[] for _ in holes]
+        for _dist, _f, call_args in _other_calls(site, name, ed.byte_start):
+            if len(call_args) != len(args):
+                continue
+            for j, k in enumerate(at):
+                if call_args[k] not in fills[j] and not is_stub(call_args[k]):
+                    fills[j].append(call_args[k])
+        for n in range(min(MAX_FILLS, max((len(f) for f in fills), default=0))):
+            if any(not f for f in fills):
+                break
+            text = ed.new_text
+            for j, h in enumerate(holes):
+                text = text.replace(h, fills[j][min(n, len(fills[j]) - 1)], 1)
+            yield Fix(f"{fix.title}: as the other calls of `{name}` do",
+                      (TextEdit(ed.file, ed.byte_start, ed.byte_end, text),), MAYBE_INCORRECT)
+        return
+
+
+def _other_calls(site: Site, name: str, offset: int) -> list[tuple[int, str, list[str]]]:
+    """The workspace's calls of `name`: (distance, file, argument texts), the error's file first (by
+    byte distance from `offset`), then the other files; at most `MAX_CALLS`."""
+    out = []
+    for f in sorted(site.files):
+        if f.endswith(".rs"):
+            out += [(abs(start - offset) if f == site.file else 1 << 40, f, args)
+                    for start, args in calls_named(site.files[f], name)]
+    return sorted(out)[:MAX_CALLS]
+
+
+#: an `Err(..)` the function returns: the error type is its path's first segment (`Err(ParseError)`,
+#: `Err(Error::Io(e))`, `Err(MyError { .. })`)
+_ERR_TYPE = re.compile(r"\bErr\(\s*([A-Z]\w*)\b(?!\s*::\s*[a-z_]\w*\s*\()")
+
+
+@rule("E0107", priority=1470, examples=[
+    Example("a-missing-generic-argument-is-the-one-the-other-uses-give", """\
+pub struct Cell(u32);
+
+impl Cell {
+    pub fn swap(&mut self, current: u32, new: u32) -> Result<u32, u32> {
+        if self.0 == current { self.0 = new; Ok(current) } else { Err(self.0) }
+    }
+
+    pub fn bump(&mut self) -> Result<u32> {
+        let now = self.0;
+        self.swap(now, now + 1)
+    }
+}
+""", after=("pub fn bump(&mut self) -> Result<u32, u32> {",)),
+    Example("a-missing-error-type-is-the-one-the-function-returns-in-err", """\
+#[derive(Debug)]
+pub struct ParseError;
+
+pub fn digit(s: &str) -> Result<u32> {
+    match s.chars().next() {
+        Some(c) if c.is_ascii_digit() => Ok(c as u32 - '0' as u32),
+        _ => Err(ParseError),
+    }
+}
+""", after=("pub fn digit(s: &str) -> Result<u32, ParseError> {",)),
+])
+def generic_argument_from_other_uses(site: Site) -> Iterator[Fix]:
+    """E0107 "enum takes 2 generic arguments but 1 generic argument was supplied", where rustc's "add
+    missing generic argument" names the parameter (`Result<Vec<String>, E>`): the missing arguments as
+    the crate's other uses of the type with all of them give them (`Result<T, T>` beside
+    `compare_exchange(..) -> Result<T, T>`), nearest first; for `Result`'s error, also the type the
+    function returns in `Err(..)`. At most `MAX_FILLS` candidates, each checked by the compiler."""
+    name = site.text.strip()
+    if not re.fullmatch(r"\w+", name):
+        return
+    for fix in suggestion_fixes(site.error, site.root, stubs=True) + suggestion_fixes(site.error, site.root):
+        if len(fix.edits) != 1 or fix.edits[0].byte_start != fix.edits[0].byte_end:
+            continue
+        ed = fix.edits[0]
+        missing = [a.strip() for a in ed.new_text.split(",") if a.strip()]
+        if not ed.new_text.lstrip().startswith(",") or not all(re.fullmatch(r"[A-Z]\w*", a) for a in missing):
+            continue
+        here = [args for at, args in generic_uses(site.data, name) if at <= site.span.byte_start]
+        if not here:
+            continue
+        n_supplied = len(here[-1])
+        fills: dict[tuple[str, ...], str] = {}
+        for _d, args in _other_uses(site, name, ed.byte_start):
+            if len(args) == n_supplied + len(missing):
+                fills.setdefault(tuple(args[n_supplied:]), f"as the crate's other uses of `{name}` give")
+        if name == "Result" and missing == ["E"] and site.item is not None:
+            for m in _ERR_TYPE.finditer(site.item.text):
+                if m.group(1) != "Self":
+                    fills.setdefault((m.group(1),), "the type the function returns in `Err(..)`")
+        for args, why in list(fills.items())[:MAX_FILLS]:
+            yield Fix(f"{fix.title}: `{', '.join(args)}`, {why}",
+                      (TextEdit(ed.file, ed.byte_start, ed.byte_end, ", " + ", ".join(args)),), MAYBE_INCORRECT)
+        return
+
+
+def _other_uses(site: Site, name: str, offset: int) -> list[tuple[int, list[str]]]:
+    """The workspace's uses of the generic type `name` with arguments: (distance, argument texts), the
+    error's file first (by byte distance from `offset`)."""
+    out = []
+    for f in sorted(site.files):
+        if f.endswith(".rs"):
+            out += [(abs(at - offset) if f == site.file else 1 << 40, args)
+                    for at, args in generic_uses(site.files[f], name)]
+    return sorted(out)[:MAX_CALLS]
