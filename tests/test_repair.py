@@ -574,3 +574,22 @@ def test_missing_item_and_visibility_helpers():
     assert changes_visibility("fn a() {}\n", "pub fn a() {}\n")
     assert changes_visibility("pub(crate) x: u8,\n", "x: u8,\n")
     assert not changes_visibility("fn a() {}\n", "pub fn b() {}\n\nfn a() {}\n")
+
+
+def test_the_prompt_for_a_missing_trait_method_shows_how_the_crate_implements_it_for_another_type(crate):
+    """E0046 (a method left out of `impl Trait for T`): the model sees the method as the crate's other
+    impls of the trait write it — an example to read, not a place to edit."""
+    root = crate("clean")
+    (root / "src/lib.rs").write_text(
+        "pub trait Area {\n    fn area(&self) -> u32;\n    fn name(&self) -> String;\n}\n\n"
+        "pub struct Square(pub u32);\npub struct Rect(pub u32, pub u32);\n\n"
+        "impl Area for Square {\n    fn area(&self) -> u32 {\n        self.0 * self.0\n    }\n"
+        "    fn name(&self) -> String {\n        String::from(\"square\")\n    }\n}\n\n"
+        "impl Area for Rect {\n    fn name(&self) -> String {\n        String::from(\"rect\")\n    }\n}\n")
+    fix = ("<<<<<<< SEARCH\nimpl Area for Rect {\n=======\nimpl Area for Rect {\n    fn area(&self) -> u32 {\n"
+           "        self.0 * self.1\n    }\n>>>>>>> REPLACE")
+    eng = ScriptedEngine([fix])
+    res = repair(root, RepairOptions(samples=0), engine=eng)
+    assert res.fixed, res.trace
+    prompt = "\n".join(m["content"] for m in eng.requests[0])
+    assert "(`Area` implemented for another type)\n    fn area(&self) -> u32 {\n        self.0 * self.0" in prompt

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Mapping
+from typing import Iterator, Mapping, Sequence
 
 import tree_sitter_rust
 from tree_sitter import Language, Node, Parser
@@ -164,6 +164,16 @@ def impl_self_type(data: bytes, offset: int) -> str | None:
     return ty.text.decode("utf-8") if ty is not None and ty.type == "type_identifier" else None
 
 
+def impl_trait_at(data: bytes, offset: int) -> tuple[str, int] | None:
+    """The trait of the `impl Trait for T` block enclosing byte `offset` (its text, `fmt::Display`) and
+    the block's start byte, or None outside a trait impl."""
+    node: Node | None = parse(data).root_node.descendant_for_byte_range(offset, offset)
+    while node is not None and node.type != "impl_item":
+        node = node.parent
+    trait = node.child_by_field_name("trait") if node is not None else None
+    return (trait.text.decode("utf-8"), node.start_byte) if trait is not None else None
+
+
 def method_signatures(data: bytes, type_name: str, limit: int = 30) -> list[str]:
     """The signatures (up to the body, whitespace collapsed) of the functions in the `impl` blocks of
     `type_name` in `data`, inherent and trait impls alike, at most `limit`: what the model can call on
@@ -241,6 +251,13 @@ def struct_initializer_at(data: bytes, offset: int) -> tuple[list[tuple[str, str
     body = node.child_by_field_name("body") if node is not None else None
     if body is None:
         return None
+    fields, last = _struct_fields(body)
+    return fields, last, body.end_byte - 1
+
+
+def _struct_fields(body: Node) -> tuple[list[tuple[str, str | None]], int]:
+    """A struct expression body's fields (name, value text or None for a shorthand) and the byte after
+    its last field initializer."""
     fields: list[tuple[str, str | None]] = []
     last = body.start_byte + 1
     for c in body.named_children:
@@ -253,7 +270,17 @@ def struct_initializer_at(data: bytes, offset: int) -> tuple[list[tuple[str, str
         else:
             continue
         last = c.end_byte
-    return fields, last, body.end_byte - 1
+    return fields, last
+
+
+def _walk(node: Node, kind: str) -> Iterator[Node]:
+    """Every tree-sitter node of type `kind` in the tree under `node`, `node` included."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type == kind:
+            yield n
+        stack.extend(n.children)
 
 
 def struct_literals_named(data: bytes, name: str) -> list[tuple[int, list[tuple[str, str | None]]]]:
@@ -264,16 +291,10 @@ def struct_literals_named(data: bytes, name: str) -> list[tuple[int, list[tuple[
     if last not in data:
         return []
     out = []
-    stack = [parse(data).root_node]
-    while stack:
-        n = stack.pop()
-        stack.extend(n.children)
-        ty = n.child_by_field_name("name") if n.type == "struct_expression" else None
-        if ty is None or ty.text.rsplit(b"::", 1)[-1].split(b"<")[0].strip() != last:
-            continue
-        found = struct_initializer_at(data, n.start_byte)
-        if found is not None:
-            out.append((n.start_byte, found[0]))
+    for n in _walk(parse(data).root_node, "struct_expression"):
+        ty, body = n.child_by_field_name("name"), n.child_by_field_name("body")
+        if ty is not None and body is not None and ty.text.rsplit(b"::", 1)[-1].split(b"<")[0].strip() == last:
+            out.append((n.start_byte, _struct_fields(body)[0]))
     return sorted(out)
 
 
@@ -284,17 +305,41 @@ def generic_uses(data: bytes, name: str) -> list[tuple[int, list[str]]]:
     if name.encode() not in data:
         return []
     out = []
-    stack = [parse(data).root_node]
-    while stack:
-        n = stack.pop()
-        stack.extend(n.children)
-        if n.type != "generic_type":
-            continue
+    for n in _walk(parse(data).root_node, "generic_type"):
         ty, args = n.child_by_field_name("type"), n.child_by_field_name("type_arguments")
         if ty is not None and args is not None and ty.text.rsplit(b"::", 1)[-1] == name.encode():
             out.append((n.start_byte, [c.text.decode("utf-8") for c in args.named_children
                                        if c.type not in ("line_comment", "block_comment")]))
     return sorted(out)
+
+
+def other_implementations(files: Mapping[str, bytes], trait: str, names: Sequence[str], exclude: tuple[str, int],
+                          limit: int = 2, max_lines: int = 30) -> list[tuple[str, int, str]]:
+    """How the workspace's other impls of `trait` (matched by its last path segment, generics aside)
+    write the methods `names`: (file, 1-based line, the method's text with its indentation), at most
+    `limit`, each at most `max_lines` long; the impl starting at `exclude` (file, byte offset) is left
+    out. The error's file (`exclude[0]`) first, nearest first. For E0046: the missing method as the
+    crate's other types implement it (`fn partial_cmp` of `TinyStr8` beside `TinyStr4`'s)."""
+    last = trait.rsplit("::", 1)[-1].split("<")[0].strip().encode()
+    found: list[tuple[int, str, int, str]] = []
+    for f in sorted(files):
+        data = files[f]
+        if not f.endswith(".rs") or last not in data:
+            continue
+        for impl in _walk(parse(data).root_node, "impl_item"):
+            tr, body = impl.child_by_field_name("trait"), impl.child_by_field_name("body")
+            if tr is None or body is None or (f, impl.start_byte) == exclude or \
+                    tr.text.rsplit(b"::", 1)[-1].split(b"<")[0].strip() != last:
+                continue
+            for fn in body.named_children:
+                name = fn.child_by_field_name("name") if fn.type == "function_item" else None
+                if name is None or name.text.decode("utf-8") not in names or \
+                        fn.end_point[0] - fn.start_point[0] >= max_lines:
+                    continue
+                start = _line_start(data, fn.start_byte)
+                near = abs(impl.start_byte - exclude[1]) if f == exclude[0] else 1 << 40
+                found.append((near, f, data.count(b"\n", 0, start) + 1, data[start:fn.end_byte].decode("utf-8")))
+    return [(f, line, text) for _n, f, line, text in sorted(found)[:limit]]
 
 
 def call_arguments_at(data: bytes, offset: int) -> list[tuple[int, int]]:

@@ -11,7 +11,8 @@ from typing import Callable, Iterator, Mapping, NamedTuple, Sequence
 
 from .. import modelfix
 from ..cargo import Cancellation, CheckResult
-from ..context import ItemContext, enclosing_item, impl_self_type, method_signatures, type_definition, window
+from ..context import (ItemContext, enclosing_item, impl_self_type, impl_trait_at, method_signatures,
+                       other_implementations, type_definition, window)
 from ..diagnostics import Diagnostic, Span, describe
 from ..edits import OverlappingEditsError, apply_to_files, changed_lines, is_stub, suggestion_fixes
 from ..errors import CheckCancelledError, ContextOverflowError, ModelAnswerError
@@ -313,8 +314,10 @@ def _apply_blocks(files: Mapping[str, bytes], blocks: Sequence[tuple[str, str]],
 def related_lines(files: Mapping[str, bytes], e: Diagnostic, item: ItemContext, rel: str) -> tuple[str, dict[str, int]]:
     """Code the diagnostic's other spans point at outside the item (the enum whose variant is
     missing, the function whose signature is called): the enclosing item when it is short, else
-    the line; each with its location. At most ~1,500 characters. Also returns file → the first
-    1-based line shown from it (where a SEARCH block for that file is looked for)."""
+    the line; each with its location; for a missing trait method (E0046), the method as the crate's
+    other impls of the trait write it (`context.other_implementations`). At most ~1,500 characters.
+    Also returns file → the first 1-based line shown from it (where a SEARCH block for that file is
+    looked for)."""
     out: list[str] = []
     where: dict[str, int] = {}
     for s in list(e.spans) + [cs for c in e.children for cs in c.spans]:
@@ -342,6 +345,16 @@ def related_lines(files: Mapping[str, bytes], e: Diagnostic, item: ItemContext, 
         f, d = definition
         out.append(f"// {f}:{d.line_start}\n{d.text}")
         where.setdefault(f, d.line_start)
+    # a missing trait method (E0046): how the crate's other impls of the trait write it
+    span = e.primary_span
+    missing = re.findall(r"`(\w+)`", e.message.partition("missing:")[2]) if e.code == "E0046" else []
+    impl = impl_trait_at(files[rel], span.byte_start) if missing and span is not None else None
+    if impl is not None:  # examples to read, not places to edit: not in `where`
+        shown: set[str] = set()
+        for f, line, text in other_implementations(files, impl[0], missing, (rel, impl[1]), limit=3):
+            if text.strip() not in shown:
+                shown.add(text.strip())
+                out.append(f"// {f}:{line} (`{impl[0]}` implemented for another type)\n{text}")
     # a borrow error on `self`: the methods that borrow it (`as_ref(&self)` instead of moving `*self`)
     if name and e.code in BORROWCK_CODES and "self" in e.message:
         borrowing = [sig for sig in method_signatures(files[rel], name, limit=60)

@@ -4,7 +4,7 @@ call (E0061), a generic argument of a type (E0107)."""
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from typing import Callable, Iterator
 
 from ...context import argument_list_texts, calls_named, generic_uses
 from ...diagnostics import MAYBE_INCORRECT
@@ -67,15 +67,15 @@ def argument_from_other_calls(site: Site) -> Iterator[Fix]:
         if len(at) != len(holes):
             continue
         fills: list[list[str]] = [[] for _ in holes]
-        for _dist, _f, call_args in _other_calls(site, name, ed.byte_start):
+        for call_args in _nearest(site, ed.byte_start, lambda data: calls_named(data, name)):
             if len(call_args) != len(args):
                 continue
             for j, k in enumerate(at):
                 if call_args[k] not in fills[j] and not is_stub(call_args[k]):
                     fills[j].append(call_args[k])
-        for n in range(min(MAX_FILLS, max((len(f) for f in fills), default=0))):
-            if any(not f for f in fills):
-                break
+        if not all(fills):
+            return
+        for n in range(min(MAX_FILLS, max(len(f) for f in fills))):
             text = ed.new_text
             for j, h in enumerate(holes):
                 text = text.replace(h, fills[j][min(n, len(fills[j]) - 1)], 1)
@@ -84,15 +84,14 @@ def argument_from_other_calls(site: Site) -> Iterator[Fix]:
         return
 
 
-def _other_calls(site: Site, name: str, offset: int) -> list[tuple[int, str, list[str]]]:
-    """The workspace's calls of `name`: (distance, file, argument texts), the error's file first (by
-    byte distance from `offset`), then the other files; at most `MAX_CALLS`."""
+def _nearest(site: Site, offset: int, uses: Callable[[bytes], list[tuple[int, list[str]]]]) -> list[list[str]]:
+    """The argument texts of the workspace's `uses` (`calls_named`, `generic_uses`: a file's bytes →
+    (offset, arguments)), the error's file first, nearest to byte `offset` first; at most `MAX_CALLS`."""
     out = []
     for f in sorted(site.files):
         if f.endswith(".rs"):
-            out += [(abs(start - offset) if f == site.file else 1 << 40, f, args)
-                    for start, args in calls_named(site.files[f], name)]
-    return sorted(out)[:MAX_CALLS]
+            out += [(abs(at - offset) if f == site.file else 1 << 40, args) for at, args in uses(site.files[f])]
+    return [args for _d, args in sorted(out)[:MAX_CALLS]]
 
 
 #: an `Err(..)` the function returns: the error type is its path's first segment (`Err(ParseError)`,
@@ -148,7 +147,7 @@ def generic_argument_from_other_uses(site: Site) -> Iterator[Fix]:
             continue
         n_supplied = len(here[-1])
         fills: dict[tuple[str, ...], str] = {}
-        for _d, args in _other_uses(site, name, ed.byte_start):
+        for args in _nearest(site, ed.byte_start, lambda data: generic_uses(data, name)):
             if len(args) == n_supplied + len(missing):
                 fills.setdefault(tuple(args[n_supplied:]), f"as the crate's other uses of `{name}` give")
         if name == "Result" and missing == ["E"] and site.item is not None:
@@ -159,14 +158,3 @@ def generic_argument_from_other_uses(site: Site) -> Iterator[Fix]:
             yield Fix(f"{fix.title}: `{', '.join(args)}`, {why}",
                       (TextEdit(ed.file, ed.byte_start, ed.byte_end, ", " + ", ".join(args)),), MAYBE_INCORRECT)
         return
-
-
-def _other_uses(site: Site, name: str, offset: int) -> list[tuple[int, list[str]]]:
-    """The workspace's uses of the generic type `name` with arguments: (distance, argument texts), the
-    error's file first (by byte distance from `offset`)."""
-    out = []
-    for f in sorted(site.files):
-        if f.endswith(".rs"):
-            out += [(abs(at - offset) if f == site.file else 1 << 40, args)
-                    for at, args in generic_uses(site.files[f], name)]
-    return sorted(out)[:MAX_CALLS]
