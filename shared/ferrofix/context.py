@@ -273,6 +273,12 @@ def _struct_fields(body: Node) -> tuple[list[tuple[str, str | None]], int]:
     return fields, last
 
 
+def _last_segment(path: bytes) -> bytes:
+    """A path's last segment without generic arguments (`b"fmt::Display"` → `b"Display"`, `b"Foo<T>"` →
+    `b"Foo"`)."""
+    return path.rsplit(b"::", 1)[-1].split(b"<")[0].strip()
+
+
 def _walk(node: Node, kind: str) -> Iterator[Node]:
     """Every tree-sitter node of type `kind` in the tree under `node`, `node` included."""
     stack = [node]
@@ -287,13 +293,13 @@ def struct_literals_named(data: bytes, name: str) -> list[tuple[int, list[tuple[
     """The struct expressions in Rust source `data` whose path ends in `name`'s last segment
     (`Error::Parse { .. }` for `Parse` or `Error::Parse`): (byte offset, its fields as in
     `struct_initializer_at`), in source order. Within macro arguments they are not found."""
-    last = name.rsplit("::", 1)[-1].encode()
+    last = _last_segment(name.encode())
     if last not in data:
         return []
     out = []
     for n in _walk(parse(data).root_node, "struct_expression"):
         ty, body = n.child_by_field_name("name"), n.child_by_field_name("body")
-        if ty is not None and body is not None and ty.text.rsplit(b"::", 1)[-1].split(b"<")[0].strip() == last:
+        if ty is not None and body is not None and _last_segment(ty.text) == last:
             out.append((n.start_byte, _struct_fields(body)[0]))
     return sorted(out)
 
@@ -320,7 +326,7 @@ def other_implementations(files: Mapping[str, bytes], trait: str, names: Sequenc
     `limit`, each at most `max_lines` long; the impl starting at `exclude` (file, byte offset) is left
     out. The error's file (`exclude[0]`) first, nearest first. For E0046: the missing method as the
     crate's other types implement it (`fn partial_cmp` of `TinyStr8` beside `TinyStr4`'s)."""
-    last = trait.rsplit("::", 1)[-1].split("<")[0].strip().encode()
+    last = _last_segment(trait.encode())
     found: list[tuple[int, str, int, str]] = []
     for f in sorted(files):
         data = files[f]
@@ -329,7 +335,7 @@ def other_implementations(files: Mapping[str, bytes], trait: str, names: Sequenc
         for impl in _walk(parse(data).root_node, "impl_item"):
             tr, body = impl.child_by_field_name("trait"), impl.child_by_field_name("body")
             if tr is None or body is None or (f, impl.start_byte) == exclude or \
-                    tr.text.rsplit(b"::", 1)[-1].split(b"<")[0].strip() != last:
+                    _last_segment(tr.text) != last:
                 continue
             for fn in body.named_children:
                 name = fn.child_by_field_name("name") if fn.type == "function_item" else None

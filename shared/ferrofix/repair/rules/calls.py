@@ -4,7 +4,7 @@ call (E0061), a generic argument of a type (E0107)."""
 from __future__ import annotations
 
 import re
-from typing import Callable, Iterator
+from typing import Iterator
 
 from ...context import argument_list_texts, calls_named, generic_uses
 from ...diagnostics import MAYBE_INCORRECT
@@ -67,7 +67,7 @@ def argument_from_other_calls(site: Site) -> Iterator[Fix]:
         if len(at) != len(holes):
             continue
         fills: list[list[str]] = [[] for _ in holes]
-        for call_args in _nearest(site, ed.byte_start, lambda data: calls_named(data, name)):
+        for call_args in site.nearest(lambda data: calls_named(data, name), ed.byte_start, MAX_CALLS):
             if len(call_args) != len(args):
                 continue
             for j, k in enumerate(at):
@@ -82,16 +82,6 @@ def argument_from_other_calls(site: Site) -> Iterator[Fix]:
             yield Fix(f"{fix.title}: as the other calls of `{name}` do",
                       (TextEdit(ed.file, ed.byte_start, ed.byte_end, text),), MAYBE_INCORRECT)
         return
-
-
-def _nearest(site: Site, offset: int, uses: Callable[[bytes], list[tuple[int, list[str]]]]) -> list[list[str]]:
-    """The argument texts of the workspace's `uses` (`calls_named`, `generic_uses`: a file's bytes →
-    (offset, arguments)), the error's file first, nearest to byte `offset` first; at most `MAX_CALLS`."""
-    out = []
-    for f in sorted(site.files):
-        if f.endswith(".rs"):
-            out += [(abs(at - offset) if f == site.file else 1 << 40, args) for at, args in uses(site.files[f])]
-    return [args for _d, args in sorted(out)[:MAX_CALLS]]
 
 
 #: an `Err(..)` the function returns: the error type is its path's first segment (`Err(ParseError)`,
@@ -135,7 +125,7 @@ def generic_argument_from_other_uses(site: Site) -> Iterator[Fix]:
     name = site.text.strip()
     if not re.fullmatch(r"\w+", name):
         return
-    for fix in suggestion_fixes(site.error, site.root, stubs=True) + suggestion_fixes(site.error, site.root):
+    for fix in suggestion_fixes(site.error, site.root):  # `, E` names a parameter: no `/* */` stub
         if len(fix.edits) != 1 or fix.edits[0].byte_start != fix.edits[0].byte_end:
             continue
         ed = fix.edits[0]
@@ -147,7 +137,7 @@ def generic_argument_from_other_uses(site: Site) -> Iterator[Fix]:
             continue
         n_supplied = len(here[-1])
         fills: dict[tuple[str, ...], str] = {}
-        for args in _nearest(site, ed.byte_start, lambda data: generic_uses(data, name)):
+        for args in site.nearest(lambda data: generic_uses(data, name), ed.byte_start, MAX_CALLS):
             if len(args) == n_supplied + len(missing):
                 fills.setdefault(tuple(args[n_supplied:]), f"as the crate's other uses of `{name}` give")
         if name == "Result" and missing == ["E"] and site.item is not None:

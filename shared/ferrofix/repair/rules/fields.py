@@ -201,12 +201,9 @@ def _other_literals(site: Site, name: str, limit: int = 2) -> list[str]:
     field `name` (value text; a shorthand gives `name`), the error's file first, nearest first; at
     most `limit` distinct values."""
     path = site.text.strip()
-    found: list[tuple[int, str]] = []
-    for f in sorted(site.files):
-        if not f.endswith(".rs"):
-            continue
-        for at, fields in struct_literals_named(site.files[f], path):
-            value = next((v if v is not None else n for n, v in fields if n == name), None)
-            if value is not None:
-                found.append((abs(at - site.span.byte_start) if f == site.file else 1 << 40, value))
-    return list(dict.fromkeys(v for _d, v in sorted(found)))[:limit]
+
+    def value(fields: list[tuple[str, str | None]]) -> str | None:
+        return next((v if v is not None else n for n, v in fields if n == name), None)
+    values = site.nearest(lambda data: [(at, v) for at, fields in struct_literals_named(data, path)
+                                        if (v := value(fields)) is not None], site.span.byte_start)
+    return list(dict.fromkeys(values))[:limit]

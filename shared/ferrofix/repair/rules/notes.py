@@ -98,10 +98,11 @@ def _required_items(trait: bytes) -> bool:
                for c in body.named_children)
 
 
-def _unimplemented(error: Diagnostic, span: Span) -> str | None:
-    """The type `X` of an error "the trait `Tr` is not implemented for `X`" whose help "this trait has
-    no implementations" points at `span`, ready for an impl header; None for another error, or a type
-    no impl can name (a closure, an opaque or an inferred type)."""
+def _unimplemented(error: Diagnostic, span: Span) -> tuple[str, str] | None:
+    """(trait, type) of an error "the trait `Tr` is not implemented for `X`" whose help "this trait has
+    no implementations" points at `span`: the trait's last path segment with its arguments, the type
+    ready for an impl header; None for another error, or a type no impl can name (a closure, an opaque
+    or an inferred type)."""
     label = next((s.label for s in error.spans if s.is_primary and s.label), "")
     m = _NOT_IMPLEMENTED.match(label or "")
     if not m or not any(_NO_IMPLEMENTATIONS.match(c.message) and any(
@@ -111,7 +112,7 @@ def _unimplemented(error: Diagnostic, span: Span) -> str | None:
     ty = _FALLBACK.get(m.group(2), m.group(2)).replace("&'_ ", "&")
     if "{" in ty or "impl " in ty or re.search(r"(?<![\w'])_(?!\w)|'_", ty):
         return None
-    return ty
+    return re.sub(r"^(?:\w+::)+", "", m.group(1)), ty
 
 
 def _add_impl(site: Site, span: Span, _m: re.Match | None = None) -> list[TextEdit] | None:
@@ -122,22 +123,21 @@ def _add_impl(site: Site, span: Span, _m: re.Match | None = None) -> list[TextEd
     `{integer}` becomes `i32`, `{float}` `f64` (rustc's fallback types); named lifetimes in `X` are
     declared on the impl; closure, opaque and inferred types are left alone."""
     data = site.files.get(span.file_name)
-    label = next((s.label for s in site.error.spans if s.is_primary and s.label), "")
-    m = _NOT_IMPLEMENTED.match(label or "")
-    if data is None or not m or _unimplemented(site.error, span) is None:
+    first = _unimplemented(site.error, span)
+    if data is None or first is None:
         return None
     item = enclosing_item(data, span.byte_start, span.byte_end)
     if item is None or item.kind != "trait_item" or _required_items(item.text.encode()):
         return None
-    trait, indent = re.sub(r"^(?:\w+::)+", "", m.group(1)), re.match(r"[ \t]*", item.text).group(0)
+    indent = re.match(r"[ \t]*", item.text).group(0)
     impls = []
     for e in [site.error] + [e for e in site.last.errors if e is not site.error]:
-        ty = _unimplemented(e, span)
-        header = f"impl{_lifetimes(ty)} {trait} for {ty} {{}}" if ty else None
+        found = _unimplemented(e, span)
+        header = f"impl{_lifetimes(found[1])} {first[0]} for {found[1]} {{}}" if found else None
         if header and header not in impls:
             impls.append(header)
     text = "".join(f"\n\n{indent}{h}" for h in impls)
-    return [TextEdit(span.file_name, item.byte_end, item.byte_end, text)] if impls else None
+    return [TextEdit(span.file_name, item.byte_end, item.byte_end, text)]
 
 
 def _lifetimes(ty: str) -> str:

@@ -6,11 +6,13 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence, TypeVar
 
 from ...cargo import CheckResult
 from ...context import ItemContext, enclosing_item, type_definition
 from ...diagnostics import Diagnostic, Span
+
+T = TypeVar("T")
 
 @dataclass
 class Site:
@@ -62,6 +64,17 @@ class Site:
     def type_definition(self, name: str) -> tuple[str, ItemContext] | None:
         """The workspace's `struct`/`enum`/`union` `name` (at most 30 lines): (file, item), or None."""
         return type_definition(self.files, name)
+
+    def nearest(self, uses: Callable[[bytes], Iterable[tuple[int, T]]], offset: int, limit: int | None = None
+                ) -> list[T]:
+        """What `uses` finds in the workspace's Rust files (a file's bytes → (byte offset, item): the
+        crate's other calls of a function, literals of a struct), the primary span's file first,
+        nearest to byte `offset` first; at most `limit`."""
+        found: list[tuple[int, T]] = []
+        for f in sorted(self.files):
+            if f.endswith(".rs"):
+                found += [(abs(at - offset) if f == self.file else 1 << 40, x) for at, x in uses(self.files[f])]
+        return [x for _d, x in sorted(found)[:limit]]
 
 
 def fresh_name(text: str, candidates: Sequence[str]) -> str | None:
