@@ -101,3 +101,22 @@ def test_other_calls_literals_and_generic_uses_are_found_in_macro_arguments_and_
     assert struct_literals_named(src, "Parse") == [(src.index(b"Error::Parse"), [("line", "1"), ("cause", None)])]
     assert argument_list_texts("(a, f(b, c), |x| x + 1)") == ["a", "f(b, c)", "|x| x + 1"]
     assert generic_uses(src, "Result") == [(src.index(b"io::Result"), ["Vec<u8>"])]
+
+
+def test_a_bindings_declared_type_is_that_of_its_nearest_let_or_parameter():
+    from ferrofix.context import declared_type
+
+    src = b"""fn f(major: u32, mut k: i64) -> usize {
+    let n: u8 = 3;
+    let mut top = v.last_mut();
+    let n = 4;
+    let (a, b): (u8, u8) = (1, 2);
+    major + n + top + k
+}
+"""
+    at = src.index(b"major +")
+    assert declared_type(src, at, "major") == ("u32", src.index(b"u32"), src.index(b"u32") + 3)
+    assert declared_type(src, at, "k")[0] == "i64"
+    assert declared_type(src, at, "n") is None  # shadowed by an untyped let
+    assert declared_type(src, src.index(b"let mut top"), "n")[0] == "u8"
+    assert declared_type(src, at, "a") is None and declared_type(src, at, "zz") is None

@@ -446,3 +446,20 @@ def parameters_at(data: bytes, offset: int) -> list[tuple[str, str, int, int]]:
         if c.type == "parameter" and pattern is not None and ty is not None:
             out.append((pattern.text.decode("utf-8"), ty.text.decode("utf-8"), ty.start_byte, ty.end_byte))
     return out
+
+
+def declared_type(data: bytes, offset: int, name: str) -> tuple[str, int, int] | None:
+    """The type a binding `name` used at byte `offset` was declared with: the nearest `let name: T`
+    (or `let mut name: T`) of the innermost enclosing function before `offset`, else its parameter
+    `name: T`, as (type text, type start byte, type end byte). None when the nearest `let` of `name`
+    has no type annotation, or nothing declares it there (a `let` with another pattern is skipped)."""
+    fn = _function_at(data, offset)
+    if fn is None:
+        return None
+    lets = [n for n in _walk(fn, "let_declaration") if n.end_byte <= offset]
+    for node in sorted(lets, key=lambda n: n.start_byte, reverse=True):
+        pattern, ty = node.child_by_field_name("pattern"), node.child_by_field_name("type")
+        if pattern is not None and pattern.text.decode("utf-8") == name:
+            return (ty.text.decode("utf-8"), ty.start_byte, ty.end_byte) if ty is not None else None
+    return next(((ty, lo, hi) for pattern, ty, lo, hi in parameters_at(data, offset)
+                 if re.sub(r"^mut\s+", "", pattern) == name), None)

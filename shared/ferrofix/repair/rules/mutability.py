@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ...context import parameters_at
+from ...context import parameters_at, receiver_at
 from ...diagnostics import MAYBE_INCORRECT
 from ...edits import Fix, TextEdit
 from .registry import Example, rule
@@ -43,12 +43,24 @@ pub fn refill(ids: &Vec<u32>) {
     fill(ids);
 }
 """, after=("pub fn refill(ids: &mut Vec<u32>)",)),
+    Example("a-shared-receiver-returned-as-mutable-is-declared-mut", """\
+pub struct Builder {
+    quote: u8,
+}
+
+impl Builder {
+    pub fn quote(&self, quote: u8) -> &mut Builder {
+        self.quote = quote;
+        self
+    }
+}
+""", after=("pub fn quote(&mut self, quote: u8) -> &mut Builder {",)),
 ])
 def borrow_mutably(site: Site) -> list[Fix]:
     """E0308 "types differ in mutability" (expected `&mut T`, found `&T`) on a `&x` argument, which rustc
     leaves unfixed: `&mut x`; on a parameter `p: &T` of the enclosing function passed on as it is, the
-    parameter's type made `&mut T` (the binding's declaration, not the use). E0053 (a trait method's
-    parameter) alike."""
+    parameter's type made `&mut T` (the binding's declaration, not the use), and on `self` the receiver
+    `&self` made `&mut self`. E0053 (a trait method's parameter) alike."""
     e, span, expr = site.error, site.span, site.text
     if not any("differ in mutability" in (s.label or "") for s in e.spans):
         return []
@@ -56,6 +68,13 @@ def borrow_mutably(site: Site) -> list[Fix]:
         new = "&mut " + expr[1:].lstrip()
         return [Fix(f"borrow mutably: `{new}`", (TextEdit(site.file, span.byte_start, span.byte_end, new),),
                     MAYBE_INCORRECT)]
+    if expr == "self":
+        found = receiver_at(site.data, span.byte_start)
+        if found is not None and found[2].startswith("&") and not re.match(r"&('\w+\s+)?mut\b", found[2]):
+            new = mutable_reference(found[2])
+            return [Fix(f"declare the receiver `{new}`", (TextEdit(site.file, found[0], found[1], new),),
+                        MAYBE_INCORRECT)]
+        return []
     if re.fullmatch(r"[a-z_]\w*", expr):
         for pattern, ty, lo, hi in parameters_at(site.data, span.byte_start):
             if pattern == expr and ty.startswith("&") and not re.match(r"&('\w+\s+)?mut\b", ty):

@@ -1,12 +1,13 @@
 """Types: type names from other languages, numbers of different types, a dereference of what is not a
-reference, arguments in the wrong order, a `collect` without its type, a `?` on what is no `Result`."""
+reference, arguments in the wrong order, a `collect` without its type, a `?` on what is no `Result`, a
+binding declared with the type its use does not take."""
 
 from __future__ import annotations
 
 import re
 from typing import Iterator
 
-from ...context import binary_operands, call_arguments_at
+from ...context import binary_operands, call_arguments_at, declared_type
 from ...diagnostics import MAYBE_INCORRECT
 from ...edits import Fix, TextEdit
 from .registry import Example, rule
@@ -117,6 +118,42 @@ def needless_question_mark(site: Site) -> list[Fix]:
                 MAYBE_INCORRECT)]
 
 
+# E0308 "expected `usize`, found `u32`" on `major` in `Version { major: major }`, where the function
+# declares `major: u32` (rustc offers only a conversion at the use)
+@rule("E0308", priority=1610, examples=[
+    Example("a-parameter-used-as-another-type-is-declared-with-it", """\
+pub struct Version {
+    pub major: usize,
+}
+
+impl Version {
+    pub fn new(major: u32) -> Self {
+        Version { major: major }
+    }
+}
+""", after=("pub fn new(major: usize) -> Self {",)),
+])
+def retype_declaration(site: Site) -> list[Fix]:
+    """E0308 "expected `A`, found `B`" on a binding whose `let x: B` or parameter `x: B` declares the
+    type found: the declaration's type made `A` (the binding's declaration, not a conversion at the
+    use; `context.declared_type`). Not for types rustc prints but no source can name (`{integer}`,
+    closures, `impl Trait`, `_`)."""
+    if not re.fullmatch(r"[a-z_]\w*", site.text) or site.text == "self":
+        return []
+    m = next((m for s in site.error.spans if s.is_primary
+              and (m := re.fullmatch(r"expected `(.+)`, found `(.+)`", s.label or ""))), None)
+    if m is None:
+        return []
+    expected, found = m.groups()
+    if re.search(r"[{}]|\bclosure\b|\bimpl\b|\b_\b|'_", expected):
+        return []
+    decl = declared_type(site.data, site.span.byte_start, site.text)
+    if decl is None or re.sub(r"\s+", "", decl[0]) != re.sub(r"\s+", "", found):
+        return []
+    return [Fix(f"declare `{site.text}: {expected}`", (TextEdit(site.file, decl[1], decl[2], expected),),
+                MAYBE_INCORRECT)]
+
+
 # in a closure over `self.bytes.into_iter()` behind `&self` (dropping the `*` would move out of the borrow)
 @rule("E0614", priority=1630, examples=[
     Example("a-dereferenced-item-of-into-iter-iterates-by-reference", """\
@@ -160,7 +197,10 @@ pub fn total(xs: &[usize]) -> usize {
 def swap_arguments(site: Site) -> Iterator[Fix]:
     """E0308 on an argument of a call whose other arguments are wrong too ("arguments to this method are
     incorrect"; `fold(Add::add, 0)`): the argument swapped with each other argument of a call with at
-    most 4. A swap must type-check everything."""
+    most 4 — with an unsuffixed number literal only when an error of the last check points at it too
+    (`0` here: E0277 "expected a `FnMut(_, usize)` closure, found `{integer}`"): a literal that any
+    number type takes would compile in the wrong place (`new(major, minor, 0)` → `new(0, minor, major)`).
+    A swap must type-check everything."""
     span, data = site.span, site.data
     if not any("arguments to this" in (s.label or "") for s in site.error.spans):
         return
@@ -168,8 +208,11 @@ def swap_arguments(site: Site) -> Iterator[Fix]:
     this = next((a for a in args if a[0] <= span.byte_start and span.byte_end <= a[1]), None)
     if this is None or len(args) > 4:
         return
+    flagged = [(s.byte_start, s.byte_end) for d in site.last.errors for s in d.spans
+               if s.is_primary and s.file_name == site.file]
     for other in args:
-        if other == this:
+        if other == this or (re.fullmatch(rb"-?\d[\d_]*(\.\d[\d_]*)?", data[other[0]:other[1]].strip())
+                             and not any(other[0] <= lo and hi <= other[1] for lo, hi in flagged)):
             continue
         (lo1, hi1), (lo2, hi2) = sorted([this, other])
         a, b = data[lo1:hi1].decode("utf-8"), data[lo2:hi2].decode("utf-8")
