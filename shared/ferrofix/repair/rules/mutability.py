@@ -12,6 +12,11 @@ from .registry import Example, rule
 from .site import Site
 
 
+def _shared_reference(ty: str) -> bool:
+    """Whether `ty` (a type or a receiver) is a shared reference: `&T`, `&'a T`, `&self`, not `&mut T`."""
+    return ty.startswith("&") and not re.match(r"&('\w+\s+)?mut\b", ty)
+
+
 def mutable_reference(ty: str) -> str:
     """`&T`/`&'a T` (a type or a receiver such as `&self`) as `&mut T`/`&'a mut T`."""
     return re.sub(r"^&('\w+\s+)?", lambda m: "&" + (m.group(1) or "") + "mut ", ty)
@@ -70,14 +75,14 @@ def borrow_mutably(site: Site) -> list[Fix]:
                     MAYBE_INCORRECT)]
     if expr == "self":
         found = receiver_at(site.data, span.byte_start)
-        if found is not None and found[2].startswith("&") and not re.match(r"&('\w+\s+)?mut\b", found[2]):
+        if found is not None and _shared_reference(found[2]):
             new = mutable_reference(found[2])
             return [Fix(f"declare the receiver `{new}`", (TextEdit(site.file, found[0], found[1], new),),
                         MAYBE_INCORRECT)]
         return []
     if re.fullmatch(r"[a-z_]\w*", expr):
         for pattern, ty, lo, hi in parameters_at(site.data, span.byte_start):
-            if pattern == expr and ty.startswith("&") and not re.match(r"&('\w+\s+)?mut\b", ty):
+            if pattern == expr and _shared_reference(ty):
                 new = mutable_reference(ty)
                 return [Fix(f"declare the parameter `{expr}: {new}`", (TextEdit(site.file, lo, hi, new),),
                             MAYBE_INCORRECT)]
