@@ -149,13 +149,19 @@ def _impl_type(impl: Node) -> Node | None:
     return ty
 
 
+def _enclosing(data: bytes, offset: int, *kinds: str) -> Node | None:
+    """The innermost tree-sitter node of one of `kinds` enclosing byte `offset`, or None."""
+    node: Node | None = parse(data).root_node.descendant_for_byte_range(offset, offset)
+    while node is not None and node.type not in kinds:
+        node = node.parent
+    return node
+
+
 def impl_self_type(data: bytes, offset: int) -> str | None:
     """The name of the self type of the `impl` block enclosing byte `offset` (`ScopeGuard` for
     `impl<T> Deref for ScopeGuard<T>`, also when `offset` is in one of its methods), or None outside
     an impl or for a type that is not a plain path (`&T`, tuples)."""
-    node: Node | None = parse(data).root_node.descendant_for_byte_range(offset, offset)
-    while node is not None and node.type != "impl_item":
-        node = node.parent
+    node = _enclosing(data, offset, "impl_item")
     if node is None:
         return None
     ty = _impl_type(node)
@@ -167,9 +173,7 @@ def impl_self_type(data: bytes, offset: int) -> str | None:
 def impl_trait_at(data: bytes, offset: int) -> tuple[str, int] | None:
     """The trait of the `impl Trait for T` block enclosing byte `offset` (its text, `fmt::Display`) and
     the block's start byte, or None outside a trait impl."""
-    node: Node | None = parse(data).root_node.descendant_for_byte_range(offset, offset)
-    while node is not None and node.type != "impl_item":
-        node = node.parent
+    node = _enclosing(data, offset, "impl_item")
     trait = node.child_by_field_name("trait") if node is not None else None
     return (trait.text.decode("utf-8"), node.start_byte) if trait is not None else None
 
@@ -203,9 +207,7 @@ def receiver_at(data: bytes, offset: int) -> tuple[int, int, str, list[str]] | N
     `self_parameter`): (start byte, end byte, its text: `self`, `mut self`, `&self`, `&'a mut self`,
     ..., the lifetimes the function declares: `["'a"]` for `fn f<'a, T>`), or None when that function
     has no receiver or `offset` is in no function."""
-    node: Node | None = parse(data).root_node.descendant_for_byte_range(offset, offset)
-    while node is not None and node.type not in ("function_item", "function_signature_item"):
-        node = node.parent
+    node = _function_at(data, offset)
     params = node.child_by_field_name("parameters") if node is not None else None
     first = next((c for c in params.named_children if c.type != "attribute_item"), None) if params else None
     if first is None or first.type != "self_parameter":
@@ -219,9 +221,7 @@ def receiver_at(data: bytes, offset: int) -> tuple[int, int, str, list[str]] | N
 def return_type_at(data: bytes, offset: int) -> str | None:
     """The declared return type of the innermost function enclosing byte `offset` (`Self`,
     `Vec<String>`, ...), or None when that function declares none (or `offset` is in no function)."""
-    node: Node | None = parse(data).root_node.descendant_for_byte_range(offset, offset)
-    while node is not None and node.type not in ("function_item", "closure_expression"):
-        node = node.parent
+    node = _enclosing(data, offset, "function_item", "closure_expression")
     ret = node.child_by_field_name("return_type") if node is not None else None
     return ret.text.decode("utf-8") if ret is not None else None
 
@@ -417,10 +417,7 @@ def window(data: bytes, line: int, radius: int = 12) -> tuple[int, int, str]:
 
 def _function_at(data: bytes, offset: int) -> Node | None:
     """The innermost function (with a body or a trait's signature) enclosing byte `offset`, or None."""
-    node: Node | None = parse(data).root_node.descendant_for_byte_range(offset, offset)
-    while node is not None and node.type not in ("function_item", "function_signature_item"):
-        node = node.parent
-    return node
+    return _enclosing(data, offset, "function_item", "function_signature_item")
 
 
 def parameters_open(data: bytes, offset: int, name: str) -> int | None:

@@ -130,12 +130,9 @@ def _add_impl(site: Site, span: Span, _m: re.Match | None = None) -> list[TextEd
     if item is None or item.kind != "trait_item" or _required_items(item.text.encode()):
         return None
     indent = re.match(r"[ \t]*", item.text).group(0)
-    impls = []
-    for e in [site.error] + [e for e in site.last.errors if e is not site.error]:
-        found = _unimplemented(e, span)
-        header = f"impl{_lifetimes(found[1])} {first[0]} for {found[1]} {{}}" if found else None
-        if header and header not in impls:
-            impls.append(header)
+    types = [first[1]] + [found[1] for e in site.last.errors
+                          if e is not site.error and (found := _unimplemented(e, span)) is not None]
+    impls = list(dict.fromkeys(f"impl{_lifetimes(ty)} {first[0]} for {ty} {{}}" for ty in types))
     text = "".join(f"\n\n{indent}{h}" for h in impls)
     return [TextEdit(span.file_name, item.byte_end, item.byte_end, text)]
 
