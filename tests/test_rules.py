@@ -120,3 +120,27 @@ def test_a_bindings_declared_type_is_that_of_its_nearest_let_or_parameter():
     assert declared_type(src, at, "n") is None  # shadowed by an untyped let
     assert declared_type(src, src.index(b"let mut top"), "n")[0] == "u8"
     assert declared_type(src, at, "a") is None and declared_type(src, at, "zz") is None
+
+
+def test_a_bindings_let_declaration_is_the_nearest_before_the_use_in_its_function():
+    from ferrofix.context import let_declaration
+
+    src = b"""fn f() -> u8 {
+    let mut top = 1;
+    let n: u8 = 3;
+    let n = 4;
+    n + top
+}
+
+fn g() -> u8 {
+    let q = 1;
+    q
+}
+"""
+    at = src.index(b"n + top")
+    assert let_declaration(src, at, "n").text == b"let n = 4;"
+    assert let_declaration(src, src.index(b"let n = 4"), "n").text == b"let n: u8 = 3;"
+    top = let_declaration(src, at, "top")
+    assert [c.type for c in top.children][:2] == ["let", "mutable_specifier"]
+    assert let_declaration(src, at, "q") is None  # another function's
+    assert let_declaration(src, 0, "n") is None  # no enclosing function

@@ -126,6 +126,25 @@ def derive_names(trait_list: bytes) -> list[str]:
     return [n.strip() for n in trait_list.decode("utf-8", "replace").split(",") if n.strip()]
 
 
+def literal_types(literal: str) -> tuple[str, ...]:
+    """The types a literal's text can have, likeliest first (`42` → `usize`, `i32`, ...; `4u8` → `u8`;
+    `2.5` → `f64`, `f32`; `"x"` → `&str`; `true` → `bool`; `'c'` → `char`), or () for another expression."""
+    suffix = re.fullmatch(r"-?[\d_.]+(?:e-?\d+)?_?([iuf](?:8|16|32|64|128|size))", literal)
+    if suffix:
+        return (suffix.group(1),)
+    if re.fullmatch(r"-?\d[\d_]*", literal):
+        return ("usize", "i32", "u32", "i64", "u64", "u8")
+    if re.fullmatch(r"-?\d[\d_]*\.\d*(?:e-?\d+)?", literal):
+        return ("f64", "f32")
+    if literal.startswith('"'):
+        return ("&str",)
+    if literal in ("true", "false"):
+        return ("bool",)
+    if re.fullmatch(r"'(?:[^'\\]|\\.+)'", literal):
+        return ("char",)
+    return ()
+
+
 def type_definition(files: Mapping[str, bytes], name: str) -> tuple[str, ItemContext] | None:
     """The `struct`/`enum`/`union` item defining `name` in the workspace's sources (`files`: path →
     bytes), when at most 30 lines long: (file, item). The first found, in path order."""
@@ -450,13 +469,24 @@ def declared_type(data: bytes, offset: int, name: str) -> tuple[str, int, int] |
     (or `let mut name: T`) of the innermost enclosing function before `offset`, else its parameter
     `name: T`, as (type text, type start byte, type end byte). None when the nearest `let` of `name`
     has no type annotation, or nothing declares it there (a `let` with another pattern is skipped)."""
+    node = let_declaration(data, offset, name)
+    if node is not None:
+        ty = node.child_by_field_name("type")
+        return (ty.text.decode("utf-8"), ty.start_byte, ty.end_byte) if ty is not None else None
+    return next(((ty, lo, hi) for pattern, ty, lo, hi in parameters_at(data, offset)
+                 if re.sub(r"^mut\s+", "", pattern) == name), None)
+
+
+def let_declaration(data: bytes, offset: int, name: str) -> Node | None:
+    """The nearest `let name ...;` or `let mut name ...;` (the pattern exactly `name`, not a tuple) that
+    ends before byte `offset` in the innermost function enclosing it (tree-sitter's `let_declaration`:
+    fields `pattern`, `type`, `value`; a `mutable_specifier` child for `mut`), or None."""
     fn = _function_at(data, offset)
     if fn is None:
         return None
     lets = [n for n in _walk(fn, "let_declaration") if n.end_byte <= offset]
     for node in sorted(lets, key=lambda n: n.start_byte, reverse=True):
-        pattern, ty = node.child_by_field_name("pattern"), node.child_by_field_name("type")
+        pattern = node.child_by_field_name("pattern")
         if pattern is not None and pattern.text.decode("utf-8") == name:
-            return (ty.text.decode("utf-8"), ty.start_byte, ty.end_byte) if ty is not None else None
-    return next(((ty, lo, hi) for pattern, ty, lo, hi in parameters_at(data, offset)
-                 if re.sub(r"^mut\s+", "", pattern) == name), None)
+            return node
+    return None

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from ...context import enclosing_item, parse, receiver_at
-from ...diagnostics import MAYBE_INCORRECT
+from ...context import enclosing_item, let_declaration, literal_types, parse, receiver_at
+from ...diagnostics import MAYBE_INCORRECT, Span
 from ...edits import Fix, TextEdit
 from ..codes import BORROWCK_CODES
 from .registry import Example, rule
@@ -172,6 +172,21 @@ def reorder_conflicting_borrows(site: Site) -> list[Fix]:
     return out
 
 
+#: rustc's label on the `let` of the binding a borrow-check error is about
+_DECLARED_HERE = re.compile(r"binding `(\w+)` declared here")
+
+
+def _declared_here(site: Site) -> Span | None:
+    """The error's span in the primary span's file labelled "binding `x` declared here", or None."""
+    return next((s for s in site.error.spans if s.file_name == site.file and
+                 _DECLARED_HERE.fullmatch(s.label or "")), None)
+
+
+def _binding_named(declared: Span) -> str:
+    """The binding a "binding `x` declared here" span names (`x`)."""
+    return _DECLARED_HERE.fullmatch(declared.label).group(1)
+
+
 #: blocks a `let` is never hoisted out of: evaluated once instead of each time round, or in a new scope
 _NO_HOIST = ("function_item", "closure_expression", "for_expression", "while_expression", "loop_expression",
              "async_block")
@@ -210,8 +225,7 @@ def hoist_dropped_binding(site: Site) -> Iterator[Fix]:
     the scope so that `y` isn't dropped until after the println"). rustc suggests no edit for it. Never
     out of a function, closure or loop body (the value would be computed once, or not in scope)."""
     e, data, f = site.error, site.data, site.file
-    declared = next((s for s in e.spans if s.file_name == f and
-                     re.fullmatch(r"binding `\w+` declared here", s.label or "")), None)
+    declared = _declared_here(site)
     dropped = next((s for s in e.spans if s.file_name == f and
                     (s.label or "").endswith("dropped here while still borrowed")), None)
     if declared is None or dropped is None:
@@ -242,6 +256,67 @@ def hoist_dropped_binding(site: Site) -> Iterator[Fix]:
         out_lo, inserted = outer.start_byte, text + " "
     else:
         inserted = data[out_lo:outer.start_byte].decode("utf-8") + text + "\n"
-    name = re.search(r"`(\w+)`", declared.label).group(1)
+    name = _binding_named(declared)
     yield Fix(f"declare `{name}` before the statement that borrows it, outside its block",
               (TextEdit(f, out_lo, out_lo, inserted), TextEdit(f, let_lo, let_hi, "")), MAYBE_INCORRECT)
+
+
+# Examples: E0597 "argument requires that `limit` is borrowed for `'static`"; E0515 "cannot return
+# reference to local variable `one`".
+@rule("E0597", "E0515", priority=2100, examples=[
+    Example("a-literal-borrowed-for-static-becomes-a-const", """\
+pub fn keep(_: &'static u32) {}
+
+pub fn run() {
+    let limit = 22;
+    keep(&limit);
+}
+""", after=("const limit: u32 = 22;",)),
+    Example("a-typed-literal-binding-keeps-its-type", """\
+pub struct Holder<'a> {
+    pub r: &'a u8,
+}
+
+pub fn reset<'a>(h: &mut Holder<'a>) {
+    let one: u8 = 1;
+    h.r = &one;
+}
+""", after=("const one: u8 = 1;",)),
+    Example("a-returned-reference-to-a-literal-binding-is-to-a-const", """\
+pub fn unit<'a>(_x: &'a u32) -> &'a u32 {
+    let one = 1;
+    &one
+}
+""", after=("const one: u32 = 1;",)),
+])
+def const_for_required_lifetime(site: Site) -> Iterator[Fix]:
+    """A borrow of `x`, an immutable `let x = <literal>;`, that must outlive the function: E0597 "`x`
+    does not live long enough" where a label says it must last for a named lifetime ("argument requires
+    that `x` is borrowed for `'static`", or `'a`), or E0515 "cannot return reference to local variable
+    `x`". The binding becomes a `const` of the `let`'s type, else of each type the literal can have
+    (`context.literal_types`): a reference to a constant is promoted to `'static` (the Reference,
+    "Constant promotion"), so the borrow outlives every lifetime. rustc suggests no edit for either."""
+    e, data, f = site.error, site.data, site.file
+    if e.code == "E0515":
+        named = re.fullmatch(r"cannot return reference to local variable `(\w+)`", e.message)
+        name = named.group(1) if named else None
+    else:
+        declared = _declared_here(site)
+        if declared is None:
+            return
+        name = _binding_named(declared)
+        required = re.compile(rf"requires that `{name}` is borrowed for `'\w+`")
+        if not any(required.search(s.label or "") for s in site.all_spans()):
+            return
+    node = let_declaration(data, site.span.byte_start, name) if name is not None else None
+    if node is None or any(c.type == "mutable_specifier" for c in node.children):
+        return
+    ty, value = node.child_by_field_name("type"), node.child_by_field_name("value")
+    if value is None:
+        return
+    literal = value.text.decode("utf-8")
+    types = literal_types(literal)
+    for t in (ty.text.decode("utf-8"),) if ty is not None and types else types:
+        yield Fix(f"declare `{name}` as a `const` of type `{t}` (a borrowed constant lives for `'static`)",
+                  (TextEdit(f, node.start_byte, node.end_byte, f"const {name}: {t} = {literal};"),),
+                  MAYBE_INCORRECT)

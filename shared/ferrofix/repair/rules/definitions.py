@@ -68,10 +68,24 @@ def public_item(site: Site) -> Iterator[Fix]:
                           MAYBE_INCORRECT)
 
 
-@rule("E0616", priority=2840, span=False)
+@rule("E0616", "E0451", priority=2840, span=False, examples=[
+    Example("a-private-field-named-in-a-struct-literal-is-made-pub", """\
+mod shape {
+    pub struct Point {
+        pub x: i32,
+        y: i32,
+    }
+}
+
+pub fn origin() -> shape::Point {
+    shape::Point { x: 0, y: 0 }
+}
+""", after=("pub y: i32,",)),
+])
 def public_field(site: Site) -> list[Fix]:
-    """E0616 "field `f` of struct `S` is private": the field in the workspace's definition of `S` made
-    `pub`. Example: `public_item`'s."""
+    """E0616 "field `f` of struct `S` is private" (a read, `s.f`) or E0451 (the same message: a struct
+    literal naming it, `S { f: .. }`): the field in the workspace's definition of `S` made `pub`. rustc
+    shows the field but suggests no edit. E0616's example: `public_item`'s."""
     m = re.match(r"field `(\w+)` of (?:struct|union) `(?:[\w:]*::)?(\w+)", site.error.message)
     found = site.type_definition(m.group(2)) if m else None
     if found is None:

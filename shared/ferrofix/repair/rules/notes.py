@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterator
 
-from ...context import DERIVE_ATTR, derive_names, enclosing_item, parse
+from ...context import DERIVE_ATTR, derive_names, enclosing_item, let_declaration, parse
 from ...diagnostics import Diagnostic, Span
 from ...edits import Fix, TextEdit
 from .registry import ANY, Example, rule
@@ -308,3 +308,75 @@ pub fn run() -> String {
 def rustc_notes(site: Site) -> Iterator[Fix]:
     """Edits rustc's notes describe in words (`note_fixes`)."""
     yield from note_fixes(site)
+
+
+#: rustc's E0381 for `let t: T; t.0 = a;` (its help: "partial initialization isn't supported, fully
+#: initialize the binding with a default value and mutate it, or use `std::mem::MaybeUninit`")
+_PARTIALLY_ASSIGNED = re.compile(r"partially assigned binding `(\w+)` isn't fully initialized")
+
+
+@rule("E0381", priority=2640, examples=[
+    Example("fields-assigned-after-an-uninitialised-let-become-its-initializer", """\
+pub struct Span {
+    pub lo: u32,
+    pub hi: u32,
+}
+
+pub fn run() -> (u32, u32) {
+    let mut s: Span;
+    s.lo = 1;
+    s.hi = 2;
+    let mut t: (String, u32);
+    t.0 = String::new();
+    t.1 = 2;
+    (s.lo + s.hi, t.1)
+}
+""", after=("let mut s: Span = Span { lo: 1, hi: 2 };", "let mut t: (String, u32) = (String::new(), 2);"),
+        counts=(("s.lo = 1;", 0), ("t.0 = ", 0))),
+])
+def initialize_from_field_assignments(site: Site) -> Iterator[Fix]:
+    """E0381 "partially assigned binding `t` isn't fully initialized" on `let t: T;` followed by field
+    assignments (`t.x = a; t.y = b;`, or `t.0 = a;`): rustc's help "fully initialize the binding" as an
+    edit — the assignments right after the `let` become its initializer (`T { x: a, y: b }`; for
+    fields `0, 1, ..`: the tuple `(a, b)`, then the tuple struct `T(a, b)`), and their statements go.
+    rustc suggests no edit for it."""
+    m = _PARTIALLY_ASSIGNED.fullmatch(site.error.message)
+    if m is None:
+        return
+    name, data, f = m.group(1), site.data, site.file
+    node = let_declaration(data, site.span.byte_start, name)
+    if node is None or node.child_by_field_name("value") is not None or node.child_by_field_name("type") is None:
+        return
+    fields: list[tuple[str, str]] = []
+    last = None
+    stmt = node.next_named_sibling
+    while stmt is not None and stmt.type == "expression_statement" and stmt.named_child_count == 1:
+        assign = stmt.named_children[0]
+        left = assign.child_by_field_name("left") if assign.type == "assignment_expression" else None
+        value = left.child_by_field_name("value") if left is not None and left.type == "field_expression" else None
+        if value is None or value.text.decode("utf-8") != name:
+            break
+        fields.append((left.child_by_field_name("field").text.decode("utf-8"),
+                       assign.child_by_field_name("right").text.decode("utf-8")))
+        last, stmt = stmt, stmt.next_named_sibling
+    if last is None or not (node.end_byte <= site.span.byte_start < last.end_byte):
+        return
+    ty = node.child_by_field_name("type").text.decode("utf-8")
+    names = [k for k, _ in fields]
+    values = [v for _, v in fields]
+    inits = []
+    if names == [str(i) for i in range(len(names))]:
+        inits.append("(" + ", ".join(values) + ("," if len(values) == 1 else "") + ")")
+        if re.fullmatch(r"[\w:]+", ty):
+            inits.append(f"{ty}({', '.join(values)})")
+    elif len(set(names)) == len(names) and re.fullmatch(r"[\w:]+", ty):
+        inits.append(f"{ty} {{ " + ", ".join(f"{k}: {v}" for k, v in fields) + " }")
+    # the assignments' lines go (from the line end after the `let` to the end of the last one)
+    lo, hi = node.end_byte, last.end_byte
+    if data.find(b"\n", lo, hi) >= 0:
+        eol = data.find(b"\n", hi)
+        lo, hi = data.find(b"\n", lo), (len(data) if eol < 0 else eol)
+    for init in inits:
+        yield Fix(f"initialize `{name}` with the fields assigned after it (`{init}`)",
+                  (TextEdit(f, node.end_byte - 1, node.end_byte - 1, f" = {init}"), TextEdit(f, lo, hi, "")),
+                  "MaybeIncorrect")

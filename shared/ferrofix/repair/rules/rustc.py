@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from ...context import return_type_at
+from ...context import literal_types, return_type_at
 from ...diagnostics import MAYBE_INCORRECT, UNSPECIFIED
 from ...edits import Fix, TextEdit, concrete_variants, is_stub, suggestion_fixes
 from .registry import ANY, Example, rule
@@ -143,26 +143,8 @@ def type_placeholder(site: Site) -> Iterator[Fix]:
             types.append((ret, f"the function's return type `{ret}`"))
         value = re.match(rb"\s*=\s*([^;\n]+?)\s*;", data[ed.byte_end:ed.byte_end + 200])
         literal = value.group(1).decode("utf-8", "replace") if value else ""
-        types += [(k, f"`{k}`, a type of `{literal}`") for k in _literal_types(literal)]
+        types += [(k, f"`{k}`, a type of `{literal}`") for k in literal_types(literal)]
         for ty, why in types:
             edits = tuple(TextEdit(x.file, x.byte_start, x.byte_end, x.new_text.replace("/* Type */", ty))
                           if x is ed else x for x in fix.edits)
             yield Fix(f"{fix.title}: {why}", edits, MAYBE_INCORRECT)
-
-
-def _literal_types(literal: str) -> tuple[str, ...]:
-    """The types a literal can have, likeliest first (`42` → `usize`, `i32`, ...; `4u8` → `u8`)."""
-    suffix = re.fullmatch(r"-?[\d_.]+(?:e-?\d+)?_?([iuf](?:8|16|32|64|128|size))", literal)
-    if suffix:
-        return (suffix.group(1),)
-    if re.fullmatch(r"-?\d[\d_]*", literal):
-        return ("usize", "i32", "u32", "i64", "u64", "u8")
-    if re.fullmatch(r"-?\d[\d_]*\.\d*(?:e-?\d+)?", literal):
-        return ("f64", "f32")
-    if literal.startswith('"'):
-        return ("&str",)
-    if literal in ("true", "false"):
-        return ("bool",)
-    if re.fullmatch(r"'(?:[^'\\]|\\.+)'", literal):
-        return ("char",)
-    return ()
