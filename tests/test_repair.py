@@ -593,3 +593,17 @@ def test_the_prompt_for_a_missing_trait_method_shows_how_the_crate_implements_it
     assert res.fixed, res.trace
     prompt = "\n".join(m["content"] for m in eng.requests[0])
     assert "(`Area` implemented for another type)\n    fn area(&self) -> u32 {\n        self.0 * self.0" in prompt
+
+
+def test_denied_lints_a_fix_uncovers_are_not_its_fault(crate):
+    """rustc's late lints run only once the crate has no error: fixing the last type error uncovers
+    `missing_docs` elsewhere under `#![deny(missing_docs)]`. The fix is kept (the lint is reported as
+    what remains), not rejected as adding an error."""
+    root = crate("clean")
+    (root / "src/lib.rs").write_text(
+        "//! A crate.\n#![deny(missing_docs)]\n\npub fn undocumented() -> u16 {\n    1\n}\n\n"
+        "/// Documented.\npub fn sub(from: u16) -> u16 {\n    from.wrapping_su(3)\n}\n")
+    res = repair(root, RepairOptions(use_llm=False))
+    assert "from.wrapping_sub(3)" in res.files["src/lib.rs"].decode(), res.trace
+    assert [e.code for e in res.remaining_errors] == ["missing_docs"]
+    assert not res.fixed

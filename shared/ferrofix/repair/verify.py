@@ -4,8 +4,9 @@ files as they now are (`state`), the last accepted check (`last`), the reveals s
 
 A candidate is accepted when every error it targets is gone and no error is new. New errors that a
 later compiler stage reports are revealed, not caused: borrow checking runs only after type checking
-succeeds, and what uses an unresolved name is not type checked (`revealed`; at most `MAX_REVEALS` such
-fixes per run). Errors in targets the previous check never reached (an example or test blocked by the
+succeeds, what uses an unresolved name is not type checked (`revealed`), and denied lints
+(`is_lint`) come from passes that run only once the crate has no error; at most `MAX_REVEALS` such
+fixes per run. Errors in targets the previous check never reached (an example or test blocked by the
 broken library) are not counted.
 """
 
@@ -120,9 +121,9 @@ class Verifier:
               errors: Sequence[Diagnostic], *, tokens: int = 0, reveal: bool = True, rule: str = "") -> Verdict:
         """Check the state with `changes` applied in the mirror against `errors` (the last check's):
         accepted when every `target` error is gone and no error is new, or the new ones are revealed
-        (`revealed`, and not on lines a borrow-check fix wrote). `reveal=False` (a guessed candidate)
-        accepts no new coded error at all, only deny-by-default lints (coded by lint name) away from its
-        own lines (they run after borrow checking). A rejection restores the mirror and is recorded
+        (`revealed`, and not on lines a borrow-check fix wrote; denied lints, `is_lint`, away from the
+        candidate's lines: they run after borrow checking). `reveal=False` (a guessed candidate)
+        accepts no new error but such lints. A rejection restores the mirror and is recorded
         (with `rule`, the registered rule that proposed the candidate, if any)."""
         err_label = "; ".join(describe(t) for t in target[:3])
 
@@ -181,11 +182,18 @@ class Verifier:
             reason = "the error remains"
         elif new:
             new_diags = [d for d in res.errors if identity(d) in new]
+            # denied lints (coded by lint name) away from the candidate's lines are uncovered, not caused:
+            # rustc's late lint passes run only once the crate has no error (`missing_docs` under a
+            # `#![cfg_attr(test, deny(warnings))]` appears when the last type error goes)
+            lints = Counter({k: n for k, n in new.items() if is_lint(k[0])})
+            coded = new - lints
+            lints_ok = not self._on_changed_lines([d for d in new_diags if is_lint(d.code)], changed)
             if reveal:
-                ok = revealed(target, new) and not (any(t.code in BORROWCK_CODES for t in target)
-                                                    and self._on_changed_lines(new_diags, changed))
-            else:  # a guessed candidate may only uncover deny-by-default lints (no code), away from its edit
-                ok = all(not is_error_code(k[0]) for k in new) and not self._on_changed_lines(new_diags, changed)
+                ok = lints_ok and (not coded or revealed(target, coded) and not (
+                    any(t.code in BORROWCK_CODES for t in target)
+                    and self._on_changed_lines([d for d in new_diags if not is_lint(d.code)], changed)))
+            else:  # a guessed candidate may only uncover deny-by-default lints, away from its edit
+                ok = not coded and lints_ok
             if not (ok and self.reveals < MAX_REVEALS):
                 first = next(iter(new))
                 reason = f"adds {sum(new.values())} new error(s): {first[0] or ''} {first[1]}"
@@ -276,6 +284,13 @@ class Verifier:
                  for f, b in changed.items()}
         return any(d.primary_span is not None and d.primary_span.line_start in lines.get(d.primary_span.file_name, ())
                    for d in diags)
+
+
+def is_lint(code: str | None) -> bool:
+    """Whether a diagnostic's code is a lint's name (`missing_docs`, `unused_imports`): an error only because
+    a `deny` made it one. An error code (`E0308`) or none (borrowck's "lifetime may not live long enough")
+    is not."""
+    return bool(code) and not is_error_code(code)
 
 
 def revealed(target: Sequence[Diagnostic], new: Counter) -> bool:
