@@ -185,13 +185,12 @@ class Verifier:
             # denied lints (coded by lint name) away from the candidate's lines are uncovered, not caused:
             # rustc's late lint passes run only once the crate has no error (`missing_docs` under a
             # `#![cfg_attr(test, deny(warnings))]` appears when the last type error goes)
-            lints = Counter({k: n for k, n in new.items() if is_lint(k[0])})
-            coded = new - lints
-            lints_ok = not self._on_changed_lines([d for d in new_diags if is_lint(d.code)], changed)
+            coded = Counter({k: n for k, n in new.items() if not is_lint(k[0])})
+            own = self._on_changed_lines(new_diags, changed)
+            lints_ok = not any(is_lint(d.code) for d in own)
             if reveal:
                 ok = lints_ok and (not coded or revealed(target, coded) and not (
-                    any(t.code in BORROWCK_CODES for t in target)
-                    and self._on_changed_lines([d for d in new_diags if not is_lint(d.code)], changed)))
+                    any(t.code in BORROWCK_CODES for t in target) and any(not is_lint(d.code) for d in own)))
             else:  # a guessed candidate may only uncover deny-by-default lints, away from its edit
                 ok = not coded and lints_ok
             if not (ok and self.reveals < MAX_REVEALS):
@@ -276,14 +275,14 @@ class Verifier:
         self.mirror.write(extra)
         return {**changed, **extra}, self.mirror.check(self.cancel)
 
-    def _on_changed_lines(self, diags: Sequence[Diagnostic], changed: dict[str, bytes]) -> bool:
-        """Whether any of `diags` has its primary span on a line `changed` (path → new bytes) rewrites:
-        an error there is the candidate's own, not one its fix uncovered (a borrow-check fix cannot
-        reveal borrow-check errors in the lines it wrote: rustc borrow-checks every body at once)."""
+    def _on_changed_lines(self, diags: Sequence[Diagnostic], changed: dict[str, bytes]) -> list[Diagnostic]:
+        """Those of `diags` whose primary span is on a line `changed` (path → new bytes) rewrites: an
+        error there is the candidate's own, not one its fix uncovered (a borrow-check fix cannot reveal
+        borrow-check errors in the lines it wrote: rustc borrow-checks every body at once)."""
         lines = {f: changed_lines(self.state[f].decode("utf-8", "replace"), b.decode("utf-8", "replace"))
                  for f, b in changed.items()}
-        return any(d.primary_span is not None and d.primary_span.line_start in lines.get(d.primary_span.file_name, ())
-                   for d in diags)
+        return [d for d in diags
+                if d.primary_span is not None and d.primary_span.line_start in lines.get(d.primary_span.file_name, ())]
 
 
 def is_lint(code: str | None) -> bool:
