@@ -297,6 +297,50 @@ def test_a_block_header_replaced_by_the_whole_block_replaces_the_block():
     assert kept == MATCH_SRC.replace("Some(1)", "Some(2)")
 
 
+def test_completed_placeholder_lines_replace_the_placeholder_or_the_block_they_rewrite():
+    """apply_fill: the model's completed scaffold lines go in place of the `todo!()` line, re-indented;
+    an answer that rewrites the whole `match` around it (what the default model does with a long
+    match) replaces that match; placeholders on lines apart are not a fill."""
+    from ferrofix import modelfix
+    from ferrofix.context import enclosing_item
+    src = ("pub fn area(shape: Shape) -> f64 {\n    match shape {\n        Shape::Circle(r) => 3.14 * r * r,\n"
+           "        Shape::Square(_) => todo!(),\n    }\n}\n")
+    item = enclosing_item(src.encode(), src.index("todo"), src.index("todo"))
+    out = modelfix.apply_fill(src, item, {4}, "Shape::Square(s) => s * s,")
+    assert out == src.replace("Shape::Square(_) => todo!(),", "Shape::Square(s) => s * s,")
+    whole = ("match shape {  // <- error here\n    Shape::Circle(r) => 3.14 * r * r,\n"
+             "    Shape::Square(s) => s * s,\n}")
+    assert modelfix.apply_fill(src, item, {4}, whole) == out
+    # a rewrite of the whole item is the item
+    fn = "pub fn area(shape: Shape) -> f64 {\n    match shape {\n        _ => 0.0,\n    }\n}"
+    assert modelfix.apply_fill(src, item, {4}, fn) == fn + "\n"
+    assert modelfix.apply_fill(src, item, {4}, whole.rsplit("\n", 1)[0]) is None  # cut off
+    assert modelfix.apply_fill(src, item, {2, 4}, "x") is None
+    assert modelfix.apply_fill(src, item, {4}, "\n  \n") is None
+
+
+def test_the_model_completes_only_the_placeholder_lines(crate):
+    """With rustc's scaffold applied, the first question asks for the completed placeholder lines (a
+    worked example of that format first), marking only them: the model's method in a code block is
+    the fix."""
+    from ferrofix.modelfix import FILL_MARKER, MARKER
+    root = crate("clean")
+    (root / "src/lib.rs").write_text(
+        "pub trait Shape {\n    fn width(&self) -> f64;\n    fn area(&self) -> f64;\n}\n\n"
+        "pub struct Rect {\n    w: f64,\n    h: f64,\n}\n\n"
+        "impl Shape for Rect {\n    fn width(&self) -> f64 {\n        self.w\n    }\n}\n")
+    eng = ScriptedEngine(["```rust\n    fn area(&self) -> f64 {\n        self.w * self.h\n    }\n```"])
+    res = repair(root, RepairOptions(samples=0), engine=eng)
+    assert res.fixed, res.trace
+    text = res.files["src/lib.rs"].decode()
+    assert "fn area(&self) -> f64 {\n        self.w * self.h\n    }\n}" in text and "todo!" not in text, text
+    assert res.trace[-1].candidate.startswith("fill"), res.trace
+    req = eng.requests[0]
+    assert len(req) == 4 and "```rust\n    fn area" in req[2]["content"]  # the worked example
+    prompt = req[-1]["content"]
+    assert f"{{ todo!() }}  {FILL_MARKER}" in prompt and MARKER not in prompt, prompt
+
+
 def test_a_search_that_drops_the_lines_comments_still_matches():
     """Models copy a line's code and leave out its trailing comment, or a comment or blank line between
     two code lines: the SEARCH is found by its code (a `//` inside a string is no comment)."""

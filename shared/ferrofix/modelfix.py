@@ -2,8 +2,11 @@
 
 Two edit formats, tried in sequence (../shared/DESIGN.md, measured on Qwen2.5-Coder-1.5B):
 search/replace blocks first (cheap, good for local edits), then a rewrite of the whole enclosing item
-(structural fixes: a missing trait method, bound or match arm). Answers are plain fenced text, which
-the default model follows better than JSON-schema output; structure is validated after parsing.
+(structural fixes: a missing trait method, bound or match arm). Where rustc's placeholder scaffold
+(`Kind::C => todo!()`, a missing method with a `todo!()` body) is applied in the prompt, the first
+format is the completed placeholder lines in a code block (`apply_fill`) instead of search/replace.
+Answers are plain fenced text, which the default model follows better than JSON-schema output;
+structure is validated after parsing.
 """
 
 from __future__ import annotations
@@ -60,6 +63,34 @@ ITEM_INSTRUCTIONS = (
     "code block and nothing else."
 )
 
+FILL_INSTRUCTIONS = (
+    f"Answer with the lines marked `{FILL_MARKER}` completed, the placeholder replaced by the real code, "
+    "in one ```rust code block and nothing else."
+)
+
+FILL_EXAMPLE_USER = f"""Code to fix, from src/lib.rs:
+```rust
+impl Shape for Rect {{
+    fn width(&self) -> f64 {{
+        self.w
+    }}
+    fn area(&self) -> f64 {{ todo!() }}  {FILL_MARKER}
+}}
+```
+error[E0046]: not all trait items implemented, missing: `area`
+
+The compiler's suggestion (implement the missing item) is already in the code, with placeholders on the \
+lines marked `{FILL_MARKER}`: replace each `todo!()` or `/* ... */` placeholder there with the real code \
+this program needs.
+
+""" + FILL_INSTRUCTIONS
+
+FILL_EXAMPLE_ASSISTANT = """```rust
+    fn area(&self) -> f64 {
+        self.w * self.h
+    }
+```"""
+
 
 @dataclass(frozen=True, slots=True)
 class Example:
@@ -88,8 +119,9 @@ def build_prompt(kind: str, file: str, item: ItemContext, diag: Diagnostic, erro
                  fill_lines: set[int] = frozenset(), hint: str = "") -> list[Message]:
     """Chat messages asking for a fix of `diag` in `item` of `file`.
 
-    `kind` is "search_replace" or "item". The search/replace format gets a worked example as its own
-    user/assistant turn (not in the system prompt). `examples` (from the knowledge base) are shown as
+    `kind` is "search_replace", "item" or "fill" (the completed scaffold lines, with a `scaffold`
+    only). The search/replace and fill formats get a worked example as their own user/assistant turn
+    (not in the system prompt). `examples` (from the knowledge base) are shown as
     error → fix pairs in the user turn. `scaffold` is the title of a rustc suggestion already applied
     to `item` whose placeholders (on `fill_lines`) the model is to replace with working code. `hint`
     is one more instruction after the error (`missing_item_hint`).
@@ -98,6 +130,9 @@ def build_prompt(kind: str, file: str, item: ItemContext, diag: Diagnostic, erro
     if kind == "search_replace":
         msgs += [{"role": "user", "content": SR_EXAMPLE_USER},
                  {"role": "assistant", "content": SR_EXAMPLE_ASSISTANT}]
+    elif kind == "fill":
+        msgs += [{"role": "user", "content": FILL_EXAMPLE_USER},
+                 {"role": "assistant", "content": FILL_EXAMPLE_ASSISTANT}]
     parts = []
     if examples:
         parts.append("Similar errors and how they were fixed:")
@@ -109,15 +144,19 @@ def build_prompt(kind: str, file: str, item: ItemContext, diag: Diagnostic, erro
     if extra_context:
         parts.append(f"Related code the error points at (change it only if the fix belongs there):\n```rust\n"
                      f"{extra_context.strip()}\n```")
-    parts.append(f"Code to fix, from {file}:\n```rust\n{mark_lines(item, error_lines, fill_lines)}\n```")
+    # with a scaffold, only its placeholders are marked: a marked `match` line above a 60-line match
+    # had the default model copy the whole match into SEARCH until its answer was cut off
+    marked = set() if fill_lines else error_lines
+    parts.append(f"Code to fix, from {file}:\n```rust\n{mark_lines(item, marked, fill_lines)}\n```")
     parts.append(diag.plain_text())
     if scaffold:
         parts.append(f"The compiler's suggestion ({scaffold}) is already in the code, with placeholders on "
                      f"the lines marked `{FILL_MARKER}`: replace each `todo!()` or `/* ... */` placeholder "
-                     "there with the real code this program needs.")
+                     "there with the real code this program needs." +
+                     (" SEARCH copies only the marked lines." if kind == "search_replace" else ""))
     if hint:
         parts.append(hint)
-    parts.append(SR_INSTRUCTIONS if kind == "search_replace" else ITEM_INSTRUCTIONS)
+    parts.append({"search_replace": SR_INSTRUCTIONS, "fill": FILL_INSTRUCTIONS}.get(kind, ITEM_INSTRUCTIONS))
     msgs.append({"role": "user", "content": "\n\n".join(parts)})
     return msgs
 
@@ -446,3 +485,46 @@ def apply_item_rewrite(text: str, item: ItemContext, data: bytes, new_item: str)
     prefix = data[: item.byte_start].decode("utf-8")
     suffix = data[item.byte_end:].decode("utf-8")
     return prefix + new + suffix
+
+
+def apply_fill(text: str, item: ItemContext, fill: set[int], answer: str) -> str | None:
+    """`text` (a file with a rustc scaffold applied) with the placeholder lines `fill` (1-based,
+    contiguous) replaced by the model's completed lines `answer`, re-indented to the first of them.
+
+    A small model often answers with the whole block around the placeholder instead (the `match`, the
+    `impl`): when the answer's first line is a line of `item` at or above the placeholder, the answer
+    replaces the block that line opens (to its closing brace, which must lie at or below the
+    placeholder). None when `fill` is not one contiguous range or the answer is empty or fits neither
+    way."""
+    if not fill or max(fill) - min(fill) + 1 != len(fill):
+        return None
+    lines = [clean_line(x) for x in answer.replace("\r\n", "\n").split("\n")]
+    while lines and not lines[-1].strip():
+        lines.pop()
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    if not lines:
+        return None
+    old = text.split("\n")
+    lo, hi = min(fill) - 1, max(fill)  # 0-based [lo, hi) of the placeholder lines
+    head = _norm(lines[0])
+    item_end = min(len(old), item.line_start + item.text.count("\n"))  # 0-based, exclusive
+    for start in range(lo, max(item.line_start - 2, -1), -1):
+        if not head or _norm(old[start]) != head:
+            continue
+        depth, end = 0, None
+        for i in range(start, item_end):
+            depth += brace_balance(strip_line_comment(clean_line(old[i])))
+            if depth <= 0:
+                end = i + 1
+                break
+        if end is None or end < hi:
+            continue
+        if brace_balance("\n".join(lines)) != 0:
+            return None  # a rewrite of the block cut off (the answer ran out of tokens)
+        lo, hi = start, end
+        break
+    # rustc writes a missing method's scaffold at column 0 inside the `impl`: keep the answer's indent
+    want = _indent(old[lo]) or (_indent(lines[0]) if lo > item.line_start - 1 else "")
+    new = reindent(lines, _indent(lines[0]), want)
+    return "\n".join(old[:lo] + new + old[hi:])

@@ -1,6 +1,7 @@
 """The model stage: for each remaining error, the enclosing item (tree-sitter) and the error as plain
-lines go to the model, which answers search/replace blocks (greedy), then a whole-item rewrite, then
-samples; each answer is applied, guarded (`guards.guard`) and verified like any candidate."""
+lines go to the model, which answers search/replace blocks (greedy) — or, where rustc's placeholder
+scaffold is applied, the completed placeholder lines — then a whole-item rewrite, then samples; each
+answer is applied, guarded (`guards.guard`) and verified like any candidate."""
 
 from __future__ import annotations
 
@@ -154,10 +155,14 @@ class ModelStage:
             hint = modelfix.missing_item_hint(missing, shown)
         examples = list(self.examples(e)) if self.examples else []
         stage = "model-kb" if examples else "model"
-        # greedy search/replace, greedy item rewrite, then the samples: each kind's in one batch
-        # (`Engine.chat_n`), search/replace first
-        sampled = [("search_replace", 0.8, (self.opt.samples + 1) // 2), ("item", 0.8, self.opt.samples // 2)]
-        todo = [("search_replace", 0.0, 1), ("item", 0.0, 1)] + [t for t in sampled if t[2] > 0]
+        # greedy search/replace (or fill), greedy item rewrite, then the samples: each kind's in one
+        # batch (`Engine.chat_n`), search/replace (or fill) first
+        # with a scaffold whose placeholder is one run of lines, the model completes just those lines
+        # ("fill"): asked for search/replace blocks, the default model copied a 60-line `match` or `impl`
+        # into SEARCH until its answer was cut off
+        local = "fill" if fill and max(fill) - min(fill) + 1 == len(fill) else "search_replace"
+        sampled = [(local, 0.8, (self.opt.samples + 1) // 2), ("item", 0.8, self.opt.samples // 2)]
+        todo = [(local, 0.0, 1), ("item", 0.0, 1)] + [t for t in sampled if t[2] > 0]
         seen: set[bytes] = set()
         item_lines = item.text.count("\n") + 1
         seed = 0
@@ -172,7 +177,7 @@ class ModelStage:
             self.progress(f"asking {self.engine.name} ({kind}{f', {count} samples' if count > 1 else ''}) "
                           f"about {describe(e)}")
             # an item rewrite repeats the item: allow its length plus room for the fix
-            max_tokens = self.opt.max_tokens if kind == "search_replace" else \
+            max_tokens = self.opt.max_tokens if kind != "item" else \
                 min(2048, max(self.opt.max_tokens, len(item.text) // 3 + 128))
             cancelled = (lambda: self.cancel.cancelled) if self.cancel else (lambda: False)
             # an answer is cut off when the run's time budget ends (or the user cancels)
@@ -203,12 +208,15 @@ class ModelStage:
         tokens = c.prompt_tokens + c.completion_tokens
         self.tokens += tokens
         label = f"{kind} (T={temp})"
-        blocks: list[tuple[str, str]] = []
+        # an answer is read by what it holds: search/replace blocks whatever was asked, else the code
+        # block an item rewrite or the completed scaffold lines ("fill") asked for
+        blocks = modelfix.strip_copied_labels(modelfix.parse_search_replace(c.text),
+                                              [sp.label or "" for sp in e.spans])
         code = None
-        if kind == "search_replace":
-            blocks = modelfix.strip_copied_labels(modelfix.parse_search_replace(c.text),
-                                                  [sp.label or "" for sp in e.spans])
-            reason = "SEARCH text not found in the file" if blocks else "no SEARCH/REPLACE block in the answer"
+        if blocks:
+            reason = "SEARCH text not found in the file"
+        elif kind == "search_replace":
+            reason = "no SEARCH/REPLACE block in the answer"
         else:
             code = modelfix.parse_code_block(c.text)
             reason = "no code block in the answer"
@@ -221,6 +229,9 @@ class ModelStage:
             text = base.data.decode("utf-8")
             if blocks:
                 texts = _apply_blocks(files, blocks, rel, text, base.error_line, related)
+            elif kind == "fill":
+                new_text = modelfix.apply_fill(text, base.item, base.fill, code) if base.fill else None
+                texts = {rel: new_text} if new_text is not None else None
             else:
                 new_text = modelfix.apply_item_rewrite(text, base.item, base.data, code)
                 texts = {rel: new_text} if new_text is not None else None
