@@ -57,8 +57,11 @@ def endless(crate, tmp_path):
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL, signal.SIGINT])
 def test_a_killed_ferrofix_check_takes_its_build_with_it(endless, sig):
     root, env, marker = endless
+    # SIGINT as a terminal sends it: a shell starts background jobs (`nohup … &`) with SIGINT ignored,
+    # which Python then leaves ignored, so the child gets the default disposition back first
     p = subprocess.Popen([sys.executable, "-m", "ferrofix", "check", str(root)], env=env,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     pid = build_script_pid(marker, p)
     p.send_signal(sig)
     p.wait(30)

@@ -463,14 +463,20 @@ def reindent(lines: list[str], have: str, want: str) -> list[str]:
     return out
 
 
-def apply_item_rewrite(text: str, item: ItemContext, data: bytes, new_item: str) -> str | None:
-    """Replace the item's bytes in the file with `new_item` (cleaned, re-indented to the item's
-    indentation). None when the answer is empty."""
-    lines = [clean_line(x) for x in new_item.replace("\r\n", "\n").split("\n")]
+def _answer_lines(answer: str) -> list[str]:
+    """The lines of a code answer, cleaned (`clean_line`), without leading and trailing blank lines."""
+    lines = [clean_line(x) for x in answer.replace("\r\n", "\n").split("\n")]
     while lines and not lines[-1].strip():
         lines.pop()
     while lines and not lines[0].strip():
         lines.pop(0)
+    return lines
+
+
+def apply_item_rewrite(text: str, item: ItemContext, data: bytes, new_item: str) -> str | None:
+    """Replace the item's bytes in the file with `new_item` (cleaned, re-indented to the item's
+    indentation). None when the answer is empty."""
+    lines = _answer_lines(new_item)
     if not lines:
         return None
     first_old = item.text.split("\n", 1)[0]
@@ -498,11 +504,7 @@ def apply_fill(text: str, item: ItemContext, fill: set[int], answer: str) -> str
     way."""
     if not fill or max(fill) - min(fill) + 1 != len(fill):
         return None
-    lines = [clean_line(x) for x in answer.replace("\r\n", "\n").split("\n")]
-    while lines and not lines[-1].strip():
-        lines.pop()
-    while lines and not lines[0].strip():
-        lines.pop(0)
+    lines = _answer_lines(answer)
     if not lines:
         return None
     old = text.split("\n")

@@ -155,11 +155,10 @@ class ModelStage:
             hint = modelfix.missing_item_hint(missing, shown)
         examples = list(self.examples(e)) if self.examples else []
         stage = "model-kb" if examples else "model"
-        # greedy search/replace (or fill), greedy item rewrite, then the samples: each kind's in one
-        # batch (`Engine.chat_n`), search/replace (or fill) first
-        # with a scaffold whose placeholder is one run of lines, the model completes just those lines
-        # ("fill"): asked for search/replace blocks, the default model copied a 60-line `match` or `impl`
-        # into SEARCH until its answer was cut off
+        # greedy search/replace, greedy item rewrite, then the samples: each kind's in one batch
+        # (`Engine.chat_n`), search/replace first. With a scaffold whose placeholder is one run of
+        # lines, "fill" (just those lines completed) takes search/replace's place: asked for blocks,
+        # the default model copied a 60-line `match` or `impl` into SEARCH until its answer was cut off
         local = "fill" if fill and max(fill) - min(fill) + 1 == len(fill) else "search_replace"
         sampled = [(local, 0.8, (self.opt.samples + 1) // 2), ("item", 0.8, self.opt.samples // 2)]
         todo = [(local, 0.0, 1), ("item", 0.0, 1)] + [t for t in sampled if t[2] > 0]
