@@ -493,6 +493,11 @@ def apply_item_rewrite(text: str, item: ItemContext, data: bytes, new_item: str)
     return prefix + new + suffix
 
 
+def one_run(lines: set[int]) -> bool:
+    """Whether `lines` (line numbers) are one contiguous run, non-empty."""
+    return bool(lines) and max(lines) - min(lines) + 1 == len(lines)
+
+
 def apply_fill(text: str, item: ItemContext, fill: set[int], answer: str) -> str | None:
     """`text` (a file with a rustc scaffold applied) with the placeholder lines `fill` (1-based,
     contiguous) replaced by the model's completed lines `answer`, re-indented to the first of them.
@@ -502,7 +507,7 @@ def apply_fill(text: str, item: ItemContext, fill: set[int], answer: str) -> str
     replaces the block that line opens (to its closing brace, which must lie at or below the
     placeholder). None when `fill` is not one contiguous range or the answer is empty or fits neither
     way."""
-    if not fill or max(fill) - min(fill) + 1 != len(fill):
+    if not one_run(fill):
         return None
     lines = _answer_lines(answer)
     if not lines:
@@ -512,7 +517,7 @@ def apply_fill(text: str, item: ItemContext, fill: set[int], answer: str) -> str
     head = _norm(lines[0])
     item_end = min(len(old), item.line_start + item.text.count("\n"))  # 0-based, exclusive
     for start in range(lo, max(item.line_start - 2, -1), -1):
-        if not head or _norm(old[start]) != head:
+        if _norm(old[start]) != head:
             continue
         depth, end = 0, None
         for i in range(start, item_end):

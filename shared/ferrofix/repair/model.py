@@ -159,7 +159,7 @@ class ModelStage:
         # (`Engine.chat_n`), search/replace first. With a scaffold whose placeholder is one run of
         # lines, "fill" (just those lines completed) takes search/replace's place: asked for blocks,
         # the default model copied a 60-line `match` or `impl` into SEARCH until its answer was cut off
-        local = "fill" if fill and max(fill) - min(fill) + 1 == len(fill) else "search_replace"
+        local = "fill" if modelfix.one_run(fill) else "search_replace"
         sampled = [(local, 0.8, (self.opt.samples + 1) // 2), ("item", 0.8, self.opt.samples // 2)]
         todo = [(local, 0.0, 1), ("item", 0.0, 1)] + [t for t in sampled if t[2] > 0]
         seen: set[bytes] = set()
@@ -229,7 +229,7 @@ class ModelStage:
             if blocks:
                 texts = _apply_blocks(files, blocks, rel, text, base.error_line, related)
             elif kind == "fill":
-                new_text = modelfix.apply_fill(text, base.item, base.fill, code) if base.fill else None
+                new_text = modelfix.apply_fill(text, base.item, base.fill, code)
                 texts = {rel: new_text} if new_text is not None else None
             else:
                 new_text = modelfix.apply_item_rewrite(text, base.item, base.data, code)
