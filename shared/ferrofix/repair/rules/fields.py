@@ -1,4 +1,4 @@
-"""Fields: a field the struct lacks, a field an initializer lacks."""
+"""Fields: a field the struct lacks, a field an initializer lacks, a tuple field written as an index."""
 
 from __future__ import annotations
 
@@ -207,3 +207,29 @@ def _other_literals(site: Site, name: str, limit: int = 2) -> list[str]:
     values = site.nearest(lambda data: [(at, v) for at, fields in struct_literals_named(data, path)
                                         if (v := value(fields)) is not None], site.span.byte_start)
     return list(dict.fromkeys(values))[:limit]
+
+
+# rustc suggests `.0` for `t[0]` only when `t` is a tuple itself; a reference to one, or a tuple struct
+# (`self[0]` in `impl Iter`), gets no help
+@rule("E0608", priority=1850, examples=[
+    Example("an-index-into-a-tuple-struct-or-a-tuple-reference-becomes-a-field", """\
+pub struct Pair(u32, String);
+
+pub fn first(p: &Pair) -> u32 {
+    p[0]
+}
+
+pub fn second(t: &mut (u32, String)) {
+    t[1] = String::new();
+}
+""", after=("    p.0\n", "    t.1 = String::new();")),
+])
+def tuple_field_for_index(site: Site) -> list[Fix]:
+    """E0608 "cannot index into a value of type `T`" where the primary span is an index by an integer
+    literal (`[0]`, as Python and most languages write it): the tuple field `.0` (Rust reads tuple and
+    tuple-struct fields with a dot, the Reference's "Tuple indexing expressions")."""
+    m = re.fullmatch(r"\[\s*(\d+)\s*\]", site.text)
+    if not m or not site.error.message.startswith("cannot index into a value of type"):
+        return []
+    edit = TextEdit(site.file, site.span.byte_start, site.span.byte_end, f".{int(m.group(1))}")
+    return [Fix(f"read the tuple field: `.{int(m.group(1))}`", (edit,), MAYBE_INCORRECT)]
