@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from ...context import argument_list_texts, calls_named, generic_uses
+from ...context import argument_list_texts, calls_named, generic_uses, parameters_at
 from ...diagnostics import MAYBE_INCORRECT
 from ...edits import Fix, TextEdit, is_stub, suggestion_fixes
 from .registry import Example, rule
@@ -80,6 +80,48 @@ def argument_from_other_calls(site: Site) -> Iterator[Fix]:
             for j, h in enumerate(holes):
                 text = text.replace(h, fills[j][min(n, len(fills[j]) - 1)], 1)
             yield Fix(f"{fix.title}: as the other calls of `{name}` do",
+                      (TextEdit(ed.file, ed.byte_start, ed.byte_end, text),), MAYBE_INCORRECT)
+        return
+
+
+# "this method takes 2 arguments but 1 argument was supplied" on `shift(bits)` in `fn f(bits: u8, n: u32)`;
+# a crate that calls the function once has no other call to copy from
+@rule("E0061", priority=1465, examples=[
+    Example("a-missing-argument-is-the-parameter-of-its-type", """\
+fn shift(v: u16, n: u32) -> u16 {
+    v << n
+}
+
+pub fn scaled(value: u16, by: u32) -> u16 {
+    shift(value) + 1
+}
+""", after=("shift(value, by) + 1",)),
+])
+def argument_from_parameters(site: Site) -> Iterator[Fix]:
+    """E0061 where rustc's "provide the argument" writes a placeholder naming the type or the parameter
+    (`shift(value, /* u32 */)`, `/* rem */`): each hole filled with a parameter of the enclosing
+    function of that type or name that the call does not pass yet (`by: u32`) — what the caller has at
+    hand; each combination (at most `MAX_FILLS`) a candidate the compiler checks."""
+    params = [(re.sub(r"^mut\s+", "", p), re.sub(r"'\w+\s*|\s+", "", ty))
+              for p, ty, _lo, _hi in parameters_at(site.data, site.span.byte_start)]
+    params = [(p, ty) for p, ty in params if re.fullmatch(r"[a-z_]\w*", p)]
+    for fix in suggestion_fixes(site.error, site.root, stubs=True):
+        if len(fix.edits) != 1 or not _HOLE.search(fix.edits[0].new_text):
+            continue
+        ed = fix.edits[0]
+        holes = _HOLE.findall(ed.new_text)
+        passed = set(re.findall(r"\b\w+\b", _HOLE.sub("", ed.new_text)))
+        fills = []
+        for h in holes:
+            want = re.sub(r"'\w+\s*|\s+", "", h[2:-2])
+            fills.append([p for p, ty in params if (ty == want or p == want) and p not in passed])
+        if not all(fills):
+            return
+        for n in range(min(MAX_FILLS, max(len(f) for f in fills))):
+            text = ed.new_text
+            for j, h in enumerate(holes):
+                text = text.replace(h, fills[j][min(n, len(fills[j]) - 1)], 1)
+            yield Fix(f"{fix.title}: the parameter of that type",
                       (TextEdit(ed.file, ed.byte_start, ed.byte_end, text),), MAYBE_INCORRECT)
         return
 

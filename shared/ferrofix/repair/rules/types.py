@@ -154,6 +154,27 @@ def retype_declaration(site: Site) -> list[Fix]:
                 MAYBE_INCORRECT)]
 
 
+# E0308 "expected `u64`, found `u32`" in a `const` (`const MAX: u64 = u32::MAX;`): rustc's `.into()` is
+# no const fn, so it suggests nothing
+@rule("E0308", priority=1620, examples=[
+    Example("a-number-of-another-type-gets-an-as-cast", """\
+pub const LIMIT: u64 = u32::MAX;
+""", after=("LIMIT: u64 = u32::MAX as u64;",)),
+])
+def numeric_conversion(site: Site) -> list[Fix]:
+    """E0308 labelled "expected `A`, found `B`" where both are primitive number types (`NUMERIC`),
+    which Rust never converts implicitly: the expression `as A` (a cast `n as B` made `n as A`), once
+    rustc's conversions (`.into()`, `.try_into().unwrap()`) and the binding's declaration
+    (`retype_declaration`) have not fixed it."""
+    m = re.fullmatch(r"expected `(\w+)`, found `(\w+)`", site.span.label or "")
+    if not m or m.group(1) not in NUMERIC or m.group(2) not in NUMERIC:
+        return []
+    cast = re.fullmatch(r"([\w.:]+(?:\(\))?)\s+as\s+\w+", site.text.strip())  # `n as u32`: `n as u64`
+    new = f"{cast.group(1) if cast else parenthesized(site.text)} as {m.group(1)}"
+    return [Fix(f"cast with `as {m.group(1)}`: `{new}`",
+                (TextEdit(site.file, site.span.byte_start, site.span.byte_end, new),), MAYBE_INCORRECT)]
+
+
 # in a closure over `self.bytes.into_iter()` behind `&self` (dropping the `*` would move out of the borrow)
 @rule("E0614", priority=1630, examples=[
     Example("a-dereferenced-item-of-into-iter-iterates-by-reference", """\
