@@ -639,6 +639,21 @@ def test_the_prompt_for_a_missing_trait_method_shows_how_the_crate_implements_it
     assert "(`Area` implemented for another type)\n    fn area(&self) -> u32 {\n        self.0 * self.0" in prompt
 
 
+def test_a_method_that_lost_its_receiver_gets_it_back_and_its_callers_keep_theirs(crate):
+    """E0424 in `fn is_none() -> bool { self.index == 0 }` and E0599 at each `p.is_none()`: rustc's
+    MachineApplicable "use associated function syntax instead" (`Pos::is_none()`) would drop the
+    receiver `p` at every call; the receiver added to the function fixes them all."""
+    root = crate("clean")
+    (root / "src/lib.rs").write_text(
+        "pub struct Pos {\n    index: u32,\n}\n\nimpl Pos {\n    fn is_none() -> bool {\n        self.index == 0\n    }\n\n"
+        "    pub fn get(&self) -> Option<u32> {\n        if self.is_none() { None } else { Some(self.index) }\n    }\n}\n\n"
+        "pub fn count(ps: &[Pos]) -> usize {\n    ps.iter().filter(|p| p.is_none()).count()\n}\n")
+    res = repair(root, RepairOptions(use_llm=False))
+    assert res.fixed, res.trace
+    text = res.files["src/lib.rs"].decode()
+    assert "fn is_none(&self) -> bool" in text and "p.is_none()" in text and "Pos::is_none" not in text
+
+
 def test_denied_lints_a_fix_uncovers_are_not_its_fault(crate):
     """rustc's late lints run only once the crate has no error: fixing the last type error uncovers
     `missing_docs` elsewhere under `#![deny(missing_docs)]`. The fix is kept (the lint is reported as

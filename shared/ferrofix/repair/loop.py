@@ -106,8 +106,14 @@ class Repairer:
                budget: Budget) -> CheckResult | None:
         root = self.ws.root
         work = focus.select(errors)
+        # a function that uses `self` but lost its receiver (E0424 "add a `self` receiver parameter")
+        # comes first, and its callers' "use associated function syntax instead" (`Pos::is_none()`,
+        # which drops the receiver `pos`) is not applied: the receiver fixes them all
+        receiverless = [e for e in work if _adds_receiver(e)]
+        work = receiverless + [e for e in work if e not in receiverless]
         # 1. all MachineApplicable suggestions together
-        ma = [(e, f) for e in work for f in suggestion_fixes(e, root, (MACHINE_APPLICABLE,))]
+        ma = [(e, f) for e in work for f in suggestion_fixes(e, root, (MACHINE_APPLICABLE,))
+              if not (receiverless and f.title.startswith("use associated function syntax"))]
         if len(ma) > 1:
             kept = non_overlapping(f for _, f in ma)
             targets = [e for e, f in ma if f in kept]
@@ -206,6 +212,12 @@ class Repairer:
         # errors in targets the environment already breaks (a test needing an absent crate) go last
         out.sort(key=lambda e: (e.package_id, e.target_name) in env.broken_targets)
         return out
+
+
+def _adds_receiver(e: Diagnostic) -> bool:
+    """True for an E0424 ("expected value, found module `self`") whose help adds a `self` receiver to the
+    enclosing associated function."""
+    return e.code == "E0424" and any(c.message.startswith("add a `self` receiver parameter") for c in e.children)
 
 
 def repair(path: Path, options: RepairOptions | None = None, *, engine: Engine | None = None,
