@@ -310,6 +310,45 @@ def rustc_notes(site: Site) -> Iterator[Fix]:
     yield from note_fixes(site)
 
 
+# E0502 on `vec[vec.len() - 1] = 123` (`IndexMut` borrows `vec` mutably before the index is read): two
+# helps, "try adding a local storing this..." at `vec.len()` and "...and then using that local here"
+# at the index, with no suggestion
+@rule(ANY, priority=2660, examples=[
+    Example("a-local-stores-what-a-mutable-borrow-needs-first", """\
+pub fn bump_last(vec: &mut Vec<u32>) {
+    vec[vec.len() - 1] += 1;
+}
+""", after=("    let len = vec.len();\n    vec[len - 1] += 1;\n",)),
+])
+def store_in_local(site: Site) -> list[Fix]:
+    """rustc's "try adding a local storing this..." (span A) followed by "...and then using that local
+    here" (span B, which holds A): `let name = A;` inserted before B's statement, at its indent, and A
+    replaced by `name` (named after A's last identifier, `vec.len()` → `len`, else `value`; a name the
+    enclosing item does not use yet)."""
+    kids = site.error.children
+    pair = next(((a.spans[0], b.spans[0]) for a, b in zip(kids, kids[1:])
+                 if a.message.startswith("try adding a local storing this") and len(a.spans) == 1
+                 and b.message.startswith("...and then using that local here") and len(b.spans) == 1), None)
+    if pair is None:
+        return []
+    a, b = pair
+    data = site.files.get(a.file_name)
+    if data is None or b.file_name != a.file_name or not b.byte_start <= a.byte_start < a.byte_end <= b.byte_end:
+        return []
+    text = data[a.byte_start:a.byte_end].decode("utf-8", "replace")
+    item = enclosing_item(data, a.byte_start, a.byte_end)
+    scope = item.text if item is not None else data.decode("utf-8", "replace")
+    names = [n for n in (re.findall(r"[a-z_]\w*", text)[-1:] + ["value", "stored"])
+             if n not in ("self", "as") and not re.search(rf"(?<![.\w]){n}\b", scope)]
+    if not names:
+        return []
+    line = data.rfind(b"\n", 0, b.byte_start) + 1
+    indent = re.match(rb"[ \t]*", data[line:]).group(0).decode()
+    return [Fix(f"store `{text}` in a local first: `let {names[0]} = {text};`",
+                (TextEdit(a.file_name, line, line, f"{indent}let {names[0]} = {text};\n"),
+                 TextEdit(a.file_name, a.byte_start, a.byte_end, names[0])), "MaybeIncorrect")]
+
+
 #: rustc's E0381 for `let t: T; t.0 = a;` (its help: "partial initialization isn't supported, fully
 #: initialize the binding with a default value and mutate it, or use `std::mem::MaybeUninit`")
 _PARTIALLY_ASSIGNED = re.compile(r"partially assigned binding `(\w+)` isn't fully initialized")
