@@ -18,6 +18,20 @@ _HOLE = re.compile(r"/\*[^*]*\*/")
 MAX_CALLS, MAX_FILLS = 200, 3
 
 
+def _filled(fix: Fix, holes: list[str], fills: list[list[str]], how: str) -> Iterator[Fix]:
+    """rustc's one-edit `fix` with each of its `holes` (`/* u8 */`, in order) replaced by one of its
+    `fills`: the n-th candidate takes each hole's n-th fill (its last when it has fewer), at most
+    `MAX_FILLS` candidates; none when a hole has no fill."""
+    if not all(fills):
+        return
+    ed = fix.edits[0]
+    for n in range(min(MAX_FILLS, max(len(f) for f in fills))):
+        text = ed.new_text
+        for j, h in enumerate(holes):
+            text = text.replace(h, fills[j][min(n, len(fills[j]) - 1)], 1)
+        yield Fix(f"{fix.title}: {how}", (TextEdit(ed.file, ed.byte_start, ed.byte_end, text),), MAYBE_INCORRECT)
+
+
 @rule("E0061", priority=1460, examples=[
     Example("a-missing-argument-is-the-one-the-other-calls-pass", """\
 pub struct Writer {
@@ -73,14 +87,7 @@ def argument_from_other_calls(site: Site) -> Iterator[Fix]:
             for j, k in enumerate(at):
                 if call_args[k] not in fills[j] and not is_stub(call_args[k]):
                     fills[j].append(call_args[k])
-        if not all(fills):
-            return
-        for n in range(min(MAX_FILLS, max(len(f) for f in fills))):
-            text = ed.new_text
-            for j, h in enumerate(holes):
-                text = text.replace(h, fills[j][min(n, len(fills[j]) - 1)], 1)
-            yield Fix(f"{fix.title}: as the other calls of `{name}` do",
-                      (TextEdit(ed.file, ed.byte_start, ed.byte_end, text),), MAYBE_INCORRECT)
+        yield from _filled(fix, holes, fills, f"as the other calls of `{name}` do")
         return
 
 
@@ -115,14 +122,7 @@ def argument_from_parameters(site: Site) -> Iterator[Fix]:
         for h in holes:
             want = re.sub(r"'\w+\s*|\s+", "", h[2:-2])
             fills.append([p for p, ty in params if (ty == want or p == want) and p not in passed])
-        if not all(fills):
-            return
-        for n in range(min(MAX_FILLS, max(len(f) for f in fills))):
-            text = ed.new_text
-            for j, h in enumerate(holes):
-                text = text.replace(h, fills[j][min(n, len(fills[j]) - 1)], 1)
-            yield Fix(f"{fix.title}: the parameter of that type",
-                      (TextEdit(ed.file, ed.byte_start, ed.byte_end, text),), MAYBE_INCORRECT)
+        yield from _filled(fix, holes, fills, "the parameter of that type")
         return
 
 
