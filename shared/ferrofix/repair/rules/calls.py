@@ -10,7 +10,7 @@ from ...context import argument_list_texts, calls_named, generic_uses, parameter
 from ...diagnostics import MAYBE_INCORRECT
 from ...edits import Fix, TextEdit, is_stub, suggestion_fixes
 from .registry import Example, rule
-from .site import Site
+from .site import Site, type_key
 
 #: rustc's placeholder for a missing argument (`/* u8 */`, `/* rem */`, `/* &mut BitQueue<E, u8> */`)
 _HOLE = re.compile(r"/\*[^*]*\*/")
@@ -109,7 +109,7 @@ def argument_from_parameters(site: Site) -> Iterator[Fix]:
     (`shift(value, /* u32 */)`, `/* rem */`): each hole filled with a parameter of the enclosing
     function of that type or name that the call does not pass yet (`by: u32`) — what the caller has at
     hand; each combination (at most `MAX_FILLS`) a candidate the compiler checks."""
-    params = [(re.sub(r"^mut\s+", "", p), re.sub(r"'\w+\s*|\s+", "", ty))
+    params = [(re.sub(r"^mut\s+", "", p), type_key(ty))
               for p, ty, _lo, _hi in parameters_at(site.data, site.span.byte_start)]
     params = [(p, ty) for p, ty in params if re.fullmatch(r"[a-z_]\w*", p)]
     for fix in suggestion_fixes(site.error, site.root, stubs=True):
@@ -120,7 +120,7 @@ def argument_from_parameters(site: Site) -> Iterator[Fix]:
         passed = set(re.findall(r"\b\w+\b", _HOLE.sub("", ed.new_text)))
         fills = []
         for h in holes:
-            want = re.sub(r"'\w+\s*|\s+", "", h[2:-2])
+            want = type_key(h[2:-2])
             fills.append([p for p, ty in params if (ty == want or p == want) and p not in passed])
         yield from _filled(fix, holes, fills, "the parameter of that type")
         return

@@ -7,7 +7,7 @@ from ...context import parameters_at, struct_initializer_at, struct_literals_nam
 from ...diagnostics import MAYBE_INCORRECT
 from ...edits import Fix, TextEdit
 from .registry import Example, rule
-from .site import Site
+from .site import Site, type_key
 
 _FIELD_LINE = re.compile(r"(?m)^\s*(?:pub(?:\([^)]*\))?\s+)?(\w+)\s*:\s*([^,\n]+?)\s*,?\s*(?://.*)?$")
 
@@ -171,12 +171,9 @@ def initialize_missing_field(site: Site) -> list[Fix]:
     found = site.type_definition(m_ty.group(1)) if m_ty else None
     ftype = struct_field_types(found[1].text).get(name) if found else None
     used = " ".join(v or n for n, v in fields)
-
-    def norm(t: str) -> str:
-        return re.sub(r"'\w+|\s+", "", t)
     if ftype:
         values += [p for p, ty, _lo, _hi in parameters_at(data, span.byte_start)
-                   if re.fullmatch(r"\w+", p) and norm(ty) == norm(ftype) and not re.search(rf"\b{p}\b", used)]
+                   if re.fullmatch(r"\w+", p) and type_key(ty) == type_key(ftype) and not re.search(rf"\b{p}\b", used)]
     values += _other_literals(site, name)
     if not fields:
         return []

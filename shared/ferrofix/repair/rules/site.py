@@ -80,3 +80,9 @@ class Site:
 def fresh_name(text: str, candidates: Sequence[str]) -> str | None:
     """The first of `candidates` (lifetimes or labels, `'a`) that `text` does not use, or None."""
     return next((n for n in candidates if not re.search(rf"{re.escape(n)}\b", text)), None)
+
+
+def type_key(text: str) -> str:
+    """A type's text without lifetimes and whitespace, to compare types as written (`&'a [u8]` and
+    `& [u8]` → `&[u8]`)."""
+    return re.sub(r"'\w+|\s+", "", text)
