@@ -622,14 +622,18 @@ def test_missing_item_and_visibility_helpers():
 
 def test_the_prompt_for_a_missing_trait_method_shows_how_the_crate_implements_it_for_another_type(crate):
     """E0046 (a method left out of `impl Trait for T`): the model sees the method as the crate's other
-    impls of the trait write it — an example to read, not a place to edit."""
+    impls of the trait write it — an example to read, not a place to edit — except where it reads a
+    field the type being fixed does not have."""
     root = crate("clean")
     (root / "src/lib.rs").write_text(
         "pub trait Area {\n    fn area(&self) -> u32;\n    fn name(&self) -> String;\n}\n\n"
         "pub struct Square(pub u32);\npub struct Rect(pub u32, pub u32);\n\n"
         "impl Area for Square {\n    fn area(&self) -> u32 {\n        self.0 * self.0\n    }\n"
         "    fn name(&self) -> String {\n        String::from(\"square\")\n    }\n}\n\n"
-        "impl Area for Rect {\n    fn name(&self) -> String {\n        String::from(\"rect\")\n    }\n}\n")
+        "impl Area for Rect {\n    fn name(&self) -> String {\n        String::from(\"rect\")\n    }\n}\n\n"
+        "pub struct Label { text: String }\n\n"
+        "impl Area for Label {\n    fn area(&self) -> u32 {\n        self.text.len() as u32\n    }\n"
+        "    fn name(&self) -> String {\n        self.text.clone()\n    }\n}\n")
     fix = ("<<<<<<< SEARCH\nimpl Area for Rect {\n=======\nimpl Area for Rect {\n    fn area(&self) -> u32 {\n"
            "        self.0 * self.1\n    }\n>>>>>>> REPLACE")
     eng = ScriptedEngine([fix])
@@ -637,6 +641,21 @@ def test_the_prompt_for_a_missing_trait_method_shows_how_the_crate_implements_it
     assert res.fixed, res.trace
     prompt = "\n".join(m["content"] for m in eng.requests[0])
     assert "(`Area` implemented for another type)\n    fn area(&self) -> u32 {\n        self.0 * self.0" in prompt
+    assert "self.text.len()" not in prompt  # `Label`'s field: `Rect` has none such, no template for it
+
+
+def test_related_code_in_the_prompt_is_cut_at_a_line_end_and_an_example_is_shown_whole_or_not_at_all():
+    """The related code has a character limit: a block past it is cut at a line end and marked
+    `// ...`; another impl's method (an example) that does not fit is left out, not cut mid-line."""
+    from ferrofix.repair.model import _within
+
+    span = "// src/a.rs:1\n" + "let x = 1;\n" * 10
+    example = "// src/b.rs:5 (`Iterator` implemented for another type)\n" + "    step();\n" * 200
+    assert _within([span, example, "// src/c.rs:9\nshort"], 300, {example}) == span + "\n// src/c.rs:9\nshort"
+    long = "// src/a.rs:1\n" + "let abcdef = 1;\n" * 100
+    cut = _within([long], 300, set())
+    assert len(cut) <= 300 and cut.endswith("\n// ...")
+    assert set(cut.split("\n")[1:-1]) == {"let abcdef = 1;"}
 
 
 def test_a_method_that_lost_its_receiver_gets_it_back_and_its_callers_keep_theirs(crate):

@@ -160,6 +160,21 @@ def type_definition(files: Mapping[str, bytes], name: str) -> tuple[str, ItemCon
     return None
 
 
+def declared_fields(definition: str) -> set[str] | None:
+    """The field names a `struct` definition's text declares (`{"slice", "index"}`; a tuple struct's
+    `{"0", "1"}`; a unit struct's empty set); None when the text holds no struct (an enum, a union)."""
+    node = next(_walk(parse(definition.encode("utf-8")).root_node, "struct_item"), None)
+    if node is None:
+        return None
+    body = node.child_by_field_name("body")
+    if body is None:
+        return set()
+    if body.type == "ordered_field_declaration_list":
+        return {str(i) for i in range(len(body.children_by_field_name("type")))}
+    return {name.text.decode("utf-8") for c in body.named_children if c.type == "field_declaration"
+            if (name := c.child_by_field_name("name")) is not None}
+
+
 def _impl_type(impl: Node) -> Node | None:
     """The self type node of an `impl_item`, generic arguments stripped (`ScopeGuard` of `ScopeGuard<T>`)."""
     ty = impl.child_by_field_name("type")

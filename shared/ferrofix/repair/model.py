@@ -12,8 +12,8 @@ from typing import Callable, Iterator, Mapping, NamedTuple, Sequence
 
 from .. import modelfix
 from ..cargo import Cancellation, CheckResult
-from ..context import (ItemContext, enclosing_item, impl_self_type, impl_trait_at, method_signatures,
-                       other_implementations, type_definition, window)
+from ..context import (ItemContext, declared_fields, enclosing_item, impl_self_type, impl_trait_at,
+                       method_signatures, other_implementations, type_definition, window)
 from ..diagnostics import Diagnostic, Span, describe
 from ..edits import OverlappingEditsError, apply_to_files, changed_lines, is_stub, suggestion_fixes
 from ..errors import CheckCancelledError, ContextOverflowError, ModelAnswerError
@@ -325,10 +325,12 @@ def related_lines(files: Mapping[str, bytes], e: Diagnostic, item: ItemContext, 
     """Code the diagnostic's other spans point at outside the item (the enum whose variant is
     missing, the function whose signature is called): the enclosing item when it is short, else
     the line; each with its location; for a missing trait method (E0046), the method as the crate's
-    other impls of the trait write it (`context.other_implementations`). At most ~1,500 characters.
+    other impls of the trait write it (`context.other_implementations`; at most 3, none that reads a
+    field the impl's own type does not declare). At most ~1,500 characters.
     Also returns file → the first 1-based line shown from it (where a SEARCH block for that file is
     looked for)."""
     out: list[str] = []
+    examples: set[str] = set()
     where: dict[str, int] = {}
     for s in list(e.spans) + [cs for c in e.children for cs in c.spans]:
         if s.suggested_replacement is not None or s.is_internal or s.file_name not in files:
@@ -361,14 +363,41 @@ def related_lines(files: Mapping[str, bytes], e: Diagnostic, item: ItemContext, 
     impl = impl_trait_at(files[rel], span.byte_start) if missing and span is not None else None
     if impl is not None:  # examples to read, not places to edit: not in `where`
         shown: set[str] = set()
-        for f, line, text in other_implementations(files, impl[0], missing, (rel, impl[1]), limit=3):
-            if text.strip() not in shown:
+        # an example that reads fields this type lacks is no template (the default model copied an
+        # `Iterator::next` over `self.first` into an impl for a struct of `slice` and `index`)
+        fields = declared_fields(definition[1].text) if definition is not None else None
+        for f, line, text in other_implementations(files, impl[0], missing, (rel, impl[1]), limit=6):
+            used = set(re.findall(r"\bself\.(\w+)\b(?!\s*(?:\(|::))", text))
+            if fields is not None and not used <= fields:
+                continue
+            if text.strip() not in shown and len(shown) < 3:
                 shown.add(text.strip())
-                out.append(f"// {f}:{line} (`{impl[0]}` implemented for another type)\n{text}")
+                example = f"// {f}:{line} (`{impl[0]}` implemented for another type)\n{text}"
+                examples.add(example)
+                out.append(example)
     # a borrow error on `self`: the methods that borrow it (`as_ref(&self)` instead of moving `*self`)
     if name and e.code in BORROWCK_CODES and "self" in e.message:
         borrowing = [sig for sig in method_signatures(files[rel], name, limit=60)
                      if re.search(r"\(\s*&(?:'\w+\s+)?(?:mut\s+)?self\b", sig)][:15]
         if borrowing:
             out.append(f"// methods of `{name}` that borrow `self` (signatures)\n" + "\n".join(borrowing))
-    return "\n".join(dict.fromkeys(out))[:1500], where
+    return _within(list(dict.fromkeys(out)), 1500, examples), where
+
+
+def _within(blocks: Sequence[str], limit: int, examples: set[str]) -> str:
+    """`blocks` joined by newlines in at most ~`limit` characters, each whole or cut at a line end
+    with a `// ...` line: a block that does not fit in the room left is cut there, or left out when
+    it is one of `examples` (another impl's method, shown to be read whole: the default model copied
+    an example cut mid-line, `Err(Utf16PairError::UnexpectedTra`, into its answer)."""
+    out: list[str] = []
+    room = limit
+    for block in blocks:
+        if len(block) + 1 <= room:
+            out.append(block)
+            room -= len(block) + 1
+        elif block not in examples and room > 80:
+            cut = block[: room - len("\n// ...")].rpartition("\n")[0]
+            if cut.count("\n") >= 1:  # more than the location line
+                out.append(cut + "\n// ...")
+            room = 0
+    return "\n".join(out)
