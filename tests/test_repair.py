@@ -415,6 +415,34 @@ def test_non_exhaustive_match_fixed_from_an_unterminated_block(crate):
     assert 'Kind::C => "c",' in res.files["src/lib.rs"].decode()
 
 
+def test_the_missing_match_arm_to_complete_is_written_as_the_other_arms_write_theirs(crate):
+    """E0004 on `match s` with `s: &Shape`: rustc's scaffold `&Shape::Rect(_) => todo!()` is shown as
+    `Shape::Rect(r) => todo!()` — no `&` where no other arm has one, the field bound to the name the
+    other arms use — and the model's completion uses it."""
+    root = crate("clean")
+    (root / "src/lib.rs").write_text(
+        "pub enum Shape {\n    Circle(f64),\n    Square(f64),\n    Rect(f64),\n}\n\n"
+        "pub fn width(s: &Shape) -> f64 {\n    match s {\n        Shape::Circle(r) => 2.0 * r,\n"
+        "        Shape::Square(r) => *r,\n    }\n}\n")
+    eng = ScriptedEngine(["```rust\n        Shape::Rect(r) => *r,\n```"])
+    res = repair(root, RepairOptions(samples=0), engine=eng)
+    assert res.fixed, res.trace
+    assert "Shape::Rect(r) => todo!()" in eng.requests[0][-1]["content"]
+    assert "        Shape::Rect(r) => *r," in res.files["src/lib.rs"].decode()
+
+
+def test_a_missing_arm_takes_the_other_arms_path_and_binding_but_an_or_pattern_binds_nothing_new():
+    from ferrofix.modelfix import arm_like_siblings
+
+    assert arm_like_siblings("&syn::Data::Struct(_)", ["Data::Union(data)", "Data::Enum(data)"]) == \
+        "Data::Struct(data)"
+    assert arm_like_siblings("&A::B(_) | &A::C(_)", ["A::D(z)"]) == "A::B(_) | A::C(_)"
+    assert arm_like_siblings("&Kind::B", ["&Kind::A"]) == "&Kind::B"  # the others keep their `&`
+    assert arm_like_siblings("Steal::Success(_)", ["Steal::Empty", "Steal::Retry"]) == "Steal::Success(_)"
+    assert arm_like_siblings("Entry::Occupied(_)", ["Entry::Vacant(place)"]) == "Entry::Occupied(_)"
+    assert arm_like_siblings("None", ["_"]) == "None"
+
+
 def test_a_borrow_error_the_candidate_writes_is_not_revealed(crate):
     """Fixing E0594 by `iter_mut()` on both sides makes E0596 on the very line it wrote: the candidate's
     own error, rejected; the next answer changes only the iterator that yields `&` references."""

@@ -175,6 +175,25 @@ def declared_fields(definition: str) -> set[str] | None:
             if (name := c.child_by_field_name("name")) is not None}
 
 
+def match_arm_patterns(data: bytes, offset: int) -> list[str]:
+    """The patterns of the arms of the innermost `match` whose scrutinee or arms hold byte `offset`
+    (`["Data::Union(data)", "Data::Enum(data)"]`), in order; [] when `offset` is in no `match`."""
+    node: Node | None = parse(data).root_node.descendant_for_byte_range(offset, offset)
+    while node is not None and node.type != "match_expression":
+        node = node.parent
+    body = node.child_by_field_name("body") if node is not None else None
+    if body is None:
+        return []
+    out: list[str] = []
+    for arm in body.named_children:
+        pattern = arm.child_by_field_name("pattern") if arm.type == "match_arm" else None
+        if pattern is not None:  # without the guard: `Data::Enum(x)` of `Data::Enum(x) if x.a`
+            guard = pattern.child_by_field_name("condition")
+            out.append(data[pattern.start_byte:guard.start_byte if guard is not None else pattern.end_byte]
+                       .decode("utf-8").strip().removesuffix("if").strip())
+    return out
+
+
 def _impl_type(impl: Node) -> Node | None:
     """The self type node of an `impl_item`, generic arguments stripped (`ScopeGuard` of `ScopeGuard<T>`)."""
     ty = impl.child_by_field_name("type")

@@ -186,6 +186,53 @@ _NEAR_MISS = re.compile(r"similar name|similarly named|a field with a similar|th
                         r"consider importing|one of these|instead", re.I)
 
 
+#: a match arm's pattern with one binding of a tuple variant's field: `Data::Union(data)`, `Some(ref mut v)`
+_ONE_BINDING = re.compile(r"^[\w:]*\w\(\s*(?:ref\s+)?(?:mut\s+)?([a-z_]\w*)\s*\)$")
+#: a path pattern naming a variant, its prefix and enum: `syn::Data::Struct` → ("syn::", "Data")
+_VARIANT_PATH = re.compile(r"^((?:\w+::)*)(\w+)::\w+")
+
+
+def _alternatives(pattern: str) -> list[str]:
+    """An or-pattern's alternatives (`A(_) | B` → ["A(_)", "B"]), split at `|` outside brackets."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(pattern):
+        depth += ch in "([{"
+        depth -= ch in ")]}"
+        if ch == "|" and depth == 0:
+            out.append(pattern[start:i].strip())
+            start = i + 1
+    return out + [pattern[start:].strip()]
+
+
+def arm_like_siblings(pattern: str, siblings: Sequence[str]) -> str:
+    """rustc's pattern for a missing match arm (E0004's `&syn::Data::Struct(_) => todo!()`), written
+    the way the match's other arms (`siblings`: their patterns) write theirs, so the model completing
+    it reads the same names: no leading `&` when no other arm has one (default binding modes match a
+    reference without it), the enum's path as the others spell it (`Data::Struct`), and a lone `_`
+    field bound to the name every other arm (two or more) gives its one field: the match's name for
+    the value whatever the variant (`Data::Struct(data)`; not a name one other arm chose for its own
+    variant — `Vacant(place)` misled the default model on `Occupied(_)` — and not in an or-pattern,
+    whose alternatives must bind alike). Returns `pattern` unchanged where nothing applies."""
+    siblings = [x.strip() for x in siblings if x.strip() not in ("", "_")]
+    if not siblings:
+        return pattern
+    prefixes = {m.group(2): m.group(1) for x in reversed(siblings) if (m := _VARIANT_PATH.match(x))}
+    alternatives = []
+    for out in _alternatives(pattern):
+        if out.startswith("&") and not out.startswith("&mut") and not any(x.startswith("&") for x in siblings):
+            out = out[1:].lstrip()
+        m = _VARIANT_PATH.match(out)
+        if m is not None and m.group(2) in prefixes:
+            out = prefixes[m.group(2)] + out[len(m.group(1)):]
+        alternatives.append(out)
+    if len(alternatives) == 1 and alternatives[0].endswith("(_)"):
+        names = {b.group(1) for x in siblings if (b := _ONE_BINDING.match(x))}
+        if len(names) == 1 and len(siblings) >= 2 and all(_ONE_BINDING.match(x) for x in siblings) \
+                and "_" not in names:
+            alternatives[0] = f"{alternatives[0][:-3]}({names.pop()})"
+    return " | ".join(alternatives)
+
+
 def missing_item(diag: Diagnostic) -> MissingItem | None:
     """The item `diag` says is missing (E0425 function, E0599 method or associated function, E0609/E0560
     field), when rustc names no near miss (a similarly named item, an import) that would be the fix."""

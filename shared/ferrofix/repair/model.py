@@ -6,14 +6,14 @@ answer is applied, guarded (`guards.guard`) and verified like any candidate."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterator, Mapping, NamedTuple, Sequence
 
 from .. import modelfix
 from ..cargo import Cancellation, CheckResult
 from ..context import (ItemContext, declared_fields, enclosing_item, impl_self_type, impl_trait_at,
-                       method_signatures, other_implementations, type_definition, window)
+                       match_arm_patterns, method_signatures, other_implementations, type_definition, window)
 from ..diagnostics import Diagnostic, Span, describe
 from ..edits import OverlappingEditsError, apply_to_files, changed_lines, is_stub, suggestion_fixes
 from ..errors import CheckCancelledError, ContextOverflowError, ModelAnswerError
@@ -278,11 +278,16 @@ class ModelStage:
         for fix in suggestion_fixes(e, self.root, stubs=True)[:1]:
             if any(ed.file != rel for ed in fix.edits):
                 return None
+            edits = list(fix.edits)
+            if e.code == "E0004":  # the missing arm as the other arms write theirs
+                siblings = match_arm_patterns(files[rel], at)
+                edits = [replace(ed, new_text=_ARM.sub(lambda m: m[1] + modelfix.arm_like_siblings(m[2], siblings)
+                                                       + m[3], ed.new_text)) for ed in edits]
             try:
-                new = apply_to_files(files, list(fix.edits))[rel]
+                new = apply_to_files(files, edits)[rel]
             except (OverlappingEditsError, ValueError):
                 return None
-            before = [ed for ed in fix.edits if ed.byte_end <= at]
+            before = [ed for ed in edits if ed.byte_end <= at]
             shift = sum(len(ed.new_text.encode()) - (ed.byte_end - ed.byte_start) for ed in before)
             old_b = files[rel]
             lines = sum(ed.new_text.count("\n") - old_b[ed.byte_start:ed.byte_end].count(b"\n") for ed in before)
@@ -298,6 +303,10 @@ class ModelStage:
         if not self.parsed_any and self.unparsable >= self.opt.max_unparsable_answers:
             raise ModelAnswerError(f"{self.engine.name} answered {self.unparsable} times with nothing that parses "
                                    f"as an edit (last: {answer.strip()[:60]!r}); try another model")
+
+
+#: a line of rustc's missing-arm scaffold: `    &syn::Data::Struct(_) => todo!()` (indent, pattern, the rest)
+_ARM = re.compile(r"^(\s*,?\s*)(\S.*?)(\s*=>\s*todo!\(\).*)$", re.M)
 
 
 def _apply_blocks(files: Mapping[str, bytes], blocks: Sequence[tuple[str, str]], rel: str, text: str, line: int,
