@@ -432,7 +432,12 @@ def test_the_missing_match_arm_to_complete_is_written_as_the_other_arms_write_th
 
 
 def test_a_missing_arm_takes_the_other_arms_path_and_binding_but_an_or_pattern_binds_nothing_new():
+    from ferrofix.context import match_arm_patterns
     from ferrofix.modelfix import arm_like_siblings
+
+    src = b"fn f(d: &D) -> u8 {\n    match &d.data {\n        Data::Union(data) => 1,\n        Data::Enum(x) if x.a => 2,\n" \
+          b"        _ => 3,\n    }\n}\n"
+    assert match_arm_patterns(src, src.index(b"&d.data")) == ["Data::Union(data)", "Data::Enum(x)", "_"]
 
     assert arm_like_siblings("&syn::Data::Struct(_)", ["Data::Union(data)", "Data::Enum(data)"]) == \
         "Data::Struct(data)"

@@ -188,9 +188,8 @@ def match_arm_patterns(data: bytes, offset: int) -> list[str]:
     for arm in body.named_children:
         pattern = arm.child_by_field_name("pattern") if arm.type == "match_arm" else None
         if pattern is not None:  # without the guard: `Data::Enum(x)` of `Data::Enum(x) if x.a`
-            guard = pattern.child_by_field_name("condition")
-            out.append(data[pattern.start_byte:guard.start_byte if guard is not None else pattern.end_byte]
-                       .decode("utf-8").strip().removesuffix("if").strip())
+            end = next((c.start_byte for c in pattern.children if c.type == "if"), pattern.end_byte)
+            out.append(data[pattern.start_byte:end].decode("utf-8").strip())
     return out
 
 
