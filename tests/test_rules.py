@@ -144,3 +144,22 @@ fn g() -> u8 {
     assert [c.type for c in top.children][:2] == ["let", "mutable_specifier"]
     assert let_declaration(src, at, "q") is None  # another function's
     assert let_declaration(src, 0, "n") is None  # no enclosing function
+
+
+def test_the_unused_bindings_of_a_function_are_those_no_identifier_reads():
+    from ferrofix.context import unused_bindings
+
+    src = b"""fn f(a: u8, mut b: u8, _c: u8, d: u8, (e, g): (u8, u8)) -> u8 {
+    let n = 3;
+    let mut m = 4;
+    let k = 5;
+    println!("{}", d);
+    let late = 6;
+    n + a
+}
+"""
+    at = src.index(b"n + a")
+    # `b`, `m` and `k` are read nowhere; `d` only in a macro's arguments; `_c` says so; `e` is in a tuple
+    assert unused_bindings(src, at) == ["b", "m", "k", "late"]
+    assert unused_bindings(src, src.index(b"let late")) == ["b", "m", "k"]
+    assert unused_bindings(b"const X: u8 = 1;", 5) == []

@@ -497,6 +497,32 @@ def parameters_at(data: bytes, offset: int) -> list[tuple[str, str, int, int]]:
     return out
 
 
+def unused_bindings(data: bytes, offset: int) -> list[str]:
+    """The bindings of the innermost function enclosing byte `offset` that nothing in it reads: its
+    parameters and the `let`s ending before `offset` whose pattern is a plain name (`r`, `mut n`),
+    when no identifier of that name occurs in the function besides the binding itself (in macro
+    arguments too: tree-sitter reads their tokens as identifiers; not in format strings' `{r}`), in
+    order of declaration. An argument dropped from a call leaves the variable it read unused; rustc's
+    own "unused variable" lint does not run while the crate has type errors. [] outside a function."""
+    fn = _function_at(data, offset)
+    body = fn.child_by_field_name("body") if fn is not None else None
+    if body is None:
+        return []
+    params = fn.child_by_field_name("parameters")
+    patterns = [c.child_by_field_name("pattern") for c in params.named_children if c.type == "parameter"] \
+        if params is not None else []
+    patterns += [n.child_by_field_name("pattern") for n in _walk(body, "let_declaration") if n.end_byte <= offset]
+    names: list[tuple[str, Node]] = []
+    for pat in sorted((p for p in patterns if p is not None), key=lambda p: p.start_byte):
+        ident = pat.named_children[-1] if pat.type == "mut_pattern" and pat.named_children else pat
+        if ident.type == "identifier" and not ident.text.startswith(b"_"):
+            names.append((ident.text.decode("utf-8"), ident))
+    used: dict[str, int] = {}
+    for n in _walk(body, "identifier"):
+        used[n.text.decode("utf-8")] = used.get(n.text.decode("utf-8"), 0) + 1
+    return [name for name, ident in names if used.get(name, 0) == (1 if body.start_byte <= ident.start_byte else 0)]
+
+
 def declared_type(data: bytes, offset: int, name: str) -> tuple[str, int, int] | None:
     """The type a binding `name` used at byte `offset` was declared with: the nearest `let name: T`
     (or `let mut name: T`) of the innermost enclosing function before `offset`, else its parameter

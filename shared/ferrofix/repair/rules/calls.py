@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from ...context import argument_list_texts, calls_named, generic_uses, parameters_at
+from ...context import argument_list_texts, calls_named, generic_uses, parameters_at, unused_bindings
 from ...diagnostics import MAYBE_INCORRECT
 from ...edits import Fix, TextEdit, is_stub, suggestion_fixes
 from .registry import Example, rule
-from .site import Site, type_key
+from .site import Site, renamed_variable, type_key
 
 #: rustc's placeholder for a missing argument (`/* u8 */`, `/* rem */`, `/* &mut BitQueue<E, u8> */`)
 _HOLE = re.compile(r"/\*[^*]*\*/")
@@ -123,6 +123,60 @@ def argument_from_parameters(site: Site) -> Iterator[Fix]:
             want = type_key(h[2:-2])
             fills.append([p for p, ty in params if (ty == want or p == want) and p not in passed])
         yield from _filled(fix, holes, fills, "the parameter of that type")
+        return
+
+
+# `self.0.compare(l.borrow())` in `fn compare(&self, l: &L, r: &R)`: `r` is read nowhere else
+@rule("E0061", priority=1467, examples=[
+    Example("a-missing-argument-reads-the-parameter-nothing-else-reads", """\
+pub trait Order<T> {
+    fn order(&self, a: &T, b: &T) -> bool;
+}
+
+pub struct ByLen;
+
+impl Order<String> for ByLen {
+    fn order(&self, a: &String, b: &String) -> bool {
+        a.len() < b.len()
+    }
+}
+
+pub struct Rev<O>(pub O);
+
+impl<O: Order<String>> Rev<O> {
+    pub fn order(&self, a: &[u8], b: &[u8]) -> bool {
+        self.0.order(&String::from_utf8_lossy(b).into_owned())
+    }
+}
+""", after=("self.0.order(&String::from_utf8_lossy(b).into_owned(), &String::from_utf8_lossy(a).into_owned())",)),
+])
+def argument_from_unused_bindings(site: Site) -> Iterator[Fix]:
+    """E0061 where rustc's "provide the argument" writes one placeholder (`compare(l.borrow(), /* &Rb */)`)
+    and the enclosing function has a parameter or `let` that nothing reads (`context.unused_bindings`:
+    dropping an argument leaves the variable it read unused): the hole filled with each other
+    argument's text with its variable renamed to the unused one (`r.borrow()`, the arguments' parallel
+    form), nearest argument first, then the unused variable itself, then borrowed (`&r`) where the
+    placeholder's type is a reference. At most `MAX_FILLS` candidates, each checked by the compiler."""
+    unused = unused_bindings(site.data, site.span.byte_start)
+    if not unused:
+        return
+    for fix in suggestion_fixes(site.error, site.root, stubs=True):
+        if len(fix.edits) != 1 or len(_HOLE.findall(fix.edits[0].new_text)) != 1:
+            continue
+        hole = _HOLE.search(fix.edits[0].new_text).group()
+        args = argument_list_texts(fix.edits[0].new_text.replace(hole, "__ferrofix_hole", 1))
+        if args is None or "__ferrofix_hole" not in args:
+            continue
+        at = args.index("__ferrofix_hole")
+        fills: list[str] = []
+        for name in unused:
+            fills += [renamed for k in sorted(range(len(args)), key=lambda k: abs(k - at))
+                      if k != at and (renamed := renamed_variable(args[k], name)) is not None]
+            fills.append(name)
+            if hole[2:-2].strip().startswith("&"):
+                fills.append(f"&{name}")
+        fills = list(dict.fromkeys(fills))[:MAX_FILLS]
+        yield from _filled(fix, [hole], [fills], "the variable nothing else reads")
         return
 
 

@@ -77,6 +77,19 @@ class Site:
         return [x for _d, x in sorted(found)[:limit]]
 
 
+#: a variable read in an expression's text: a name not after `.` or `::`, not called, not a macro or a path
+_VARIABLE = re.compile(r"(?<![\w.:])([a-z_]\w*)\b(?!\s*(?:[(!]|::))")
+
+
+def renamed_variable(text: str, name: str) -> str | None:
+    """`text`, an expression, with the one variable it reads renamed to `name` (`l.borrow()` →
+    `r.borrow()`, `&a[..n]` reads two: None); None when it reads none or several (`self` not counted)."""
+    variables = {m.group(1) for m in _VARIABLE.finditer(text)} - {"self"}
+    if len(variables) != 1:
+        return None
+    return re.sub(rf"(?<![\w.:]){re.escape(variables.pop())}\b", name, text)
+
+
 def fresh_name(text: str, candidates: Sequence[str]) -> str | None:
     """The first of `candidates` (lifetimes or labels, `'a`) that `text` does not use, or None."""
     return next((n for n in candidates if not re.search(rf"{re.escape(n)}\b", text)), None)
