@@ -246,6 +246,22 @@ def test_a_candidate_that_uncovers_errors_waits_for_a_sibling_that_compiles(crat
                for a in res.trace), res.trace
 
 
+def test_of_two_suggestions_that_remove_the_error_the_one_leaving_fewer_errors_is_taken(crate):
+    """A method lost its `-> u32`: for its tail expression rustc offers "consider using a semicolon here"
+    (first) and "try adding a return type"; both remove that error, only the second also fixes the
+    caller that uses the value. The first is set aside and traced as such."""
+    root = crate("clean")
+    (root / "src/lib.rs").write_text(
+        "fn seed(n: &u32) -> u32 {\n    *n + 1\n}\n\npub struct Rng(u32);\n\nimpl Rng {\n"
+        "    pub fn seed(&self) {\n        seed(&self.0)\n    }\n}\n\n"
+        "pub fn twice(r: &Rng) -> u32 {\n    r.seed() * 2\n}\n")
+    res = repair(root, RepairOptions(use_llm=False))
+    assert res.fixed, res.trace
+    assert "pub fn seed(&self) -> u32 {" in res.files["src/lib.rs"].decode(), res.diff
+    assert any(a.outcome == "rejected" and "semicolon" in a.candidate and "fewer errors" in a.reason
+               for a in res.trace), res.trace
+
+
 LOOP_FIX = """<<<<<<< SEARCH
     let found = while true {
 =======

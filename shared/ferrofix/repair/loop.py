@@ -4,7 +4,12 @@ once): the first, in order, that `Verifier.judge` accepts — except that a rule
 later-stage errors is held while up to CLEAN_SIBLINGS more candidates for the same error are tried: one
 that leaves no new error is taken instead (of rustc's "consider importing one of these", the first may
 name an item that compiles only to fail type checking — a trait with required items — where a later
-one compiles), else the held one (the one leaving fewest errors) is kept."""
+one compiles), else the held one (the one leaving fewest errors) is kept. Likewise a candidate that leaves
+other errors behind is held, when it is one of rustc's own suggestions, while up to CLEAN_SIBLINGS more
+of them are tried: one that leaves fewer errors, none new, is taken instead (of rustc's "consider using a
+semicolon here" and "try adding a return type" for a function that lost its `-> T`, only the second also
+fixes its callers). A rule's own alternatives (a literal's possible types) are not compared this way:
+it costs checks and found nothing more on held-out cases."""
 
 from __future__ import annotations
 
@@ -26,8 +31,11 @@ from .model import ModelStage
 from .results import Budget, RepairOptions, RepairResult, Trace
 from .verify import Verdict, Verifier, identity
 
-#: candidates tried for an error after one that was accepted but uncovered later-stage errors
+#: candidates tried for an error after one that was accepted but uncovered later-stage errors (or, of
+#: rustc's own suggestions, after one that left other errors)
 CLEAN_SIBLINGS = 3
+#: the rule whose candidates are rustc's alternative helps for one error, compared by the errors they leave
+RUSTC_ALTERNATIVES = "rustc_suggestions"
 
 
 class Focus:
@@ -136,9 +144,12 @@ class Repairer:
         deletions = Deletions("deletion, after the model")
         for e in work:
             held: Verdict | None = None  # accepted, but it uncovered later-stage errors
+            best: Verdict | None = None  # accepted, no new error, other errors left: a sibling may fix more
             tried_after = 0
             for cand in rules.candidates(rules.Site(e, v.state, root, v.last)):
                 if budget.exhausted() or (held is not None and tried_after >= CLEAN_SIBLINGS):
+                    break
+                if best is not None and (cand.rule != best.rule or tried_after >= CLEAN_SIBLINGS):
                     break
                 changes = v.changes([cand.fix])
                 if changes is None:
@@ -148,7 +159,24 @@ class Repairer:
                     continue
                 verdict = v.judge("rustc-suggestion", [e], label, changes, errors, reveal=not cand.guess,
                                   rule=cand.rule)
-                tried_after += held is not None
+                tried_after += held is not None or best is not None
+                if best is not None:  # only a sibling leaving fewer errors, and none new, replaces it
+                    if verdict.accepted and not verdict.revealed \
+                            and len(verdict.check.errors) < len(best.check.errors):
+                        v.set_aside(verdict)
+                        v.dismiss(best, "a sibling suggestion leaves fewer errors")
+                        best = verdict
+                        if not best.check.errors:
+                            break
+                    elif verdict.accepted:
+                        v.set_aside(verdict)
+                        v.dismiss(verdict, "an earlier sibling leaves no more errors")
+                    continue
+                if verdict.accepted and not verdict.revealed and held is None and verdict.check.errors \
+                        and cand.rule == RUSTC_ALTERNATIVES:
+                    v.set_aside(verdict)  # rustc's alternatives ("consider using a semicolon here", "try
+                    best = verdict        # adding a return type"): the one that also fixes the callers wins
+                    continue
                 if verdict.accepted and not verdict.revealed:
                     if held is not None:
                         v.dismiss(held, "another candidate compiles without uncovering errors")
@@ -161,6 +189,8 @@ class Repairer:
                         held = verdict
                     else:
                         v.dismiss(verdict, "an earlier candidate uncovers no more errors")
+            if best is not None:
+                return v.commit(best, rewrite=True)
             if held is not None:
                 return v.commit(held, rewrite=True)
             if budget.exhausted():
