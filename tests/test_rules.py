@@ -163,3 +163,15 @@ def test_the_unused_bindings_of_a_function_are_those_no_identifier_reads():
     assert unused_bindings(src, at) == ["b", "m", "k", "late"]
     assert unused_bindings(src, src.index(b"let late")) == ["b", "m", "k"]
     assert unused_bindings(b"const X: u8 = 1;", 5) == []
+
+
+def test_an_expression_reading_one_variable_is_renamed_to_another():
+    from ferrofix.repair.rules.site import renamed_variable
+
+    assert renamed_variable("l.borrow()", "r") == "r.borrow()"
+    assert renamed_variable("&a[..]", "b") == "&b[..]"
+    assert renamed_variable("Foo::new(a) + 1u8", "b") == "Foo::new(b) + 1u8"
+    # two variables (a range's `..n` reads `n`), none (`self.x`), a string's words: no rename
+    assert renamed_variable("&a[..n]", "b") is None
+    assert renamed_variable("self.x", "b") is None
+    assert renamed_variable('f("a")', "b") is None

@@ -77,17 +77,21 @@ class Site:
         return [x for _d, x in sorted(found)[:limit]]
 
 
-#: a variable read in an expression's text: a name not after `.` or `::`, not called, not a macro or a path
-_VARIABLE = re.compile(r"(?<![\w.:])([a-z_]\w*)\b(?!\s*(?:[(!]|::))")
+#: a variable read in an expression's text: a name not after `.` (a range's `..` is no field access) or `::`,
+#: not called, not a macro or a path
+_VARIABLE = re.compile(r"(?<![\w:])(?<!(?<!\.)\.)([a-z_]\w*)\b(?!\s*(?:[(!]|::))")
 
 
 def renamed_variable(text: str, name: str) -> str | None:
     """`text`, an expression, with the one variable it reads renamed to `name` (`l.borrow()` →
-    `r.borrow()`, `&a[..n]` reads two: None); None when it reads none or several (`self` not counted)."""
+    `r.borrow()`, `&a[..n]` reads two: None); None when it reads none or several (`self` not counted),
+    or holds a string or character literal (whose words are not variables)."""
+    if re.search(r"[\"']", text):
+        return None
     variables = {m.group(1) for m in _VARIABLE.finditer(text)} - {"self"}
     if len(variables) != 1:
         return None
-    return re.sub(rf"(?<![\w.:]){re.escape(variables.pop())}\b", name, text)
+    return re.sub(rf"(?<![\w:])(?<!(?<!\.)\.){re.escape(variables.pop())}\b", name, text)
 
 
 def fresh_name(text: str, candidates: Sequence[str]) -> str | None:
