@@ -523,6 +523,21 @@ def unused_bindings(data: bytes, offset: int) -> list[str]:
     return [name for name, ident in names if used.get(name, 0) == (1 if body.start_byte <= ident.start_byte else 0)]
 
 
+def typed_lets(data: bytes, offset: int) -> list[tuple[str, str]]:
+    """The `let name: T` bindings (`let mut name: T` too; a plain name pattern) of the innermost function
+    enclosing byte `offset` that end before it: (name, type text), nearest first. [] outside a function."""
+    fn = _function_at(data, offset)
+    if fn is None:
+        return []
+    out = []
+    for n in sorted(_walk(fn, "let_declaration"), key=lambda n: n.start_byte, reverse=True):
+        pat, ty = n.child_by_field_name("pattern"), n.child_by_field_name("type")
+        ident = pat.named_children[-1] if pat is not None and pat.type == "mut_pattern" and pat.named_children else pat
+        if n.end_byte <= offset and ty is not None and ident is not None and ident.type == "identifier":
+            out.append((ident.text.decode("utf-8"), ty.text.decode("utf-8")))
+    return out
+
+
 def declared_type(data: bytes, offset: int, name: str) -> tuple[str, int, int] | None:
     """The type a binding `name` used at byte `offset` was declared with: the nearest `let name: T`
     (or `let mut name: T`) of the innermost enclosing function before `offset`, else its parameter

@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from ...context import argument_list_texts, calls_named, generic_uses, parameters_at, unused_bindings
+from ...context import (argument_list_texts, calls_named, generic_uses, impl_self_type, parameters_at, receiver_at,
+                        typed_lets, unused_bindings)
 from ...diagnostics import MAYBE_INCORRECT
 from ...edits import Fix, TextEdit, is_stub, suggestion_fixes
 from .registry import Example, rule
+from .fields import struct_field_types
 from .site import Site, renamed_variable, type_key
 
 #: rustc's placeholder for a missing argument (`/* u8 */`, `/* rem */`, `/* &mut BitQueue<E, u8> */`)
@@ -103,25 +105,53 @@ pub fn scaled(value: u16, by: u32) -> u16 {
     shift(value) + 1
 }
 """, after=("shift(value, by) + 1",)),
+    Example("a-missing-argument-is-the-field-of-its-type", """\
+pub struct Writer {
+    pub out: Vec<u8>,
+    width: u8,
+}
+
+fn put(out: &mut Vec<u8>, v: u16, n: u8) {
+    out.push((v >> n) as u8);
+}
+
+impl Writer {
+    pub fn header(&mut self, code: u16) {
+        put(&mut self.out, code);
+    }
+}
+""", after=("put(&mut self.out, code, self.width);",)),
 ])
 def argument_from_parameters(site: Site) -> Iterator[Fix]:
     """E0061 where rustc's "provide the argument" writes a placeholder naming the type or the parameter
-    (`shift(value, /* u32 */)`, `/* rem */`): each hole filled with a parameter of the enclosing
-    function of that type or name that the call does not pass yet (`by: u32`) — what the caller has at
-    hand; each combination (at most `MAX_FILLS`) a candidate the compiler checks."""
-    params = [(re.sub(r"^mut\s+", "", p), type_key(ty))
-              for p, ty, _lo, _hi in parameters_at(site.data, site.span.byte_start)]
+    (`shift(value, /* u32 */)`, `/* rem */`): each hole filled with what the caller has at hand of that
+    type or name and does not pass yet — a parameter of the enclosing function (`by: u32`), a `let`
+    before the call with that type annotation, or in a method with a `self` receiver a field of the
+    impl's struct (`self.width`, `&self.buf` for `/* &Vec<u8> */`); each combination (at most
+    `MAX_FILLS`) a candidate the compiler checks."""
+    at = site.span.byte_start
+    params = [(re.sub(r"^mut\s+", "", p), type_key(ty)) for p, ty, _lo, _hi in parameters_at(site.data, at)]
     params = [(p, ty) for p, ty in params if re.fullmatch(r"[a-z_]\w*", p)]
+    params += [(name, type_key(ty)) for name, ty in typed_lets(site.data, at)]
+    owner = impl_self_type(site.data, at) if receiver_at(site.data, at) is not None else None
+    found = site.type_definition(owner) if owner else None
+    fields = struct_field_types(found[1].text) if found and found[1].kind == "struct_item" else {}
+    params += [(f"self.{f}", type_key(ty)) for f, ty in fields.items()]
+    params += [(f"&self.{f}", "&" + type_key(ty)) for f, ty in fields.items()]
     for fix in suggestion_fixes(site.error, site.root, stubs=True):
         if len(fix.edits) != 1 or not _HOLE.search(fix.edits[0].new_text):
             continue
         ed = fix.edits[0]
         holes = _HOLE.findall(ed.new_text)
-        passed = set(re.findall(r"\b\w+\b", _HOLE.sub("", ed.new_text)))
+        call = _HOLE.sub("", ed.new_text)
+        passed = set(re.findall(r"\b\w+\b", call))
+
+        def unpassed(p: str) -> bool:
+            return p not in passed if re.fullmatch(r"\w+", p) else p.lstrip("&") not in call
         fills = []
         for h in holes:
             want = type_key(h[2:-2])
-            fills.append([p for p, ty in params if (ty == want or p == want) and p not in passed])
+            fills.append(list(dict.fromkeys(p for p, ty in params if (ty == want or p == want) and unpassed(p))))
         yield from _filled(fix, holes, fills, "the parameter of that type")
         return
 
