@@ -10,8 +10,8 @@ from ...context import (argument_list_texts, calls_named, generic_uses, impl_sel
                         typed_lets, unused_bindings)
 from ...diagnostics import MAYBE_INCORRECT
 from ...edits import Fix, TextEdit, is_stub, suggestion_fixes
-from .registry import Example, rule
 from .fields import struct_field_types
+from .registry import Example, rule
 from .site import Site, renamed_variable, type_key
 
 #: rustc's placeholder for a missing argument (`/* u8 */`, `/* rem */`, `/* &mut BitQueue<E, u8> */`)
@@ -151,8 +151,9 @@ def argument_from_parameters(site: Site) -> Iterator[Fix]:
         fills = []
         for h in holes:
             want = type_key(h[2:-2])
-            fills.append(list(dict.fromkeys(p for p, ty in params if (ty == want or p == want) and unpassed(p))))
-        yield from _filled(fix, holes, fills, "the parameter of that type")
+            named = (want, f"self.{want}")  # `/* rem */` names the parameter: a binding or field of that name
+            fills.append(list(dict.fromkeys(p for p, ty in params if (ty == want or p in named) and unpassed(p))))
+        yield from _filled(fix, holes, fills, "what the caller has of that type")
         return
 
 
