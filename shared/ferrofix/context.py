@@ -6,6 +6,7 @@ Source: tree-sitter-rust grammar node types (`function_item`, `impl_item`, ...),
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterator, Mapping, Sequence
@@ -497,6 +498,13 @@ def parameters_at(data: bytes, offset: int) -> list[tuple[str, str, int, int]]:
     return out
 
 
+def _bound_identifier(pattern: Node | None) -> Node | None:
+    """The identifier a `let`'s or parameter's pattern binds when it is a plain name (`r`, `mut n`), else None."""
+    if pattern is not None and pattern.type == "mut_pattern" and pattern.named_children:
+        pattern = pattern.named_children[-1]
+    return pattern if pattern is not None and pattern.type == "identifier" else None
+
+
 def unused_bindings(data: bytes, offset: int) -> list[str]:
     """The bindings of the innermost function enclosing byte `offset` that nothing in it reads: its
     parameters and the `let`s ending before `offset` whose pattern is a plain name (`r`, `mut n`),
@@ -512,15 +520,11 @@ def unused_bindings(data: bytes, offset: int) -> list[str]:
     patterns = [c.child_by_field_name("pattern") for c in params.named_children if c.type == "parameter"] \
         if params is not None else []
     patterns += [n.child_by_field_name("pattern") for n in _walk(body, "let_declaration") if n.end_byte <= offset]
-    names: list[tuple[str, Node]] = []
-    for pat in sorted((p for p in patterns if p is not None), key=lambda p: p.start_byte):
-        ident = pat.named_children[-1] if pat.type == "mut_pattern" and pat.named_children else pat
-        if ident.type == "identifier" and not ident.text.startswith(b"_"):
-            names.append((ident.text.decode("utf-8"), ident))
-    used: dict[str, int] = {}
-    for n in _walk(body, "identifier"):
-        used[n.text.decode("utf-8")] = used.get(n.text.decode("utf-8"), 0) + 1
-    return [name for name, ident in names if used.get(name, 0) == (1 if body.start_byte <= ident.start_byte else 0)]
+    idents = sorted((i for p in patterns if (i := _bound_identifier(p)) is not None and not i.text.startswith(b"_")),
+                    key=lambda i: i.start_byte)
+    used = Counter(n.text for n in _walk(body, "identifier"))
+    # a `let`'s own name is one of the body's identifiers; a parameter's is not
+    return [i.text.decode("utf-8") for i in idents if used[i.text] == (1 if body.start_byte <= i.start_byte else 0)]
 
 
 def typed_lets(data: bytes, offset: int) -> list[tuple[str, str]]:
@@ -531,9 +535,8 @@ def typed_lets(data: bytes, offset: int) -> list[tuple[str, str]]:
         return []
     out = []
     for n in sorted(_walk(fn, "let_declaration"), key=lambda n: n.start_byte, reverse=True):
-        pat, ty = n.child_by_field_name("pattern"), n.child_by_field_name("type")
-        ident = pat.named_children[-1] if pat is not None and pat.type == "mut_pattern" and pat.named_children else pat
-        if n.end_byte <= offset and ty is not None and ident is not None and ident.type == "identifier":
+        ident, ty = _bound_identifier(n.child_by_field_name("pattern")), n.child_by_field_name("type")
+        if n.end_byte <= offset and ty is not None and ident is not None:
             out.append((ident.text.decode("utf-8"), ty.text.decode("utf-8")))
     return out
 

@@ -79,7 +79,8 @@ class Site:
 
 #: a variable read in an expression's text: a name not after `.` (a range's `..` is no field access) or `::`,
 #: not called, not a macro or a path
-_VARIABLE = re.compile(r"(?<![\w:])(?<!(?<!\.)\.)([a-z_]\w*)\b(?!\s*(?:[(!]|::))")
+_NOT_AFTER_ACCESS = r"(?<![\w:])(?<!(?<!\.)\.)"
+_VARIABLE = re.compile(_NOT_AFTER_ACCESS + r"([a-z_]\w*)\b(?!\s*(?:[(!]|::))")
 
 
 def renamed_variable(text: str, name: str) -> str | None:
@@ -91,7 +92,7 @@ def renamed_variable(text: str, name: str) -> str | None:
     variables = {m.group(1) for m in _VARIABLE.finditer(text)} - {"self"}
     if len(variables) != 1:
         return None
-    return re.sub(rf"(?<![\w:])(?<!(?<!\.)\.){re.escape(variables.pop())}\b", name, text)
+    return re.sub(_NOT_AFTER_ACCESS + rf"{re.escape(variables.pop())}\b", name, text)
 
 
 def fresh_name(text: str, candidates: Sequence[str]) -> str | None:
