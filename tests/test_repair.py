@@ -177,13 +177,15 @@ def test_an_error_outside_the_tests_of_a_file_importing_a_missing_test_crate_is_
     root = crate("clean")
     (root / "src/lib.rs").write_text(
         "#[cfg(test)]\nextern crate nope;\n\n"
-        "pub struct P {\n    pub a: u32,\n    pub b: u32,\n}\n\n"
+        "pub struct Q(pub u32);\n\n"
+        "pub struct P {\n    pub a: u32,\n    pub b: Q,\n}\n\n"
         "pub fn f() -> P {\n    P { a: 1 }\n}\n\n"
         "#[cfg(test)]\nmod tests {\n    use nope::Thing;\n    impl Thing for super::P {}\n}\n")
-    eng = ScriptedEngine(["<<<<<<< SEARCH\n    P { a: 1 }\n=======\n    P { a: 1, b: 2 }\n>>>>>>> REPLACE"])
+    # `Q` has no `Default`, so no rule's candidate compiles and the model gets the error
+    eng = ScriptedEngine(["<<<<<<< SEARCH\n    P { a: 1 }\n=======\n    P { a: 1, b: Q(2) }\n>>>>>>> REPLACE"])
     res = repair(root, RepairOptions(), engine=eng)
     assert len(eng.requests) == 1, res.trace
-    assert "b: 2" in res.diff, res.trace
+    assert "b: Q(2)" in res.diff, res.trace
     assert any("needs the crate `nope`" in a.reason for a in res.trace), res.trace
     assert [d.code for d in res.remaining_errors] == ["E0463"], res.remaining_errors
 

@@ -159,10 +159,20 @@ def test_the_unused_bindings_of_a_function_are_those_no_identifier_reads():
 }
 """
     at = src.index(b"n + a")
-    # `b`, `m` and `k` are read nowhere; `d` only in a macro's arguments; `_c` says so; `e` is in a tuple
-    assert unused_bindings(src, at) == ["b", "m", "k", "late"]
-    assert unused_bindings(src, src.index(b"let late")) == ["b", "m", "k"]
+    # `b`, `e`, `g`, `m` and `k` are read nowhere; `d` only in a macro's arguments; `_c` says so
+    assert unused_bindings(src, at) == ["b", "e", "g", "m", "k", "late"]
+    assert unused_bindings(src, src.index(b"let late")) == ["b", "e", "g", "m", "k"]
     assert unused_bindings(b"const X: u8 = 1;", 5) == []
+    # a shadowing `let` reads the binding before it; its own name is read only by what follows; the
+    # names a tuple, struct or closure pattern binds count, a variant's path does not
+    src = b"""fn g(len: Option<u8>, s: S) -> u8 {
+    let len = len.unwrap();
+    let (maj, min, patch) = (1, 2, 3);
+    let S { a, b: Some(c) } = s;
+    [1].iter().map(|ref v| put(maj, min)).count() as u8 + a
+}
+"""
+    assert unused_bindings(src, src.index(b"put(")) == ["len", "patch", "c", "v"]
 
 
 def test_an_expression_reading_one_variable_is_renamed_to_another():

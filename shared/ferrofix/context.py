@@ -6,7 +6,6 @@ Source: tree-sitter-rust grammar node types (`function_item`, `impl_item`, ...),
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterator, Mapping, Sequence
@@ -505,26 +504,73 @@ def _bound_identifier(pattern: Node | None) -> Node | None:
     return pattern if pattern is not None and pattern.type == "identifier" else None
 
 
+def _pattern_identifiers(pattern: Node | None) -> list[Node]:
+    """The identifiers a `let`'s, parameter's or closure parameter's pattern binds: a plain name (`r`,
+    `mut n`, `ref v`), and the names inside tuple, tuple-struct, struct (`Point { x, y: b }` binds `x`
+    and `b`), slice and reference patterns; not a variant's or a constant's path (`Some`, `None`)."""
+    if pattern is None:
+        return []
+    out: list[Node] = []
+    stack = [pattern]
+    while stack:
+        n = stack.pop()
+        if n.type in ("identifier", "shorthand_field_identifier"):
+            if not n.text[:1].isupper():
+                out.append(n)
+            continue
+        if n.type in ("scoped_identifier", "type_identifier", "generic_type", "field_identifier"):
+            continue
+        kids = n.children
+        if n.type in ("tuple_struct_pattern", "struct_pattern"):
+            kids = [c for c in kids if c != n.child_by_field_name("type")]
+        elif n.type == "field_pattern" and n.child_by_field_name("pattern") is not None:
+            kids = [n.child_by_field_name("pattern")]
+        stack.extend(reversed(kids))
+    return out
+
+
 def unused_bindings(data: bytes, offset: int) -> list[str]:
-    """The bindings of the innermost function enclosing byte `offset` that nothing in it reads: its
-    parameters and the `let`s ending before `offset` whose pattern is a plain name (`r`, `mut n`),
-    when no identifier of that name occurs in the function besides the binding itself (in macro
-    arguments too: tree-sitter reads their tokens as identifiers; not in format strings' `{r}`), in
-    order of declaration. An argument dropped from a call leaves the variable it read unused; rustc's
-    own "unused variable" lint does not run while the crate has type errors. [] outside a function."""
+    """The bindings of the innermost function enclosing byte `offset` that nothing reads: its parameters,
+    the parameters of the closures around `offset`, and the `let`s ending before `offset`, each name a
+    pattern binds (`let (maj, min, patch) = ..` binds three), in order of declaration. A binding is
+    read when an identifier of its name (in macro arguments too: tree-sitter reads their tokens as
+    identifiers; not in format strings' `{r}`) occurs where it is in scope: after its `let` ends (a
+    parameter: in the body) and before the next binding of the same name takes over (`let len =
+    len.ok_or(..)?;` reads the parameter `len`; the new `len` is read only by what follows). An
+    argument dropped from a call leaves the variable it read unused; rustc's own "unused variable"
+    lint does not run while the crate has type errors. Names starting with `_` are never listed.
+    [] outside a function."""
     fn = _function_at(data, offset)
     body = fn.child_by_field_name("body") if fn is not None else None
     if body is None:
         return []
+    binds: list[tuple[int, Node]] = []  # (where the binding's scope starts, its identifier)
     params = fn.child_by_field_name("parameters")
-    patterns = [c.child_by_field_name("pattern") for c in params.named_children if c.type == "parameter"] \
-        if params is not None else []
-    patterns += [n.child_by_field_name("pattern") for n in _walk(body, "let_declaration") if n.end_byte <= offset]
-    idents = sorted((i for p in patterns if (i := _bound_identifier(p)) is not None and not i.text.startswith(b"_")),
-                    key=lambda i: i.start_byte)
-    used = Counter(n.text for n in _walk(body, "identifier"))
-    # a `let`'s own name is one of the body's identifiers; a parameter's is not
-    return [i.text.decode("utf-8") for i in idents if used[i.text] == (1 if body.start_byte <= i.start_byte else 0)]
+    for c in params.named_children if params is not None else []:
+        if c.type == "parameter":
+            binds += [(body.start_byte, i) for i in _pattern_identifiers(c.child_by_field_name("pattern"))]
+    for closure in _walk(body, "closure_expression"):
+        cbody = closure.child_by_field_name("body")
+        cparams = closure.child_by_field_name("parameters")
+        if cbody is None or cparams is None or not closure.start_byte <= offset < closure.end_byte:
+            continue
+        for c in cparams.named_children:
+            pat = c.child_by_field_name("pattern") if c.type == "parameter" else c
+            binds += [(cbody.start_byte, i) for i in _pattern_identifiers(pat)]
+    lets = [(n.end_byte, i) for n in _walk(body, "let_declaration")
+            for i in _pattern_identifiers(n.child_by_field_name("pattern"))]
+    binding_nodes = {(i.start_byte, i.end_byte) for _, i in binds + lets}
+    uses = [n for n in _walk(body, "identifier") if (n.start_byte, n.end_byte) not in binding_nodes]
+    everything = sorted(binds + lets, key=lambda b: (b[0], b[1].start_byte))
+    out = []
+    for k, (start, ident) in enumerate(everything):
+        name = ident.text
+        if name.startswith(b"_") or start > offset:
+            continue
+        end = next((s for s, i in everything[k + 1:] if i.text == name and s > start), body.end_byte)
+        if not any(n.text == name and start <= n.start_byte < end for n in uses):
+            out.append((ident.start_byte, name.decode("utf-8")))
+    return [name for _, name in sorted(out)]
 
 
 def typed_lets(data: bytes, offset: int) -> list[tuple[str, str]]:

@@ -56,18 +56,33 @@ impl Writer {
     }
 }
 """, after=("        self.put(code, self.width);\n    }\n}",)),
+    Example("a-missing-argument-of-a-path-call-is-the-one-the-other-calls-pass", """\
+mod helper {
+    pub fn read(bytes: &[u8], n: usize) -> u64 {
+        bytes.iter().take(n).map(|&b| b as u64).sum()
+    }
+}
+
+pub fn head(buf: &[u8], excessive: usize) -> u64 {
+    let a = helper::read(buf, excessive);
+    a ^ helper::read(&buf[1..])
+}
+""", after=("a ^ helper::read(&buf[1..], excessive)",)),
 ])
 def argument_from_other_calls(site: Site) -> Iterator[Fix]:
     """E0061 "this function takes 3 arguments but 2 arguments were supplied", where rustc's "provide the
     argument" writes a placeholder (`read(&mut r, /* u8 */)`): each hole filled with what the crate's
-    other calls of the same function (method, tuple struct) pass in that position — the same buffer,
+    other calls of the same function (method, tuple struct; matched by the last segment of its path,
+    `slice::from_raw_parts`) pass in that position — the same buffer,
     width or marker the neighbouring calls hand over (`write_bits(code, code_size)` three lines down;
     `ShortHash(h, PhantomData)`). Calls in the error's file come first, nearest first; at most
     `MAX_FILLS` distinct arguments per hole, each a candidate the compiler checks (an argument naming a
     local of the other call's scope does not compile there)."""
-    name = site.text.strip()
-    if not re.fullmatch(r"\w+", name):
+    # the callee's last path segment (`slice::from_raw_parts` → `from_raw_parts`, as `calls_named` matches)
+    m = re.fullmatch(r"(?:[\w\s]*(?:<[^()]*>)?\s*::\s*)*(\w+)", site.text.strip())
+    if m is None:
         return
+    name = m.group(1)
     for fix in suggestion_fixes(site.error, site.root, stubs=True):
         if len(fix.edits) != 1 or not _HOLE.search(fix.edits[0].new_text):
             continue
@@ -121,13 +136,28 @@ impl Writer {
     }
 }
 """, after=("put(&mut self.out, code, self.width);",)),
+    Example("a-missing-argument-is-the-field-of-a-parameter", """\
+pub struct Format {
+    pub width: u8,
+    pub max_length: Option<usize>,
+}
+
+fn scan(text: &str, max_length: Option<usize>) -> usize {
+    max_length.unwrap_or(text.len())
+}
+
+pub fn token(text: &str, fmt: &Format) -> usize {
+    scan(text) + fmt.width as usize
+}
+""", after=("scan(text, fmt.max_length)",)),
 ])
 def argument_from_parameters(site: Site) -> Iterator[Fix]:
     """E0061 where rustc's "provide the argument" writes a placeholder naming the type or the parameter
     (`shift(value, /* u32 */)`, `/* rem */`): each hole filled with what the caller has at hand of that
     type or name and does not pass yet — a parameter of the enclosing function (`by: u32`), a `let`
     before the call with that type annotation, or in a method with a `self` receiver a field of the
-    impl's struct (`self.width`, `&self.buf` for `/* &Vec<u8> */`); each combination (at most
+    impl's struct (`self.width`, `&self.buf` for `/* &Vec<u8> */`), or a field of a parameter whose
+    type is one of the crate's structs (`fmt.max_length` of `fmt: &mut FmtResult`); each combination (at most
     `MAX_FILLS`) a candidate the compiler checks."""
     at = site.span.byte_start
     params = [(re.sub(r"^mut\s+", "", p), type_key(ty)) for p, ty, _lo, _hi in parameters_at(site.data, at)]
@@ -138,6 +168,13 @@ def argument_from_parameters(site: Site) -> Iterator[Fix]:
     fields = struct_field_types(found[1].text) if found and found[1].kind == "struct_item" else {}
     params += [(f"self.{f}", type_key(ty)) for f, ty in fields.items()]
     params += [(f"&self.{f}", "&" + type_key(ty)) for f, ty in fields.items()]
+    # the fields of a parameter whose type is a struct of the crate (`fmt.max_length` of `fmt: &mut FmtResult`)
+    for p, ty in list(params[:8]):
+        m = re.fullmatch(r"&?(?:mut)?([A-Z]\w*)(?:<.*>)?", ty)
+        found = site.type_definition(m.group(1)) if m and re.fullmatch(r"[a-z_]\w*", p) else None
+        if found and found[1].kind == "struct_item":
+            for f, fty in struct_field_types(found[1].text).items():
+                params += [(f"{p}.{f}", type_key(fty)), (f"&{p}.{f}", "&" + type_key(fty))]
     for fix in suggestion_fixes(site.error, site.root, stubs=True):
         if len(fix.edits) != 1 or not _HOLE.search(fix.edits[0].new_text):
             continue
@@ -180,6 +217,18 @@ impl<O: Order<String>> Rev<O> {
     }
 }
 """, after=("self.0.order(&String::from_utf8_lossy(b).into_owned(), &String::from_utf8_lossy(a).into_owned())",)),
+    Example("a-missing-argument-is-the-name-a-tuple-pattern-binds-and-nothing-reads", """\
+pub struct Version(u16, u16, u16);
+
+fn from_mmp(major: u16, minor: u16, patch: u16) -> Version {
+    Version(major, minor, patch)
+}
+
+pub fn parse(parts: [u16; 3]) -> Version {
+    let (maj, min, patch) = (parts[0], parts[1], parts[2]);
+    from_mmp(maj, min)
+}
+""", after=("from_mmp(maj, min, patch)",)),
 ])
 def argument_from_unused_bindings(site: Site) -> Iterator[Fix]:
     """E0061 where rustc's "provide the argument" writes one placeholder (`compare(l.borrow(), /* &Rb */)`)

@@ -145,6 +145,29 @@ pub fn second(s: &str) -> Result<u32, Error> {
     }
 }
 """, after=("            line: 2,\n            cause: describe(e),\n",)),
+    Example("a-missing-field-with-nothing-to-copy-starts-empty", """\
+pub struct Archive {
+    pub started: bool,
+    pub error: bool,
+    pub names: Vec<String>,
+}
+
+pub fn open() -> Archive {
+    Archive {
+        started: false,
+        names: Vec::new(),
+    }
+}
+""", after=("        error: false,\n",)),
+    Example("the-first-field-of-an-empty-literal-is-the-binding-of-its-name", """\
+pub struct Slot<'a> {
+    visitor: &'a mut Vec<u8>,
+}
+
+pub fn slot(visitor: &mut Vec<u8>) -> Slot<'_> {
+    Slot {  }
+}
+""", after=("Slot { visitor }",)),
 ])
 def initialize_missing_field(site: Site) -> list[Fix]:
     """E0063 "missing field `c` in initializer of `S`": the field initialized the way its siblings are
@@ -152,7 +175,9 @@ def initialize_missing_field(site: Site) -> list[Fix]:
     before the initializer in the enclosing item, or by a parameter of the field's type
     (`bytes: &'a [u8]` ← `input: &'a [u8]`) the initializer does not use yet, or as the crate's other
     literals of the same struct or variant initialize it (`cause: error_to_string(e)`, nearest first:
-    `_other_literals`)."""
+    `_other_literals`); last, the empty value of the field's declared type (`empty_value`: `false`,
+    `0`, `None`, `Vec::new()`, `Default::default()`). Also the first field of an empty literal
+    (`S { }`). At most 5 candidates, each checked by the compiler."""
     e, span, f, data = site.error, site.span, site.file, site.data
     m = re.match(r"missing field `(\w+)` in initializer", e.message)
     init = struct_initializer_at(data, span.byte_start) if m else None
@@ -175,22 +200,66 @@ def initialize_missing_field(site: Site) -> list[Fix]:
         values += [p for p, ty, _lo, _hi in parameters_at(data, span.byte_start)
                    if re.fullmatch(r"\w+", p) and type_key(ty) == type_key(ftype) and not re.search(rf"\b{p}\b", used)]
     values += _other_literals(site, name)
-    if not fields:
-        return []
+    # last, the empty value of the field's type (`false`, `0`, `None`, `Vec::new()`), as a new field
+    # is often initialized; one slot is kept for it
+    empty = empty_value(ftype) if ftype else "Default::default()"
+    values = [v for v in dict.fromkeys(values) if v != empty][:4] + [empty]
     multiline = b"\n" in data[span.byte_end:close]
     comma = data.find(b",", last, close)
+    line = data.rfind(b"\n", 0, last) + 1
+    indent = re.match(rb"[ \t]*", data[line:]).group().decode()
     out = []
-    for value in list(dict.fromkeys(values))[:5]:
+    for value in values:
         decl = name if value == name else f"{name}: {value}"
-        if multiline:
-            line = data.rfind(b"\n", 0, last) + 1
-            indent = re.match(rb"[ \t]*", data[line:]).group().decode()
+        end = None
+        if not fields:  # `S {}` / `S {\n}`: the first field
+            at, text = (last, f"\n{indent}    {decl},") if multiline else (last, f" {decl} ")
+            end = None if multiline else close
+        elif multiline:
             at, text = (comma + 1, f"\n{indent}{decl},") if comma >= 0 else (last, f",\n{indent}{decl},")
         else:
             at, text = last, f", {decl}"
-        out.append(Fix(f"initialize `{name}` like its siblings: `{decl}`", (TextEdit(f, at, at, text),),
-                       MAYBE_INCORRECT))
+        how = f"with the empty value of `{ftype}`" if value == empty and ftype else \
+            "with its type's default" if value == empty else "like its siblings"
+        out.append(Fix(f"initialize `{name}` {how}: `{decl}`", (TextEdit(f, at, end or at, text),), MAYBE_INCORRECT))
     return out
+
+
+#: integer and float types, whose empty value is a zero
+_NUMBER = re.compile(r"[iu](?:8|16|32|64|128|size)|f32|f64")
+#: std types whose `new()` makes an empty value (`Vec::new()`, `HashMap::new()`)
+_EMPTY_NEW = {"String", "Vec", "VecDeque", "HashMap", "HashSet", "BTreeMap", "BTreeSet", "BinaryHeap",
+              "LinkedList"}
+
+
+def empty_value(ty: str) -> str:
+    """The expression a field of type `ty` (as written) is usually initialized with when it starts
+    empty: `false`, `0` / `0.0`, `None` for `Option<_>`, `""` for `&str`, `&[]` for a slice,
+    `PhantomData`, `Vec::new()` and the like for std collections and `String`, `AtomicBool::new(false)`
+    and `AtomicU8::new(0)` (usable in a `static`), else
+    `Default::default()` (which the compiler checks: not every type implements `Default`)."""
+    t = type_key(ty)
+    path = re.sub(r"<.*", "", t)  # as written: `marker::PhantomData`, `HashMap`
+    base = path.rpartition("::")[2]
+    if t == "bool":
+        return "false"
+    if _NUMBER.fullmatch(t):
+        return "0.0" if t.startswith("f") else "0"
+    if base == "Option":
+        return "None"
+    if t == "&str":
+        return '""'
+    if re.fullmatch(r"&\[.*\]", t):
+        return "&[]"
+    if base == "PhantomData":
+        return path
+    if base in _EMPTY_NEW:
+        return f"{path}::new()"
+    if base == "AtomicBool":  # `new` is a const fn, `Default::default()` is not (a `static`'s fields)
+        return f"{path}::new(false)"
+    if re.fullmatch(r"Atomic[IU](?:8|16|32|64|size)", base):
+        return f"{path}::new(0)"
+    return "Default::default()"
 
 
 def _other_literals(site: Site, name: str, limit: int = 2) -> list[str]:
