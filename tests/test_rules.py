@@ -146,6 +146,24 @@ fn g() -> u8 {
     assert let_declaration(src, 0, "n") is None  # no enclosing function
 
 
+def test_method_calls_give_receiver_arity_what_follows_and_whether_the_value_is_discarded():
+    from ferrofix.context import method_calls
+
+    src = b"""fn f(v: &[u8], m: &mut Vec<u8>) {
+    let n = v . iter().enumerate().count();
+    m.clear();
+    assert_eq!(m.get(n), None);
+    let _: Vec<_> = v.iter().collect::<Vec<_>>();
+}
+"""
+    calls = [(c.receiver, c.method, c.arity, c.then, c.statement) for c in method_calls(src)]
+    assert calls == [("v", "iter", 0, "enumerate", False), ("v.iter()", "enumerate", 0, "count", False),
+                     ("v.iter().enumerate()", "count", 0, None, False), ("m", "clear", 0, None, True),
+                     ("m", "get", 1, None, False), ("v", "iter", 0, "collect", False),
+                     ("v.iter()", "collect", 0, None, False)]
+    assert all(src[c.at:c.at + len(c.method)] == c.method.encode() for c in method_calls(src))
+
+
 def test_the_unused_bindings_of_a_function_are_those_no_identifier_reads():
     from ferrofix.context import unused_bindings
 

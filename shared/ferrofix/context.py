@@ -433,30 +433,77 @@ def argument_list_texts(source: str) -> list[str] | None:
     return _argument_texts(args)
 
 
-def calls_named(data: bytes, name: str) -> list[tuple[int, list[str]]]:
-    """The calls in Rust source `data` of a function, method or tuple struct called `name` (the last
-    segment of the callee: `f(..)`, `x.f(..)`, `m::f(..)`, `T::<u8>::f(..)`), also within macro
-    arguments (`try!(w.f(a, b))`, `assert_eq!(f(x), 2)`: the token tree is parsed as call arguments):
-    (byte offset of the call, its argument texts), in source order. tree-sitter-rust writes method
-    calls as a `call_expression` whose function is a `field_expression`."""
-    if name.encode() not in data:
-        return []
-    out: list[tuple[int, list[str]]] = []
+def _call_expressions(data: bytes, needle: bytes) -> Iterator[tuple[int, Node]]:
+    """The `call_expression` nodes of Rust source `data`, also those within the arguments of a macro
+    whose token tree contains `needle` (`try!(w.f(a, b))`: the token tree is parsed as call
+    arguments): (what to add to the node's byte positions for its place in `data`, node)."""
     todo = [(parse(data).root_node, 0)]  # (node, offset of its source in `data` minus its own offset)
     while todo:
         n, base = todo.pop()
         if n.type == "call_expression":
-            fn, args = n.child_by_field_name("function"), n.child_by_field_name("arguments")
-            m = _CALLEE.search(fn.text.decode("utf-8", "replace")) if fn is not None else None
-            if m and m.group(1) == name and args is not None:
-                out.append((base + n.start_byte, _argument_texts(args)))
+            yield base, n
         if n.type == "token_tree" and n.parent is not None and n.parent.type == "macro_invocation" \
-                and name.encode() in n.text:
+                and needle in n.text:
             prefix = b"fn _f() { _m("
             todo.append((parse(prefix + n.text[1:-1] + b"); }").root_node, base + n.start_byte + 1 - len(prefix)))
             continue
         todo.extend((c, base) for c in n.children)
+
+
+def calls_named(data: bytes, name: str) -> list[tuple[int, list[str]]]:
+    """The calls in Rust source `data` of a function, method or tuple struct called `name` (the last
+    segment of the callee: `f(..)`, `x.f(..)`, `m::f(..)`, `T::<u8>::f(..)`), also within macro
+    arguments (`try!(w.f(a, b))`, `assert_eq!(f(x), 2)`): (byte offset of the call, its argument
+    texts), in source order. tree-sitter-rust writes method calls as a `call_expression` whose
+    function is a `field_expression`."""
+    if name.encode() not in data:
+        return []
+    out: list[tuple[int, list[str]]] = []
+    for base, n in _call_expressions(data, name.encode()):
+        fn, args = n.child_by_field_name("function"), n.child_by_field_name("arguments")
+        m = _CALLEE.search(fn.text.decode("utf-8", "replace")) if fn is not None else None
+        if m and m.group(1) == name and args is not None:
+            out.append((base + n.start_byte, _argument_texts(args)))
     return sorted(out)
+
+
+@dataclass(frozen=True)
+class MethodCall:
+    """One method call `receiver.method(args)`: `at`, the byte offset of the method's name; `receiver`,
+    the receiver expression's text without whitespace (`self.data`, `slot.task`); `method`; `arity`,
+    the number of arguments; `then`, the method called on its result (`enumerate` in
+    `v.iter().enumerate()`), or None; `statement`, whether its value is discarded (`v.clear();`)."""
+
+    at: int
+    receiver: str
+    method: str
+    arity: int
+    then: str | None
+    statement: bool
+
+
+@lru_cache(maxsize=256)
+def method_calls(data: bytes) -> tuple[MethodCall, ...]:
+    """The method calls in Rust source `data`, also within macro arguments, in source order
+    (`MethodCall`; `x.collect::<Vec<_>>()` is `collect`)."""
+    out = []
+    for base, n in _call_expressions(data, b"."):
+        fn, args = n.child_by_field_name("function"), n.child_by_field_name("arguments")
+        if fn is not None and fn.type == "generic_function":
+            fn = fn.child_by_field_name("function")
+        if fn is None or fn.type != "field_expression" or args is None:
+            continue
+        value, field = fn.child_by_field_name("value"), fn.child_by_field_name("field")
+        if value is None or field is None or field.type != "field_identifier":
+            continue
+        up, then = n.parent, None
+        if up is not None and up.type == "field_expression" and up.child_by_field_name("value") == n:
+            nxt = up.child_by_field_name("field")
+            then = nxt.text.decode("utf-8") if nxt is not None and nxt.type == "field_identifier" else None
+        arity = sum(1 for a in args.named_children if a.type not in ("line_comment", "block_comment"))
+        out.append(MethodCall(base + field.start_byte, re.sub(r"\s+", "", value.text.decode("utf-8", "replace")),
+                              field.text.decode("utf-8"), arity, then, up is not None and up.type == "expression_statement"))
+    return tuple(sorted(out, key=lambda c: c.at))
 
 
 def window(data: bytes, line: int, radius: int = 12) -> tuple[int, int, str]:

@@ -6,6 +6,7 @@ import re
 
 from rapidfuzz.distance import OSA
 
+from ...context import method_calls
 from ...diagnostics import MAYBE_INCORRECT
 from ...edits import Fix, TextEdit
 from ...stdnames import STD_CRATES, module_children
@@ -55,6 +56,66 @@ def method_synonym(site: Site) -> list[Fix]:
         return []
     return [_replace_span(site, f"call `{new}` (the Rust name of `{m.group(1)}`)", new)
             for new in METHOD_SYNONYMS.get(m.group(1), ()) if new != m.group(1)]
+
+
+#: at most this many methods of other calls are tried for one unknown method
+MAX_OTHER_METHODS = 4
+
+
+# "no method named `at` found for struct `UnsafeCell<T>`" (rustc suggests nothing similar)
+@rule("E0599", priority=2310, examples=[
+    Example("an-unknown-method-becomes-one-the-same-receiver-is-called-with", """\
+use std::cell::Cell;
+
+pub struct Counter {
+    hits: Cell<u32>,
+}
+
+impl Counter {
+    pub fn bump(&self) {
+        self.hits.set(self.hits.get() + 1);
+    }
+
+    pub fn hits(&self) -> u32 {
+        self.hits.at()
+    }
+}
+""", after=("        self.hits.get()\n",)),
+    Example("an-unknown-method-becomes-one-whose-result-is-used-the-same-way", """\
+pub fn weighted(v: &[u8]) -> usize {
+    v.iter().enumerate().map(|(i, b)| i * *b as usize).sum()
+}
+
+pub fn firsts(rows: &[Vec<u8>]) -> Vec<(usize, u8)> {
+    rows.items().enumerate().map(|(i, r)| (i, r[0])).collect()
+}
+""", after=("rows.iter().enumerate()",)),
+])
+def method_from_other_calls(site: Site) -> list[Fix]:
+    """E0599 "no method named `at` found for struct `Cell<u32>`" on the method name, for a type the
+    workspace does not define (a method missing from one of its own types is written from its uses,
+    by the model): the methods that the crate's other calls with as many arguments, used alike (a
+    statement discarding the value, `v.clear();`, or a value), call on the same receiver
+    (`self.hits.get()` for `self.hits.at()`), then those whose result is used the same way
+    (`v.iter().enumerate()` for `rows.items().enumerate()`); nearest first (`Site.nearest`), at most
+    `MAX_OTHER_METHODS`, each a candidate the compiler checks."""
+    m = re.match(r"no method named `(\w+)` found for [\w ]*`(.+?)`(?: in the current scope)?$", site.error.message)
+    if not m or site.text != m.group(1):
+        return []
+    ty = re.sub(r"^(?:&\S*\s*)+(?:mut\s+|dyn\s+)?", "", m.group(2))
+    if site.type_definition(re.sub(r"<.*", "", ty).rpartition("::")[2]) is not None:
+        return []
+    here = next((c for c in method_calls(site.data) if c.at == site.span.byte_start), None)
+    if here is None:
+        return []
+    others = site.nearest(lambda data: [(c.at, (c.method, c.receiver, c.then or "")) for c in method_calls(data)
+                                        if c.method != here.method and c.arity == here.arity
+                                        and c.statement == here.statement], here.at)
+    same = [method for method, receiver, _then in others if receiver == here.receiver]
+    alike = [method for method, _receiver, then in others if here.then is not None and then == here.then]
+    return [_replace_span(site, f"call `{new}`, as the crate does on "
+                                + ("this receiver" if new in same else f"values it calls `.{here.then}()` on"), new)
+            for new in list(dict.fromkeys(same + alike))[:MAX_OTHER_METHODS]]
 
 
 # "identifier `w` is bound more than once in this parameter list"
