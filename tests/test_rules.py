@@ -146,6 +146,18 @@ fn g() -> u8 {
     assert let_declaration(src, 0, "n") is None  # no enclosing function
 
 
+def test_the_module_path_of_an_offset_is_its_files_place_under_src_then_its_inline_mods():
+    from ferrofix.context import module_path
+
+    src = b"pub mod a {\n    mod b {\n        fn f() {}\n    }\n}\nfn g() {}\n"
+    assert module_path("src/lib.rs", src, src.index(b"fn f")) == ["a", "b"]
+    assert module_path("src/lib.rs", src, src.index(b"fn g")) == []
+    assert module_path("member/src/net/tcp.rs", b"", 0) == ["net", "tcp"]
+    assert module_path("src/net/mod.rs", b"", 0) == ["net"]
+    assert module_path("src/bin/tool.rs", b"", 0) == []
+    assert module_path("build.rs", b"", 0) is None
+
+
 def test_method_calls_give_receiver_arity_what_follows_and_whether_the_value_is_discarded():
     from ferrofix.context import method_calls
 

@@ -209,6 +209,30 @@ def _enclosing(data: bytes, offset: int, *kinds: str) -> Node | None:
     return node
 
 
+def module_path(file: str, data: bytes, offset: int) -> list[str] | None:
+    """The path from the crate root of the module that byte `offset` of `file` (a path relative to the
+    workspace root) is in: the file's place under its `src/` (`src/a/b.rs` and `src/a/b/mod.rs` are
+    `a::b`; `lib.rs`, `main.rs` and `src/bin/*.rs` are roots), then the inline `mod` items around
+    `offset`: `["a", "b", "tests"]`. None for a file outside a `src/` directory."""
+    parts = file.replace("\\", "/").split("/")
+    if "src" not in parts[:-1] or not parts[-1].endswith(".rs"):
+        return None
+    segs = parts[len(parts) - parts[::-1].index("src"):]
+    segs[-1] = segs[-1][:-3]
+    if segs[-1] == "mod":
+        segs.pop()
+    if segs in (["lib"], ["main"]) or (segs[:1] == ["bin"] and len(segs) == 2):
+        segs = []
+    inline = []
+    node = _enclosing(data, offset, "mod_item")
+    while node is not None:
+        name = node.child_by_field_name("name")
+        if name is not None:
+            inline.append(name.text.decode("utf-8"))
+        node = _enclosing(data, node.start_byte - 1, "mod_item") if node.start_byte > 0 else None
+    return segs + inline[::-1]
+
+
 def impl_self_type(data: bytes, offset: int) -> str | None:
     """The name of the self type of the `impl` block enclosing byte `offset` (`ScopeGuard` for
     `impl<T> Deref for ScopeGuard<T>`, also when `offset` is in one of its methods), or None outside

@@ -161,18 +161,17 @@ class Repairer:
                                   rule=cand.rule)
                 tried_after += held is not None or best is not None
                 if best is not None:  # only a sibling leaving fewer errors, and none new, replaces it
-                    if verdict.accepted and not verdict.revealed \
-                            and len(verdict.check.errors) < len(best.check.errors):
+                    if verdict.accepted and not verdict.revealed and _left(v, verdict) < _left(v, best):
                         v.set_aside(verdict)
                         v.dismiss(best, "a sibling suggestion leaves fewer errors")
                         best = verdict
-                        if not best.check.errors:
+                        if not _left(v, best):
                             break
                     elif verdict.accepted:
                         v.set_aside(verdict)
                         v.dismiss(verdict, "an earlier sibling leaves no more errors")
                     continue
-                if verdict.accepted and not verdict.revealed and held is None and verdict.check.errors \
+                if verdict.accepted and not verdict.revealed and held is None and _left(v, verdict) \
                         and cand.rule == RUSTC_ALTERNATIVES:
                     v.set_aside(verdict)  # rustc's alternatives ("consider using a semicolon here", "try
                     best = verdict        # adding a return type"): the one that also fixes the callers wins
@@ -242,6 +241,15 @@ class Repairer:
         # errors in targets the environment already breaks (a test needing an absent crate) go last
         out.sort(key=lambda e: (e.package_id, e.target_name) in env.broken_targets)
         return out
+
+
+def _left(v: Verifier, verdict: Verdict) -> int:
+    """The errors an accepted candidate's check leaves in the targets the last check reached. A target
+    it lets the build reach for the first time (a test needing a dev-dependency the build cannot find,
+    a bench needing nightly) may fail for reasons no candidate here can fix, and would make the
+    candidate that fixed the most look worse than one that fixed less."""
+    assert verdict.check is not None
+    return sum(1 for d in verdict.check.errors if (d.package_id, d.target_name) in v.last.targets)
 
 
 def _adds_receiver(e: Diagnostic) -> bool:

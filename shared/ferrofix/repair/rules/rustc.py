@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from ...context import literal_types, return_type_at
+from ...context import literal_types, module_path, return_type_at
 from ...diagnostics import MAYBE_INCORRECT, UNSPECIFIED
 from ...edits import Fix, TextEdit, concrete_variants, is_stub, suggestion_fixes
 from .registry import ANY, Example, rule
@@ -36,11 +36,74 @@ pub fn reset() {
     keep(it);
 }
 """, after=("let mut it = Some(Item(1));", "if let Some(ref mut x) = it {", "*x = Item(0);")),
+    # rustc writes `-> shapes::Square` (`Square` alone is ambiguous), a path from the crate root that
+    # does not resolve inside `mod shapes`
+    Example("a-suggested-type-path-is-written-as-seen-from-the-module-it-edits", """\
+pub mod shapes {
+    pub struct Square(pub u32);
+
+    pub fn unit() {
+        Square(1)
+    }
+}
+
+pub mod board {
+    pub struct Square(pub u8, pub u8);
+}
+
+pub fn area() -> u32 {
+    shapes::unit().0 * shapes::unit().0
+}
+""", after=("    pub fn unit() -> Square {",)),
 ])
 def rustc_suggestions(site: Site) -> list[Fix]:
     """rustc's suggestions, each alone: MachineApplicable, MaybeIncorrect, then HasPlaceholders without
-    placeholders (the first six; `edits.suggestion_fixes`)."""
-    return suggestion_fixes(site.error, site.root)[:6]
+    placeholders (the first six; `edits.suggestion_fixes`), each followed by its paths as they resolve
+    where it edits (`rooted_paths`)."""
+    out = []
+    for fix in suggestion_fixes(site.error, site.root)[:6]:
+        out += [fix, *rooted_paths(site, fix)]
+    return out
+
+
+#: a path whose first segment may be a module of the crate (`diyfp::DiyFp`, `err::RecvError`); not one
+#: that continues another (`crate::err::..`, `super::x::..`)
+_PATH = re.compile(r"(?<![\w:])[a-z_]\w*(?:::\w+)+")
+
+
+def rooted_paths(site: Site, fix: Fix) -> list[Fix]:
+    """rustc prints a type by its path from the crate root (`-> diyfp::DiyFp<F, E>`, when the last
+    segment alone is ambiguous), which does not resolve inside a module. For a suggestion whose text
+    holds such a path (its first segment a module of the crate: a file under `src/`, or a `mod` item):
+    the same suggestion with each such path as seen from the module it edits (`DiyFp<F, E>` in
+    src/diyfp.rs, `context.module_path`), else `crate::`-prefixed; then with every such path
+    `crate::`-prefixed. [] when no edit's text holds one."""
+    if not any("::" in e.new_text for e in fix.edits):
+        return []
+    modules = {p[0] for f in site.files if f.endswith(".rs") if (p := module_path(f, b"", 0))} | \
+              {m.decode() for data in site.files.values() for m in re.findall(rb"\bmod\s+(\w+)\s*[{;]", data)}
+    if not any(p.group().partition("::")[0] in modules for e in fix.edits for p in _PATH.finditer(e.new_text)):
+        return []
+
+    def rewrite(edit: TextEdit, local: bool) -> str:
+        data = site.files.get(edit.file, b"")
+        own = (module_path(edit.file, data, edit.byte_start) or []) if local else []
+
+        def one(m: re.Match) -> str:
+            segs = m.group().split("::")
+            if segs[0] not in modules:
+                return m.group()
+            if own and segs[:len(own)] == own and len(segs) > len(own):
+                return "::".join(segs[len(own):])
+            return "crate::" + m.group()
+        return _PATH.sub(one, edit.new_text)
+
+    out = []
+    for local, how in ((True, "as seen from the module it edits"), (False, "from `crate::`")):
+        edits = tuple(TextEdit(e.file, e.byte_start, e.byte_end, rewrite(e, local)) for e in fix.edits)
+        if edits != fix.edits and all(edits != o.edits for o in out):
+            out.append(Fix(f"{fix.title} (its paths {how})", edits, fix.applicability))
+    return out
 
 
 # E0621 "explicit lifetime required in the type of `y`": rustc's `&'a i32` is `Unspecified`.
