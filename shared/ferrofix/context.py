@@ -209,11 +209,10 @@ def _enclosing(data: bytes, offset: int, *kinds: str) -> Node | None:
     return node
 
 
-def module_path(file: str, data: bytes, offset: int) -> list[str] | None:
-    """The path from the crate root of the module that byte `offset` of `file` (a path relative to the
-    workspace root) is in: the file's place under its `src/` (`src/a/b.rs` and `src/a/b/mod.rs` are
-    `a::b`; `lib.rs`, `main.rs` and `src/bin/*.rs` are roots), then the inline `mod` items around
-    `offset`: `["a", "b", "tests"]`. None for a file outside a `src/` directory."""
+def file_module_path(file: str) -> list[str] | None:
+    """The path from the crate root of the module a Rust file (a path relative to the workspace root)
+    is, by its place under its `src/`: `src/a/b.rs` and `src/a/b/mod.rs` are `["a", "b"]`; `lib.rs`,
+    `main.rs` and `src/bin/*.rs` are roots (`[]`). None for a file outside a `src/` directory."""
     parts = file.replace("\\", "/").split("/")
     if "src" not in parts[:-1] or not parts[-1].endswith(".rs"):
         return None
@@ -223,6 +222,16 @@ def module_path(file: str, data: bytes, offset: int) -> list[str] | None:
         segs.pop()
     if segs in (["lib"], ["main"]) or (segs[:1] == ["bin"] and len(segs) == 2):
         segs = []
+    return segs
+
+
+def module_path(file: str, data: bytes, offset: int) -> list[str] | None:
+    """The path from the crate root of the module that byte `offset` of `file` (its bytes `data`) is
+    in: the file's (`file_module_path`), then the inline `mod` items around `offset`: `["a", "b",
+    "tests"]`. None for a file outside a `src/` directory."""
+    segs = file_module_path(file)
+    if segs is None:
+        return None
     inline = []
     node = _enclosing(data, offset, "mod_item")
     while node is not None:

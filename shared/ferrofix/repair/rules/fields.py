@@ -211,17 +211,16 @@ def initialize_missing_field(site: Site) -> list[Fix]:
     out = []
     for value in values:
         decl = name if value == name else f"{name}: {value}"
-        end = None
-        if not fields:  # `S {}` / `S {\n}`: the first field
-            at, text = (last, f"\n{indent}    {decl},") if multiline else (last, f" {decl} ")
-            end = None if multiline else close
+        if not fields:  # `S {}` / `S {\n}`: the first field (on one line, in place of the blanks)
+            at, end, text = (last, last, f"\n{indent}    {decl},") if multiline else (last, close, f" {decl} ")
         elif multiline:
             at, text = (comma + 1, f"\n{indent}{decl},") if comma >= 0 else (last, f",\n{indent}{decl},")
+            end = at
         else:
-            at, text = last, f", {decl}"
+            at, end, text = last, last, f", {decl}"
         how = f"with the empty value of `{ftype}`" if value == empty and ftype else \
             "with its type's default" if value == empty else "like its siblings"
-        out.append(Fix(f"initialize `{name}` {how}: `{decl}`", (TextEdit(f, at, end or at, text),), MAYBE_INCORRECT))
+        out.append(Fix(f"initialize `{name}` {how}: `{decl}`", (TextEdit(f, at, end, text),), MAYBE_INCORRECT))
     return out
 
 

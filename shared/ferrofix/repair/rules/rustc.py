@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from ...context import literal_types, module_path, return_type_at
+from ...context import file_module_path, literal_types, module_path, return_type_at
 from ...diagnostics import MAYBE_INCORRECT, UNSPECIFIED
 from ...edits import Fix, TextEdit, concrete_variants, is_stub, suggestion_fixes
 from .registry import ANY, Example, rule
@@ -59,11 +59,8 @@ pub fn area() -> u32 {
 def rustc_suggestions(site: Site) -> list[Fix]:
     """rustc's suggestions, each alone: MachineApplicable, MaybeIncorrect, then HasPlaceholders without
     placeholders (the first six; `edits.suggestion_fixes`), each followed by its paths as they resolve
-    where it edits (`rooted_paths`)."""
-    out = []
-    for fix in suggestion_fixes(site.error, site.root)[:6]:
-        out += [fix, *rooted_paths(site, fix)]
-    return out
+    where it edits (`with_rooted_paths`)."""
+    return with_rooted_paths(site, suggestion_fixes(site.error, site.root)[:6])
 
 
 #: a path whose first segment may be a module of the crate (`diyfp::DiyFp`, `err::RecvError`); not one
@@ -71,23 +68,20 @@ def rustc_suggestions(site: Site) -> list[Fix]:
 _PATH = re.compile(r"(?<![\w:])[a-z_]\w*(?:::\w+)+")
 
 
-def rooted_paths(site: Site, fix: Fix) -> list[Fix]:
+def with_rooted_paths(site: Site, fixes: list[Fix]) -> list[Fix]:
     """rustc prints a type by its path from the crate root (`-> diyfp::DiyFp<F, E>`, when the last
-    segment alone is ambiguous), which does not resolve inside a module. For a suggestion whose text
-    holds such a path (its first segment a module of the crate: a file under `src/`, or a `mod` item):
-    the same suggestion with each such path as seen from the module it edits (`DiyFp<F, E>` in
-    src/diyfp.rs, `context.module_path`), else `crate::`-prefixed; then with every such path
-    `crate::`-prefixed. [] when no edit's text holds one."""
-    if not any("::" in e.new_text for e in fix.edits):
-        return []
-    modules = {p[0] for f in site.files if f.endswith(".rs") if (p := module_path(f, b"", 0))} | \
+    segment alone is ambiguous), which does not resolve inside a module. `fixes`, each suggestion whose
+    text holds such a path (its first segment a module of the crate: a file under `src/`, or a `mod`
+    item) followed by the same suggestion with each such path as seen from the module it edits
+    (`DiyFp<F, E>` in src/diyfp.rs, `context.module_path`), else `crate::`-prefixed, then by the same
+    with every such path `crate::`-prefixed."""
+    if not any("::" in e.new_text for fix in fixes for e in fix.edits):
+        return fixes
+    modules = {p[0] for f in site.files if f.endswith(".rs") if (p := file_module_path(f))} | \
               {m.decode() for data in site.files.values() for m in re.findall(rb"\bmod\s+(\w+)\s*[{;]", data)}
-    if not any(p.group().partition("::")[0] in modules for e in fix.edits for p in _PATH.finditer(e.new_text)):
-        return []
 
     def rewrite(edit: TextEdit, local: bool) -> str:
-        data = site.files.get(edit.file, b"")
-        own = (module_path(edit.file, data, edit.byte_start) or []) if local else []
+        own = (module_path(edit.file, site.files.get(edit.file, b""), edit.byte_start) or []) if local else []
 
         def one(m: re.Match) -> str:
             segs = m.group().split("::")
@@ -98,11 +92,15 @@ def rooted_paths(site: Site, fix: Fix) -> list[Fix]:
             return "crate::" + m.group()
         return _PATH.sub(one, edit.new_text)
 
-    out = []
-    for local, how in ((True, "as seen from the module it edits"), (False, "from `crate::`")):
-        edits = tuple(TextEdit(e.file, e.byte_start, e.byte_end, rewrite(e, local)) for e in fix.edits)
-        if edits != fix.edits and all(edits != o.edits for o in out):
-            out.append(Fix(f"{fix.title} (its paths {how})", edits, fix.applicability))
+    out: list[Fix] = []
+    for fix in fixes:
+        out.append(fix)
+        variants: list[Fix] = []
+        for local, how in ((True, "as seen from the module it edits"), (False, "from `crate::`")):
+            edits = tuple(TextEdit(e.file, e.byte_start, e.byte_end, rewrite(e, local)) for e in fix.edits)
+            if edits != fix.edits and all(edits != o.edits for o in variants):
+                variants.append(Fix(f"{fix.title} (its paths {how})", edits, fix.applicability))
+        out += variants
     return out
 
 
