@@ -552,11 +552,17 @@ def apply_fill(text: str, item: ItemContext, fill: set[int], answer: str) -> str
     A small model often answers with the whole block around the placeholder instead (the `match`, the
     `impl`): when the answer's first line is a line of `item` at or above the placeholder, the answer
     replaces the block that line opens (to its closing brace, which must lie at or below the
-    placeholder). None when `fill` is not one contiguous range or the answer is empty or fits neither
-    way."""
+    placeholder). Closing-bracket lines the answer ends with and never opened (it went on past the
+    placeholder, closing the `match` and the function) are dropped. None when `fill` is not one
+    contiguous range or the answer is empty or fits neither way."""
     if not one_run(fill):
         return None
     lines = _answer_lines(answer)
+    # the model went on past the placeholder, closing the blocks around it (`Kind::C => x,` then `}`
+    # and `}`): lines of closing brackets only, more than the answer opened, are not part of the fill
+    while len(lines) > 1 and re.fullmatch(r"[\s})\];,]*", lines[-1]) \
+            and brace_balance("\n".join(lines)) < 0:
+        lines.pop()
     if not lines:
         return None
     old = text.split("\n")

@@ -167,7 +167,9 @@ def expect_placeholder(site: Site) -> list[Fix]:
 
 
 # Examples: E0282 "type annotations needed" on a binding the function returns; E0435 "attempt to use a
-# non-constant value in a constant" (rustc's `const n: /* Type */ = 16;`).
+# non-constant value in a constant" (rustc's `const n: /* Type */ = 16;`); E0282 on a `Vec::new()` whose
+# element type nothing fixes (rustc's `: Vec<T>`); E0283 where several impls fit (rustc's `test::<i32, U>`,
+# its note pointing at `impl Convert<i8> for i32`).
 @rule(ANY, priority=1200, span=False, examples=[
     Example("rustcs-type-placeholder-is-filled-with-the-return-type", """\
 pub fn evens(n: u32) -> Vec<u32> {
@@ -185,27 +187,145 @@ pub fn zeros() -> usize {
     buf.len()
 }
 """, after=("const n: usize = 16;",)),
+    Example("an-uninferred-type-parameter-in-rustcs-annotation-gets-a-concrete-type", """\
+pub fn check_empty() {
+    let v = Vec::new();
+    assert!(v.is_empty());
+}
+""", after=("let v: Vec<i32> = Vec::new();",)),
+    Example("an-uninferred-type-parameter-gets-the-type-of-an-impl-the-note-points-at", """\
+pub trait Convert<T> {
+    fn convert(&self) -> T;
+}
+
+impl Convert<i8> for i32 {
+    fn convert(&self) -> i8 {
+        *self as i8
+    }
+}
+
+impl Convert<i16> for i32 {
+    fn convert(&self) -> i16 {
+        *self as i16
+    }
+}
+
+pub fn test<T: Convert<U>, U>(_: T, _: U) {}
+
+pub fn call() {
+    test(22, Default::default());
+}
+""", after=("test::<i32, i8>(22, Default::default());",)),
 ])
 def type_placeholder(site: Site) -> Iterator[Fix]:
-    """rustc's `: /* Type */` placeholder ("consider giving `x` an explicit type", E0282/E0283/E0790;
-    "consider using `const` instead of `let`", E0435) filled by the enclosing function's return type
-    (the binding is often the value the function builds and returns: `let mut ret =
-    Default::default(); ...; ret`), or, when the binding's value is a literal (`= 42`), by the types
-    that literal can have (`usize`, `i32`, ...; `f64`, `f32`; `&str`; `bool`; `char`)."""
-    for fix in suggestion_fixes(site.error, site.root, stubs=True):
-        holes = [ed for ed in fix.edits if "/* Type */" in ed.new_text]
-        if len(holes) != 1 or any(is_stub(ed.new_text) for ed in fix.edits if ed is not holes[0]) \
-                or holes[0].file not in site.files:
+    """rustc's stand-ins for a type it could not infer (`type_holes`: `: /* Type */` in "consider giving
+    `x` an explicit type", E0282/E0283/E0790, or "consider using `const` instead of `let`", E0435; a `_`
+    in a suggested type, `[_; 0]`; for "type annotations needed", the type parameter it names, `Vec<T>`,
+    `test::<i32, U>`) filled with concrete types, at most `MAX_HOLE_TYPES`: those of the impls the error's
+    notes point at ("multiple `impl`s satisfying `i32: Convert<_>` found" → `i8`, `i16`), the enclosing
+    function's return type (the binding is often the value the function builds and returns: `let mut
+    ret = Default::default(); ...; ret`), the types the binding's literal value can have (`= 42`:
+    `usize`, `i32`, ...), and for "type annotations needed" `i32` and `String` (nothing in the code
+    decides the type, so any that compiles does). Every hole of one suggestion gets the same type."""
+    for fix in suggestion_fixes(site.error, site.root, stubs=True) + suggestion_fixes(site.error, site.root):
+        holes = {i: found for i, ed in enumerate(fix.edits) if (found := type_holes(fix.title, ed.new_text, site))}
+        if not holes or any(ed.file not in site.files for ed in fix.edits) \
+                or any(is_stub(ed.new_text) for i, ed in enumerate(fix.edits) if i not in holes):
             continue
-        ed, data = holes[0], site.files[holes[0].file]
-        types = []
+        ed = fix.edits[min(holes)]
+        data = site.files[ed.file]
+        types = [(t, f"`{t}`, as an impl the note points at has it") for t in _noted_impl_types(site)]
         ret = return_type_at(data, ed.byte_start)
-        if ret and ret not in ("()", "!") and "impl " not in ret:
+        if ret and ret not in ("()", "!") and "impl " not in ret and "_" not in ret:
             types.append((ret, f"the function's return type `{ret}`"))
         value = re.match(rb"\s*=\s*([^;\n]+?)\s*;", data[ed.byte_end:ed.byte_end + 200])
         literal = value.group(1).decode("utf-8", "replace") if value else ""
         types += [(k, f"`{k}`, a type of `{literal}`") for k in literal_types(literal)]
+        if site.error.code in INFERENCE_CODES:
+            types += [(k, f"`{k}`: nothing in the code decides the type") for k in ("i32", "String")]
+        seen: set[str] = set()
         for ty, why in types:
-            edits = tuple(TextEdit(x.file, x.byte_start, x.byte_end, x.new_text.replace("/* Type */", ty))
-                          if x is ed else x for x in fix.edits)
+            if ty in seen or len(seen) >= MAX_HOLE_TYPES:
+                continue
+            seen.add(ty)
+            edits = tuple(TextEdit(x.file, x.byte_start, x.byte_end, _fill(x.new_text, holes[i], ty))
+                          if i in holes else x for i, x in enumerate(fix.edits))
             yield Fix(f"{fix.title}: {why}", edits, MAYBE_INCORRECT)
+
+
+#: "type annotations needed" (E0282, E0283) and "cannot call associated function on trait without
+#: specifying the corresponding `impl` type" (E0790): rustc could not infer a type
+INFERENCE_CODES = frozenset({"E0282", "E0283", "E0790"})
+#: concrete types tried for one suggestion's holes (each one check)
+MAX_HOLE_TYPES = 4
+#: a `_` standing alone (not `_x`, not `x_`)
+_UNDERSCORE = re.compile(r"(?<![\w])_(?![\w])")
+#: a one-letter type parameter name standing alone (`T` in `Vec<T>`, `U` in `<A<B> as V<U>>`)
+_PARAM = re.compile(r"(?<![\w:])([A-Z])(?![\w])")
+
+
+def type_holes(title: str, text: str, site: Site) -> list[str]:
+    """The stand-ins for a type in `text`, one of rustc's suggested edits (titled `title`) for
+    `site.error`: `/* Type */`; `_` when the suggestion is about a type ("explicit type", "return type",
+    "generic arguments", "fully qualified path"); a one-letter name (`T`) for "type annotations needed"
+    (`INFERENCE_CODES`) that the crate does not define as a type and the enclosing item does not declare
+    as a generic parameter. Returns the stand-ins' texts (a subset of `["/* Type */", "_", "T", ...]`)."""
+    found = ["/* Type */"] if "/* Type */" in text else []
+    typed = re.search(r"\btype\b|generic argument|fully qualified path", title)
+    if typed and _UNDERSCORE.search(text.replace("/* Type */", "")):
+        found.append("_")
+    if site.error.code in INFERENCE_CODES and typed:
+        header = site.item.text.split("{", 1)[0] if site.data is not None and site.item is not None else ""
+        for name in dict.fromkeys(_PARAM.findall(text)):
+            defined = re.compile(rf"\b(?:struct|enum|union|type|trait)\s+{name}\b".encode())
+            if not re.search(rf"<[^>]*\b{name}\b", header) \
+                    and not any(defined.search(b) for f, b in site.files.items() if f.endswith(".rs")):
+                found.append(name)
+    return found
+
+
+def _fill(text: str, holes: list[str], ty: str) -> str:
+    """`text` with each of `holes` (`type_holes`) replaced by the type `ty`."""
+    for h in holes:
+        if h == "/* Type */":
+            text = text.replace(h, ty)
+        elif h == "_":
+            text = _UNDERSCORE.sub(ty, text)
+        else:
+            text = re.sub(rf"(?<![\w:]){h}(?![\w])", ty, text)
+    return text
+
+
+def _noted_impl_types(site: Site) -> list[str]:
+    """The concrete generic arguments of the traits in the `impl` headers the error's notes point at
+    (`impl Convert<i8> for i32` → `i8`; `impl<X> Method<i32> for Thing<X>` → `i32`), in the notes'
+    order: the types rustc found several impls for and could not choose between."""
+    out: list[str] = []
+    for c in site.error.children:
+        for s in c.spans:
+            data = site.files.get(s.file_name)
+            if data is None:
+                continue
+            line = data.splitlines()[s.line_start - 1].decode("utf-8", "replace") if s.line_start else ""
+            m = re.match(r"\s*impl\s*(?:<([^>]*)>)?\s*[\w:]+<(.+)>\s+for\s", line)
+            if m is None:
+                continue
+            params = {p.strip().split(":")[0].strip() for p in (m.group(1) or "").split(",")} - {""}
+            for arg in _top_level_args(m.group(2)):
+                if arg and not any(re.search(rf"(?<![\w']){re.escape(p)}(?![\w])", arg) for p in params):
+                    out.append(arg)
+    return list(dict.fromkeys(out))
+
+
+def _top_level_args(text: str) -> list[str]:
+    """`text`, a comma-separated list of generic arguments, split at its top-level commas and stripped."""
+    out, depth, cur = [], 0, ""
+    for ch in text:
+        depth += ch in "<(["
+        depth -= ch in ">)]"
+        if ch == "," and depth == 0:
+            out.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    return out + [cur.strip()]
