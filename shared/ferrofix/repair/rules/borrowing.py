@@ -1,5 +1,5 @@
 """Borrowing, part two: moves out of borrows and borrows in conflict (a receiver taken by reference, a
-copy instead of a borrow, reordered statements)."""
+copy or a clone instead of a borrow, reordered statements)."""
 
 from __future__ import annotations
 
@@ -110,6 +110,49 @@ def copy_instead_of_borrow(site: Site) -> Iterator[Fix]:
             edits += [TextEdit(s.file_name, s.byte_end + d.start(), s.byte_end + d.start() + 1, "")
                       for d in deref.finditer(data[s.byte_end:item.byte_end])]
         yield Fix(f"copy `{text[1:].strip().decode()}` instead of borrowing it", tuple(edits), MAYBE_INCORRECT)
+
+
+#: rustc's labels on the shared borrow a borrow-check error finds in the way (E0502, E0506, E0505)
+_SHARED_BORROW = re.compile(r"immutable borrow occurs here|`[^`]+` is borrowed here|borrow of `[^`]+` occurs here")
+#: tree-sitter node types a place expression is made of (`v[0]`, `self.items`, `*v`)
+_PLACE_NODES = frozenset({"identifier", "self", "field_expression", "field_identifier", "index_expression",
+                          "unary_expression", "parenthesized_expression", "integer_literal", "scoped_identifier"})
+
+
+# Examples: E0502 on `let first = &v[0];` then `v.push(..)` then `first.len()`; a closure that assigns
+# what an argument borrows (rustc's UI test borrowck-loan-vec-content).
+@rule("E0502", "E0505", "E0506", priority=2900, examples=[
+    Example("a-shared-borrow-in-the-way-of-a-mutation-borrows-a-clone", """\
+pub fn first_len_after_push(v: &mut Vec<String>) -> usize {
+    let first = &v[0];
+    v.push(String::new());
+    first.len()
+}
+""", after=("let first = &v[0].clone();",)),
+])
+def clone_instead_of_borrow(site: Site) -> Iterator[Fix]:
+    """E0502/E0505/E0506 (a place mutated, moved or assigned while shared-borrowed) where the shared
+    borrow is `&place` (`&v[0]`, `&self.name`, `&*b`; rustc's span may be the place or its base `v`): the
+    borrow takes a clone instead (`&v[0].clone()`; a temporary that lives to the end of the statement, or
+    of the block for a `let`, by Rust's temporary lifetime extension), so the mutation no longer
+    conflicts. Only a `Clone` value compiles; what reads through the borrow sees the value as it was
+    when borrowed, which the compiler cannot judge for intent: a guess, after `copy_instead_of_borrow`."""
+    for s in site.error.spans:
+        if s.is_primary or not _SHARED_BORROW.fullmatch(s.label or "") or s.file_name not in site.files:
+            continue
+        data = site.files[s.file_name]
+        node = parse(data).root_node.descendant_for_byte_range(s.byte_start, max(s.byte_start, s.byte_end))
+        while node is not None and node.type in _PLACE_NODES:
+            node = node.parent
+        value = node.child_by_field_name("value") if node is not None and node.type == "reference_expression" else None
+        if value is None or b"mut" in data[node.start_byte:value.start_byte]:
+            continue
+        text = value.text.decode("utf-8", "replace")
+        wrap = value.type not in ("identifier", "field_expression", "index_expression", "self")
+        edits = (TextEdit(s.file_name, value.start_byte, value.start_byte, "("),) if wrap else ()
+        edits += (TextEdit(s.file_name, value.end_byte, value.end_byte, ").clone()" if wrap else ".clone()"),)
+        yield Fix(f"borrow a clone of `{text}`", edits, MAYBE_INCORRECT)
+        return
 
 
 # E0501 "cannot borrow `*n` as mutable because previous closure requires unique access"
