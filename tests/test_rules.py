@@ -103,6 +103,14 @@ def test_other_calls_literals_and_generic_uses_are_found_in_macro_arguments_and_
     assert generic_uses(src, "Result") == [(src.index(b"io::Result"), ["Vec<u8>"])]
 
 
+def test_text_splits_at_a_separator_outside_the_brackets_named():
+    from ferrofix.context import split_top_level
+
+    assert split_top_level("u8, Vec<(i32, u8)>, [u8; 2]", ",", "<([") == ["u8", "Vec<(i32, u8)>", "[u8; 2]"]
+    assert split_top_level("A(_) | B { x: 1 | 2 } | C", "|") == ["A(_)", "B { x: 1 | 2 }", "C"]
+    assert split_top_level("", ",") == [""]
+
+
 def test_a_bindings_declared_type_is_that_of_its_nearest_let_or_parameter():
     from ferrofix.context import declared_type
 

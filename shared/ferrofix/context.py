@@ -145,6 +145,22 @@ def literal_types(literal: str) -> tuple[str, ...]:
     return ()
 
 
+def split_top_level(text: str, sep: str, brackets: str = "([{") -> list[str]:
+    """`text` split at each `sep` (one character) outside brackets, each part stripped: generic
+    arguments at `,` with `brackets="<(["` (`"u8, Vec<(i32, u8)>"` → ["u8", "Vec<(i32, u8)>"]), an
+    or-pattern's alternatives at `|` (`"A(_) | B"` → ["A(_)", "B"]). `brackets` names the opening
+    ones; each one's closer (`)]}>`) closes it."""
+    closers = brackets.translate(str.maketrans("([{<", ")]}>"))
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += ch in brackets
+        depth -= ch in closers
+        if ch == sep and depth == 0:
+            out.append(text[start:i].strip())
+            start = i + 1
+    return out + [text[start:].strip()]
+
+
 def type_definition(files: Mapping[str, bytes], name: str) -> tuple[str, ItemContext] | None:
     """The `struct`/`enum`/`union` item defining `name` in the workspace's sources (`files`: path →
     bytes), when at most 30 lines long: (file, item). The first found, in path order."""

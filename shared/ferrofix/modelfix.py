@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from .context import ItemContext
+from .context import ItemContext, split_top_level
 from .diagnostics import Diagnostic
 from .edits import STRING_OR_COMMENT
 from .llm import Message
@@ -192,18 +192,6 @@ _ONE_BINDING = re.compile(r"^[\w:]*\w\(\s*(?:ref\s+)?(?:mut\s+)?([a-z_]\w*)\s*\)
 _VARIANT_PATH = re.compile(r"^((?:\w+::)*)(\w+)::\w+")
 
 
-def _alternatives(pattern: str) -> list[str]:
-    """An or-pattern's alternatives (`A(_) | B` → ["A(_)", "B"]), split at `|` outside brackets."""
-    out, depth, start = [], 0, 0
-    for i, ch in enumerate(pattern):
-        depth += ch in "([{"
-        depth -= ch in ")]}"
-        if ch == "|" and depth == 0:
-            out.append(pattern[start:i].strip())
-            start = i + 1
-    return out + [pattern[start:].strip()]
-
-
 def arm_like_siblings(pattern: str, siblings: Sequence[str]) -> str:
     """rustc's pattern for a missing match arm (E0004's `&syn::Data::Struct(_) => todo!()`), written
     the way the match's other arms (`siblings`: their patterns) write theirs, so the model completing
@@ -218,7 +206,7 @@ def arm_like_siblings(pattern: str, siblings: Sequence[str]) -> str:
         return pattern
     prefixes = {m.group(2): m.group(1) for x in reversed(siblings) if (m := _VARIANT_PATH.match(x))}
     alternatives = []
-    for out in _alternatives(pattern):
+    for out in split_top_level(pattern, "|"):
         if out.startswith("&") and not out.startswith("&mut") and not any(x.startswith("&") for x in siblings):
             out = out[1:].lstrip()
         m = _VARIANT_PATH.match(out)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from ...context import file_module_path, literal_types, module_path, return_type_at
+from ...context import file_module_path, literal_types, module_path, return_type_at, split_top_level
 from ...diagnostics import MAYBE_INCORRECT, UNSPECIFIED
 from ...edits import Fix, TextEdit, concrete_variants, is_stub, suggestion_fixes
 from .registry import ANY, Example, rule
@@ -311,21 +311,7 @@ def _noted_impl_types(site: Site) -> list[str]:
             if m is None:
                 continue
             params = {p.strip().split(":")[0].strip() for p in (m.group(1) or "").split(",")} - {""}
-            for arg in _top_level_args(m.group(2)):
+            for arg in split_top_level(m.group(2), ",", "<(["):
                 if arg and not any(re.search(rf"(?<![\w']){re.escape(p)}(?![\w])", arg) for p in params):
                     out.append(arg)
     return list(dict.fromkeys(out))
-
-
-def _top_level_args(text: str) -> list[str]:
-    """`text`, a comma-separated list of generic arguments, split at its top-level commas and stripped."""
-    out, depth, cur = [], 0, ""
-    for ch in text:
-        depth += ch in "<(["
-        depth -= ch in ">)]"
-        if ch == "," and depth == 0:
-            out.append(cur.strip())
-            cur = ""
-        else:
-            cur += ch
-    return out + [cur.strip()]
