@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from ...context import parameters_open
+from ...context import parameters_open, parse
 from ...diagnostics import MAYBE_INCORRECT, Span
 from ...edits import Fix, TextEdit
 from .registry import Example, rule
@@ -182,3 +182,81 @@ def receiver_like_its_pair(site: Site) -> Iterator[Fix]:
         yield Fix(f"declare `{receiver}` in the {side} of `{name}` too", (TextEdit(s.file_name, at, at, text),),
                   MAYBE_INCORRECT)
         return
+
+
+#: a trait method's reason for not being dyn compatible, in rustc's note ("...because method `dup`
+#: references the `Self` type in its return type", "...because method `blah` has generic type parameters")
+_NOT_DISPATCHABLE = re.compile(r"\.\.\.because method `(\w+)` ")
+
+
+@rule("E0038", priority=2980, examples=[
+    Example("a-method-returning-self-is-kept-off-the-trait-object", """\
+pub trait Shape {
+    fn area(&self) -> f64;
+    fn scaled(&self, k: f64) -> Self;
+}
+
+pub fn total(shapes: &[Box<dyn Shape>]) -> f64 {
+    shapes.iter().map(|s| s.area()).sum()
+}
+""", after=("fn scaled(&self, k: f64) -> Self where Self: Sized;",)),
+    Example("a-parameter-of-a-trait-that-cannot-be-dyn-takes-any-implementer", """\
+pub trait Shape {
+    fn area(&self) -> f64;
+    fn scaled(&self, k: f64) -> Self;
+}
+
+pub fn doubled_area(s: &dyn Shape) -> f64 {
+    s.scaled(2.0).area()
+}
+""", after=("pub fn doubled_area(s: &impl Shape) -> f64 {",)),
+])
+def dyn_compatible(site: Site) -> Iterator[Fix]:
+    """E0038 "the trait `T` is not dyn compatible" where rustc's note names methods that keep it so
+    ("...because method `f` references the `Self` type in its return type / has generic type
+    parameters") and suggests nothing: `where Self: Sized` on each of those methods (the trait object
+    then lacks them; rustc's own wording for the associated functions it does suggest it for); then the
+    `dyn T` of a function's parameter or return type (the primary span) as `impl T` (any implementer,
+    static dispatch); then both. Source: the Reference, "Dyn compatibility"."""
+    sized: list[TextEdit] = []
+    for child in site.error.children:
+        for s in child.spans:
+            data = site.files.get(s.file_name)
+            if data is None or not _NOT_DISPATCHABLE.match(s.label or ""):
+                continue
+            node = parse(data).root_node.descendant_for_byte_range(s.byte_start, s.byte_start)
+            while node is not None and node.type not in ("function_signature_item", "function_item"):
+                node = node.parent
+            if node is None:
+                continue
+            where = next((c for c in node.children if c.type == "where_clause"), None)
+            body = node.child_by_field_name("body")
+            if where is not None:
+                at, text = where.end_byte, ", Self: Sized"
+            else:
+                at = body.start_byte if body is not None else node.end_byte - 1  # `{` or `;`
+                text = " where Self: Sized" + (" " if body is not None else "")
+                while at > node.start_byte and data[at - 1:at].isspace() and body is not None:
+                    at -= 1
+            edit = TextEdit(s.file_name, at, at, text)
+            if edit not in sized:
+                sized.append(edit)
+    if sized:
+        yield Fix("keep the methods that need `Self: Sized` off the trait object: `where Self: Sized`",
+                  tuple(sized), MAYBE_INCORRECT)
+    node = parse(site.data).root_node.descendant_for_byte_range(site.span.byte_start, site.span.byte_end) \
+        if site.data is not None else None
+    while node is not None and node.type != "dynamic_type":
+        node = node.parent
+    up = node
+    while up is not None and up.type not in ("parameters", "function_item", "function_signature_item", "block"):
+        up = up.parent
+    in_signature = up is not None and (up.type == "parameters" or (
+        up.type in ("function_item", "function_signature_item") and (rt := up.child_by_field_name("return_type"))
+        is not None and rt.start_byte <= node.start_byte < rt.end_byte))
+    if node is None or not in_signature or not node.text.startswith(b"dyn"):
+        return
+    generic = TextEdit(site.file, node.start_byte, node.start_byte + 3, "impl")
+    yield Fix("take any implementer instead of a trait object: `impl` for `dyn`", (generic,), MAYBE_INCORRECT)
+    if sized and all(e.file != generic.file or not e.overlaps(generic) for e in sized):
+        yield Fix("`where Self: Sized` on the methods and `impl` for `dyn`", (*sized, generic), MAYBE_INCORRECT)

@@ -419,3 +419,78 @@ def initialize_from_field_assignments(site: Site) -> Iterator[Fix]:
         yield Fix(f"initialize `{name}` with the fields assigned after it (`{init}`)",
                   (TextEdit(f, node.end_byte - 1, node.end_byte - 1, f" = {init}"), TextEdit(f, lo, hi, "")),
                   "MaybeIncorrect")
+
+
+#: rustc's help on E0434 ("can't capture dynamic environment in a fn item")
+_CLOSURE_FORM = "use the `|| { ... }` closure form instead"
+
+
+@rule(ANY, priority=2670, examples=[
+    Example("a-nested-fn-reading-a-local-becomes-a-closure", """\
+pub fn total(v: &[u32]) -> u32 {
+    let base = 10;
+    fn add(x: u32) -> u32 {
+        x + base
+    }
+    v.iter().map(|x| add(*x)).sum()
+}
+""", after=("let add = |x: u32| -> u32 {\n        x + base\n    };",), counts=(("fn add", 0),)),
+    # a closure is no item: it must come before its first use
+    Example("a-nested-fn-used-above-it-becomes-a-closure-before-that-use", """\
+pub fn count(v: &[u32]) -> usize {
+    let limit = 3;
+    let n = v.iter().filter(|x| big(x)).count();
+    fn big(x: &u32) -> bool {
+        *x > limit
+    }
+    n
+}
+""", after=("    let limit = 3;\n    let big = |x: &u32| -> bool {",), counts=(("fn big", 0),)),
+])
+def closure_form(site: Site) -> Iterator[Fix]:
+    """rustc's help "use the `|| { ... }` closure form instead" (E0434: a `fn` nested in a body reads
+    a local of the body around it) as an edit: the innermost such `fn` becomes `let name = |params| ->
+    Ret { body };`, in its place, or — when a statement of its block before it names it (a closure is
+    no item) — moved before the first such statement; each also as `let mut` (a closure that mutates
+    what it captures). Not for a generic, `async`, `const`, `unsafe` or `extern` fn (a closure has none
+    of those). rustc suggests no edit for it."""
+    if not any(c.message == _CLOSURE_FORM for c in site.error.children):
+        return
+    data, f = site.data, site.file
+    node = parse(data).root_node.descendant_for_byte_range(site.span.byte_start, site.span.byte_start)
+    while node is not None and not (node.type == "function_item" and node.parent is not None
+                                    and node.parent.type == "block"):
+        node = node.parent
+    if node is None or node.child_by_field_name("type_parameters") is not None or any(
+            c.type in ("function_modifiers", "visibility_modifier", "where_clause") for c in node.children):
+        return
+    name = node.child_by_field_name("name").text.decode("utf-8")
+    params = node.child_by_field_name("parameters").text.decode("utf-8")[1:-1].strip().rstrip(",")
+    ret = node.child_by_field_name("return_type")
+    body = node.child_by_field_name("body").text.decode("utf-8")
+    arrow = f" -> {ret.text.decode('utf-8')}" if ret is not None else ""
+    block = node.parent
+    # statements of the block other than the fn that name it (a call, or the fn passed as a value)
+    uses = [s for s in block.named_children if s.id != node.id
+            and re.search(rf"(?<![\w.]){re.escape(name)}\b", s.text.decode("utf-8", "replace"))]
+    places = [node.start_byte]
+    if uses and uses[0].start_byte < node.start_byte:
+        places = [data.rfind(b"\n", 0, uses[0].start_byte) + 1]
+    # the fn's lines go whole when it stands alone on them
+    lo, hi = node.start_byte, node.end_byte
+    line = data.rfind(b"\n", 0, lo) + 1
+    indent = data[line:lo].decode("utf-8", "replace")
+    if not indent.strip() and data[hi:].split(b"\n", 1)[0].strip() == b"":
+        lo, hi = line, (data.find(b"\n", hi) + 1 or len(data))
+    for mut in ("", "mut "):
+        closure = f"let {mut}{name} = |{params}|{arrow} {body};"
+        for at in places:
+            if at == node.start_byte:
+                yield Fix(f"make `{name}` a closure: `let {mut}{name} = |..| ..`",
+                          (TextEdit(f, node.start_byte, node.end_byte, closure),), "MaybeIncorrect")
+            else:
+                stmt_indent = re.match(rb"[ \t]*", data[at:]).group(0).decode()
+                yield Fix(f"make `{name}` a closure before its first use: `let {mut}{name} = |..| ..`",
+                          (TextEdit(f, lo, hi, ""), TextEdit(f, at, at, f"{stmt_indent}{closure}\n")),
+                          "MaybeIncorrect")
+
