@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from ...context import binary_operands, call_arguments_at, declared_type, parse
+from ...context import binary_operands, call_arguments_at, declared_type
 from ...diagnostics import MAYBE_INCORRECT
 from ...edits import Fix, TextEdit
 from .registry import Example, rule
@@ -173,37 +173,6 @@ def numeric_conversion(site: Site) -> list[Fix]:
     new = f"{cast.group(1) if cast else parenthesized(site.text)} as {m.group(1)}"
     return [Fix(f"cast with `as {m.group(1)}`: `{new}`",
                 (TextEdit(site.file, site.span.byte_start, site.span.byte_end, new),), MAYBE_INCORRECT)]
-
-
-# the body of a `for`, `while` or an `if` without `else` ends in a value: rustc says only "expected `()`"
-@rule("E0308", priority=1640, examples=[
-    Example("a-loop-bodys-trailing-value-becomes-a-statement", """\
-pub fn run(v: &mut Vec<u32>) {
-    for x in 0..3 {
-        v.push(x);
-        v.len()
-    }
-}
-""", after=("        v.len();\n",)),
-])
-def discard_tail_value(site: Site) -> list[Fix]:
-    """E0308 labelled "expected `()`, found `T`" on the trailing expression of a block (no `;` after it):
-    the `;` that makes it a statement, its value discarded — the block is one whose value must be `()`
-    (a loop's body, an `if` without `else`, a function returning nothing). rustc suggests it only for
-    some blocks (`rustc_hir_typeck`'s "consider using a semicolon here"); a guess."""
-    if not re.fullmatch(r"expected `\(\)`, found .+", site.span.label or ""):
-        return []
-    node = parse(site.data).root_node.descendant_for_byte_range(site.span.byte_start, site.span.byte_end)
-    while node is not None and node.parent is not None and node.parent.type != "block" and (
-            node.parent.start_byte, node.parent.end_byte) == (node.start_byte, node.end_byte):
-        node = node.parent
-    block = node.parent if node is not None else None
-    if (block is None or block.type != "block" or node.type.endswith(("statement", "_item"))
-            or node.next_sibling is None or node.next_sibling.type != "}"
-            or (node.start_byte, node.end_byte) != (site.span.byte_start, site.span.byte_end)):
-        return []
-    return [Fix("discard the value with `;`", (TextEdit(site.file, node.end_byte, node.end_byte, ";"),),
-                MAYBE_INCORRECT)]
 
 
 # in a closure over `self.bytes.into_iter()` behind `&self` (dropping the `*` would move out of the borrow)
