@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from typing import Iterator, Mapping
 
 from ...context import file_module_path, literal_types, module_path, return_type_at, split_top_level
 from ...diagnostics import MAYBE_INCORRECT, UNSPECIFIED
@@ -227,8 +227,12 @@ def type_placeholder(site: Site) -> Iterator[Fix]:
     ret = Default::default(); ...; ret`), the types the binding's literal value can have (`= 42`:
     `usize`, `i32`, ...), and for "type annotations needed" `i32` and `String` (nothing in the code
     decides the type, so any that compiles does). Every hole of one suggestion gets the same type."""
+    letters: set[str] | None = None  # the crate's one-letter types, read once per error when needed
     for fix in suggestion_fixes(site.error, site.root, stubs=True) + suggestion_fixes(site.error, site.root):
-        holes = {i: found for i, ed in enumerate(fix.edits) if (found := type_holes(fix.title, ed.new_text, site))}
+        if letters is None and site.error.code in INFERENCE_CODES:
+            letters = one_letter_types(site.files)
+        holes = {i: found for i, ed in enumerate(fix.edits)
+                 if (found := type_holes(fix.title, ed.new_text, site, letters or set()))}
         if not holes or any(ed.file not in site.files for ed in fix.edits) \
                 or any(is_stub(ed.new_text) for i, ed in enumerate(fix.edits) if i not in holes):
             continue
@@ -264,23 +268,28 @@ _UNDERSCORE = re.compile(r"(?<![\w])_(?![\w])")
 _PARAM = re.compile(r"(?<![\w:])([A-Z])(?![\w])")
 
 
-def type_holes(title: str, text: str, site: Site) -> list[str]:
+def one_letter_types(files: Mapping[str, bytes]) -> set[str]:
+    """The one-letter names the workspace's Rust files (path → bytes) define as a type or trait
+    (`struct T`, `trait U`): a `T` in rustc's suggestion that names one is no stand-in."""
+    defined = re.compile(rb"\b(?:struct|enum|union|type|trait)\s+([A-Z])\b")
+    return {m.decode() for f, b in files.items() if f.endswith(".rs") for m in defined.findall(b)}
+
+
+def type_holes(title: str, text: str, site: Site, letters: set[str]) -> list[str]:
     """The stand-ins for a type in `text`, one of rustc's suggested edits (titled `title`) for
     `site.error`: `/* Type */`; `_` when the suggestion is about a type ("explicit type", "return type",
     "generic arguments", "fully qualified path"); a one-letter name (`T`) for "type annotations needed"
-    (`INFERENCE_CODES`) that the crate does not define as a type and the enclosing item does not declare
-    as a generic parameter. Returns the stand-ins' texts (a subset of `["/* Type */", "_", "T", ...]`)."""
+    (`INFERENCE_CODES`) that the crate does not define as a type (`letters`, `one_letter_types`) and the
+    enclosing item does not declare as a generic parameter. Returns the stand-ins' texts (a subset of
+    `["/* Type */", "_", "T", ...]`)."""
     found = ["/* Type */"] if "/* Type */" in text else []
     typed = re.search(r"\btype\b|generic argument|fully qualified path", title)
     if typed and _UNDERSCORE.search(text.replace("/* Type */", "")):
         found.append("_")
     if site.error.code in INFERENCE_CODES and typed:
         header = site.item.text.split("{", 1)[0] if site.data is not None and site.item is not None else ""
-        for name in dict.fromkeys(_PARAM.findall(text)):
-            defined = re.compile(rf"\b(?:struct|enum|union|type|trait)\s+{name}\b".encode())
-            if not re.search(rf"<[^>]*\b{name}\b", header) \
-                    and not any(defined.search(b) for f, b in site.files.items() if f.endswith(".rs")):
-                found.append(name)
+        found += [name for name in dict.fromkeys(_PARAM.findall(text))
+                  if name not in letters and not re.search(rf"<[^>]*\b{name}\b", header)]
     return found
 
 
