@@ -200,6 +200,21 @@ pub fn total(shapes: &[Box<dyn Shape>]) -> f64 {
     shapes.iter().map(|s| s.area()).sum()
 }
 """, after=("fn scaled(&self, k: f64) -> Self where Self: Sized;",)),
+    Example("a-generic-method-gets-self-sized-in-its-where-clause", """\
+pub trait Shape {
+    fn area(&self) -> f64;
+    fn scaled<T>(&self, t: T) -> f64
+    where
+        T: Into<f64>,
+    {
+        self.area() * t.into()
+    }
+}
+
+pub fn total(shapes: &[Box<dyn Shape>]) -> f64 {
+    shapes.iter().map(|s| s.area()).sum()
+}
+""", after=("        T: Into<f64>, Self: Sized\n",)),
     Example("a-parameter-of-a-trait-that-cannot-be-dyn-takes-any-implementer", """\
 pub trait Shape {
     fn area(&self) -> f64;
@@ -231,8 +246,9 @@ def dyn_compatible(site: Site) -> Iterator[Fix]:
                 continue
             where = next((c for c in node.children if c.type == "where_clause"), None)
             body = node.child_by_field_name("body")
-            if where is not None:
-                at, text = where.end_byte, ", Self: Sized"
+            if where is not None:  # `where T: Copy` or `where T: Copy,`
+                at = where.end_byte
+                text = " Self: Sized" if where.text.rstrip().endswith(b",") else ", Self: Sized"
             else:
                 at = body.start_byte if body is not None else node.end_byte - 1  # `{` or `;`
                 text = " where Self: Sized" + (" " if body is not None else "")
@@ -244,8 +260,7 @@ def dyn_compatible(site: Site) -> Iterator[Fix]:
     if sized:
         yield Fix("keep the methods that need `Self: Sized` off the trait object: `where Self: Sized`",
                   tuple(sized), MAYBE_INCORRECT)
-    node = parse(site.data).root_node.descendant_for_byte_range(site.span.byte_start, site.span.byte_end) \
-        if site.data is not None else None
+    node = parse(site.data).root_node.descendant_for_byte_range(site.span.byte_start, site.span.byte_end)
     while node is not None and node.type != "dynamic_type":
         node = node.parent
     up = node
