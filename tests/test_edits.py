@@ -67,6 +67,23 @@ def test_crlf_file_real_suggestion(crate):
     assert run_check(root).errors == []
 
 
+def test_alternatives_of_a_multipart_suggestion_are_separate_fixes(tmp_path):
+    # rustc's JSON lists "try wrapping the expression in a variant of `Either`" as one run of four
+    # spans: `Either::Left(` `)` `Either::Right(` `)`; each alternative is one fix of two edits
+    (tmp_path / "src").mkdir()
+    (tmp_path / "Cargo.toml").write_text('[package]\nname = "alts"\nversion = "0.1.0"\nedition = "2021"\n')
+    src = ("pub enum Either<T> {\n    Left(T),\n    Right(T),\n}\n\npub fn take<T>(_e: Either<T>) {}\n\n"
+           "pub fn run(n: usize) {\n    take(n);\n}\n")
+    (tmp_path / "src/lib.rs").write_text(src)
+    err = run_check(tmp_path).errors[0]
+    fixes = [f for f in suggestion_fixes(err, tmp_path) if "variant of" in f.title]
+    assert [[e.new_text for e in f.edits] for f in fixes] == [["Either::Left(", ")"], ["Either::Right(", ")"]]
+    new = apply_to_files({"src/lib.rs": src.encode()}, fixes[1].edits)["src/lib.rs"]
+    assert b"take(Either::Right(n));" in new
+    (tmp_path / "src/lib.rs").write_bytes(new)
+    assert run_check(tmp_path).errors == []
+
+
 def test_stubs_detected():
     assert is_stub("match x { _ => todo!() }")
     assert is_stub("foo(/* value */)")

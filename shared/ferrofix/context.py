@@ -179,7 +179,7 @@ def type_definition(files: Mapping[str, bytes], name: str) -> tuple[str, ItemCon
 def declared_fields(definition: str) -> set[str] | None:
     """The field names a `struct` definition's text declares (`{"slice", "index"}`; a tuple struct's
     `{"0", "1"}`; a unit struct's empty set); None when the text holds no struct (an enum, a union)."""
-    node = next(_walk(parse(definition.encode("utf-8")).root_node, "struct_item"), None)
+    node = next(walk(parse(definition.encode("utf-8")).root_node, "struct_item"), None)
     if node is None:
         return None
     body = node.child_by_field_name("body")
@@ -217,7 +217,7 @@ def _impl_type(impl: Node) -> Node | None:
     return ty
 
 
-def _enclosing(data: bytes, offset: int, *kinds: str) -> Node | None:
+def enclosing(data: bytes, offset: int, *kinds: str) -> Node | None:
     """The innermost tree-sitter node of one of `kinds` enclosing byte `offset`, or None."""
     node: Node | None = parse(data).root_node.descendant_for_byte_range(offset, offset)
     while node is not None and node.type not in kinds:
@@ -249,12 +249,12 @@ def module_path(file: str, data: bytes, offset: int) -> list[str] | None:
     if segs is None:
         return None
     inline = []
-    node = _enclosing(data, offset, "mod_item")
+    node = enclosing(data, offset, "mod_item")
     while node is not None:
         name = node.child_by_field_name("name")
         if name is not None:
             inline.append(name.text.decode("utf-8"))
-        node = _enclosing(data, node.start_byte - 1, "mod_item") if node.start_byte > 0 else None
+        node = enclosing(data, node.start_byte - 1, "mod_item") if node.start_byte > 0 else None
     return segs + inline[::-1]
 
 
@@ -262,7 +262,7 @@ def impl_self_type(data: bytes, offset: int) -> str | None:
     """The name of the self type of the `impl` block enclosing byte `offset` (`ScopeGuard` for
     `impl<T> Deref for ScopeGuard<T>`, also when `offset` is in one of its methods), or None outside
     an impl or for a type that is not a plain path (`&T`, tuples)."""
-    node = _enclosing(data, offset, "impl_item")
+    node = enclosing(data, offset, "impl_item")
     if node is None:
         return None
     ty = _impl_type(node)
@@ -274,7 +274,7 @@ def impl_self_type(data: bytes, offset: int) -> str | None:
 def impl_trait_at(data: bytes, offset: int) -> tuple[str, int] | None:
     """The trait of the `impl Trait for T` block enclosing byte `offset` (its text, `fmt::Display`) and
     the block's start byte, or None outside a trait impl."""
-    node = _enclosing(data, offset, "impl_item")
+    node = enclosing(data, offset, "impl_item")
     trait = node.child_by_field_name("trait") if node is not None else None
     return (trait.text.decode("utf-8"), node.start_byte) if trait is not None else None
 
@@ -308,7 +308,7 @@ def receiver_at(data: bytes, offset: int) -> tuple[int, int, str, list[str]] | N
     `self_parameter`): (start byte, end byte, its text: `self`, `mut self`, `&self`, `&'a mut self`,
     ..., the lifetimes the function declares: `["'a"]` for `fn f<'a, T>`), or None when that function
     has no receiver or `offset` is in no function."""
-    node = _function_at(data, offset)
+    node = function_at(data, offset)
     params = node.child_by_field_name("parameters") if node is not None else None
     first = next((c for c in params.named_children if c.type != "attribute_item"), None) if params else None
     if first is None or first.type != "self_parameter":
@@ -322,7 +322,7 @@ def receiver_at(data: bytes, offset: int) -> tuple[int, int, str, list[str]] | N
 def return_type_at(data: bytes, offset: int) -> str | None:
     """The declared return type of the innermost function enclosing byte `offset` (`Self`,
     `Vec<String>`, ...), or None when that function declares none (or `offset` is in no function)."""
-    node = _enclosing(data, offset, "function_item", "closure_expression")
+    node = enclosing(data, offset, "function_item", "closure_expression")
     ret = node.child_by_field_name("return_type") if node is not None else None
     return ret.text.decode("utf-8") if ret is not None else None
 
@@ -380,7 +380,7 @@ def _last_segment(path: bytes) -> bytes:
     return path.rsplit(b"::", 1)[-1].split(b"<")[0].strip()
 
 
-def _walk(node: Node, kind: str) -> Iterator[Node]:
+def walk(node: Node, kind: str) -> Iterator[Node]:
     """Every tree-sitter node of type `kind` in the tree under `node`, `node` included."""
     stack = [node]
     while stack:
@@ -398,7 +398,7 @@ def struct_literals_named(data: bytes, name: str) -> list[tuple[int, list[tuple[
     if last not in data:
         return []
     out = []
-    for n in _walk(parse(data).root_node, "struct_expression"):
+    for n in walk(parse(data).root_node, "struct_expression"):
         ty, body = n.child_by_field_name("name"), n.child_by_field_name("body")
         if ty is not None and body is not None and _last_segment(ty.text) == last:
             out.append((n.start_byte, _struct_fields(body)[0]))
@@ -412,7 +412,7 @@ def generic_uses(data: bytes, name: str) -> list[tuple[int, list[str]]]:
     if name.encode() not in data:
         return []
     out = []
-    for n in _walk(parse(data).root_node, "generic_type"):
+    for n in walk(parse(data).root_node, "generic_type"):
         ty, args = n.child_by_field_name("type"), n.child_by_field_name("type_arguments")
         if ty is not None and args is not None and ty.text.rsplit(b"::", 1)[-1] == name.encode():
             out.append((n.start_byte, [c.text.decode("utf-8") for c in args.named_children
@@ -433,7 +433,7 @@ def other_implementations(files: Mapping[str, bytes], trait: str, names: Sequenc
         data = files[f]
         if not f.endswith(".rs") or last not in data:
             continue
-        for impl in _walk(parse(data).root_node, "impl_item"):
+        for impl in walk(parse(data).root_node, "impl_item"):
             tr, body = impl.child_by_field_name("trait"), impl.child_by_field_name("body")
             if tr is None or body is None or (f, impl.start_byte) == exclude or \
                     _last_segment(tr.text) != last:
@@ -563,15 +563,15 @@ def window(data: bytes, line: int, radius: int = 12) -> tuple[int, int, str]:
     return lo, hi, "".join(lines[lo - 1:hi])
 
 
-def _function_at(data: bytes, offset: int) -> Node | None:
+def function_at(data: bytes, offset: int) -> Node | None:
     """The innermost function (with a body or a trait's signature) enclosing byte `offset`, or None."""
-    return _enclosing(data, offset, "function_item", "function_signature_item")
+    return enclosing(data, offset, "function_item", "function_signature_item")
 
 
 def parameters_open(data: bytes, offset: int, name: str) -> int | None:
     """The byte just past the `(` of the parameter list of function `name` enclosing byte `offset` (its
     generics skipped, whatever they hold), or None when the function there has another name."""
-    node = _function_at(data, offset)
+    node = function_at(data, offset)
     fn_name = node.child_by_field_name("name") if node is not None else None
     params = node.child_by_field_name("parameters") if node is not None else None
     if fn_name is None or params is None or fn_name.text.decode("utf-8") != name:
@@ -583,7 +583,7 @@ def parameters_at(data: bytes, offset: int) -> list[tuple[str, str, int, int]]:
     """The typed parameters of the innermost function enclosing byte `offset`: (pattern text, type
     text, type start byte, type end byte) each (`input`, `&'a [u8]`, ...); the receiver (`&self`) is not
     among them. [] when `offset` is in no function."""
-    node = _function_at(data, offset)
+    node = function_at(data, offset)
     params = node.child_by_field_name("parameters") if node is not None else None
     out = []
     for c in params.named_children if params is not None else []:
@@ -636,7 +636,7 @@ def unused_bindings(data: bytes, offset: int) -> list[str]:
     argument dropped from a call leaves the variable it read unused; rustc's own "unused variable"
     lint does not run while the crate has type errors. Names starting with `_` are never listed.
     [] outside a function."""
-    fn = _function_at(data, offset)
+    fn = function_at(data, offset)
     body = fn.child_by_field_name("body") if fn is not None else None
     if body is None:
         return []
@@ -645,7 +645,7 @@ def unused_bindings(data: bytes, offset: int) -> list[str]:
     for c in params.named_children if params is not None else []:
         if c.type == "parameter":
             binds += [(body.start_byte, i) for i in _pattern_identifiers(c.child_by_field_name("pattern"))]
-    for closure in _walk(body, "closure_expression"):
+    for closure in walk(body, "closure_expression"):
         cbody = closure.child_by_field_name("body")
         cparams = closure.child_by_field_name("parameters")
         if cbody is None or cparams is None or not closure.start_byte <= offset < closure.end_byte:
@@ -653,10 +653,10 @@ def unused_bindings(data: bytes, offset: int) -> list[str]:
         for c in cparams.named_children:
             pat = c.child_by_field_name("pattern") if c.type == "parameter" else c
             binds += [(cbody.start_byte, i) for i in _pattern_identifiers(pat)]
-    lets = [(n.end_byte, i) for n in _walk(body, "let_declaration")
+    lets = [(n.end_byte, i) for n in walk(body, "let_declaration")
             for i in _pattern_identifiers(n.child_by_field_name("pattern"))]
     binding_nodes = {(i.start_byte, i.end_byte) for _, i in binds + lets}
-    uses = [n for n in _walk(body, "identifier") if (n.start_byte, n.end_byte) not in binding_nodes]
+    uses = [n for n in walk(body, "identifier") if (n.start_byte, n.end_byte) not in binding_nodes]
     everything = sorted(binds + lets, key=lambda b: (b[0], b[1].start_byte))
     out = []
     for k, (start, ident) in enumerate(everything):
@@ -672,11 +672,11 @@ def unused_bindings(data: bytes, offset: int) -> list[str]:
 def typed_lets(data: bytes, offset: int) -> list[tuple[str, str]]:
     """The `let name: T` bindings (`let mut name: T` too; a plain name pattern) of the innermost function
     enclosing byte `offset` that end before it: (name, type text), nearest first. [] outside a function."""
-    fn = _function_at(data, offset)
+    fn = function_at(data, offset)
     if fn is None:
         return []
     out = []
-    for n in sorted(_walk(fn, "let_declaration"), key=lambda n: n.start_byte, reverse=True):
+    for n in sorted(walk(fn, "let_declaration"), key=lambda n: n.start_byte, reverse=True):
         ident, ty = _bound_identifier(n.child_by_field_name("pattern")), n.child_by_field_name("type")
         if n.end_byte <= offset and ty is not None and ident is not None:
             out.append((ident.text.decode("utf-8"), ty.text.decode("utf-8")))
@@ -700,10 +700,10 @@ def let_declaration(data: bytes, offset: int, name: str) -> Node | None:
     """The nearest `let name ...;` or `let mut name ...;` (the pattern exactly `name`, not a tuple) that
     ends before byte `offset` in the innermost function enclosing it (tree-sitter's `let_declaration`:
     fields `pattern`, `type`, `value`; a `mutable_specifier` child for `mut`), or None."""
-    fn = _function_at(data, offset)
+    fn = function_at(data, offset)
     if fn is None:
         return None
-    lets = [n for n in _walk(fn, "let_declaration") if n.end_byte <= offset]
+    lets = [n for n in walk(fn, "let_declaration") if n.end_byte <= offset]
     for node in sorted(lets, key=lambda n: n.start_byte, reverse=True):
         pattern = node.child_by_field_name("pattern")
         if pattern is not None and pattern.text.decode("utf-8") == name:

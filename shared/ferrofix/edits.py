@@ -132,16 +132,30 @@ def suggestion_fixes(diag: Diagnostic, root: Path | None = None,
             continue
         edits = tuple(TextEdit(s.file_name, s.byte_start, s.byte_end, s.suggested_replacement or "")
                       for s in spans)
-        if len({(e.file, e.byte_start, e.byte_end) for e in edits}) != len(edits):
-            # rustc lists alternatives ("one of these") as several spans on the same range: one fix each
-            for e in edits:
-                fixes.append(Fix(f"{child.message}: `{e.new_text.strip()}`", (e,), appl_one))
+        groups = _alternatives(edits)
+        if len(groups) > 1:
+            for group in groups:
+                shown = " … ".join(e.new_text.strip() for e in group)
+                fixes.append(Fix(f"{child.message}: `{shown}`", group, appl_one))
             continue
         fixes.append(Fix(child.message, edits, appl_one))
     order = {MACHINE_APPLICABLE: 0, MAYBE_INCORRECT: 1, HAS_PLACEHOLDERS: 2}
     # within an applicability, what rustc itself calls uncommon ("consider using the `'static` lifetime,
     # but this is uncommon unless ...") goes after its "more likely" alternatives
     return sorted(fixes, key=lambda f: (order.get(f.applicability, 9), "uncommon" in f.title))
+
+
+def _alternatives(edits: tuple[TextEdit, ...]) -> list[tuple[TextEdit, ...]]:
+    """The alternatives of one rustc suggestion whose JSON lists them as one flat run of spans: rustc
+    writes each alternative's parts in turn (`DoubleOption::FirstSome(` `)` `DoubleOption::AlternativeSome(`
+    `)`, "one of these"), so an edit on a range the current alternative already edits (the same range,
+    or overlapping it) starts the next. One group when no range repeats (a multipart suggestion)."""
+    groups: list[list[TextEdit]] = [[]]
+    for e in edits:
+        if any(g.overlaps(e) for g in groups[-1]):
+            groups.append([])
+        groups[-1].append(e)
+    return [tuple(g) for g in groups]
 
 
 #: rustc's `use` suggestion text: group 1 is the imported path's parent (`State` in `use State::Unquoted;`)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from ...context import parameters_open, parse
+from ...context import enclosing, function_at, parameters_open
 from ...diagnostics import MAYBE_INCORRECT, Span
 from ...edits import Fix, TextEdit
 from .registry import Example, rule
@@ -239,9 +239,7 @@ def dyn_compatible(site: Site) -> Iterator[Fix]:
             data = site.files.get(s.file_name)
             if data is None or not _NOT_DISPATCHABLE.match(s.label or ""):
                 continue
-            node = parse(data).root_node.descendant_for_byte_range(s.byte_start, s.byte_start)
-            while node is not None and node.type not in ("function_signature_item", "function_item"):
-                node = node.parent
+            node = function_at(data, s.byte_start)
             if node is None:
                 continue
             where = next((c for c in node.children if c.type == "where_clause"), None)
@@ -260,12 +258,9 @@ def dyn_compatible(site: Site) -> Iterator[Fix]:
     if sized:
         yield Fix("keep the methods that need `Self: Sized` off the trait object: `where Self: Sized`",
                   tuple(sized), MAYBE_INCORRECT)
-    node = parse(site.data).root_node.descendant_for_byte_range(site.span.byte_start, site.span.byte_end)
-    while node is not None and node.type != "dynamic_type":
-        node = node.parent
-    up = node
-    while up is not None and up.type not in ("parameters", "function_item", "function_signature_item", "block"):
-        up = up.parent
+    node = enclosing(site.data, site.span.byte_start, "dynamic_type")
+    up = enclosing(site.data, node.start_byte, "parameters", "function_item", "function_signature_item",
+                   "block") if node is not None else None
     in_signature = up is not None and (up.type == "parameters" or (
         up.type in ("function_item", "function_signature_item") and (rt := up.child_by_field_name("return_type"))
         is not None and rt.start_byte <= node.start_byte < rt.end_byte))

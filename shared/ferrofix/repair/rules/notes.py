@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterator
 
-from ...context import DERIVE_ATTR, derive_names, enclosing_item, let_declaration, parse
+from ...context import DERIVE_ATTR, derive_names, enclosing_item, let_declaration, parse, walk
 from ...diagnostics import Diagnostic, Span
 from ...edits import Fix, TextEdit
 from .registry import ANY, Example, rule
@@ -472,25 +472,23 @@ def closure_form(site: Site) -> Iterator[Fix]:
     block = node.parent
     # statements of the block other than the fn that name it (a call, or the fn passed as a value)
     uses = [s for s in block.named_children if s.id != node.id
-            and re.search(rf"(?<![\w.]){re.escape(name)}\b", s.text.decode("utf-8", "replace"))]
-    places = [node.start_byte]
+            and any(n.text == name.encode("utf-8") for n in walk(s, "identifier"))]
+    moved_to = None  # the start of the line of the first use when that comes before the fn
     if uses and uses[0].start_byte < node.start_byte:
-        places = [data.rfind(b"\n", 0, uses[0].start_byte) + 1]
-    # the fn's lines go whole when it stands alone on them
-    lo, hi = node.start_byte, node.end_byte
-    line = data.rfind(b"\n", 0, lo) + 1
-    indent = data[line:lo].decode("utf-8", "replace")
-    if not indent.strip() and data[hi:].split(b"\n", 1)[0].strip() == b"":
-        lo, hi = line, (data.find(b"\n", hi) + 1 or len(data))
+        moved_to = data.rfind(b"\n", 0, uses[0].start_byte) + 1
+        # the fn's lines go whole when it stands alone on them
+        lo, hi = node.start_byte, node.end_byte
+        line = data.rfind(b"\n", 0, lo) + 1
+        if not data[line:lo].strip() and data[hi:].split(b"\n", 1)[0].strip() == b"":
+            lo, hi = line, (data.find(b"\n", hi) + 1 or len(data))
+        indent = re.match(rb"[ \t]*", data[moved_to:]).group(0).decode()
     for mut in ("", "mut "):
         closure = f"let {mut}{name} = |{params}|{arrow} {body};"
-        for at in places:
-            if at == node.start_byte:
-                yield Fix(f"make `{name}` a closure: `let {mut}{name} = |..| ..`",
-                          (TextEdit(f, node.start_byte, node.end_byte, closure),), "MaybeIncorrect")
-            else:
-                stmt_indent = re.match(rb"[ \t]*", data[at:]).group(0).decode()
-                yield Fix(f"make `{name}` a closure before its first use: `let {mut}{name} = |..| ..`",
-                          (TextEdit(f, lo, hi, ""), TextEdit(f, at, at, f"{stmt_indent}{closure}\n")),
-                          "MaybeIncorrect")
+        if moved_to is None:
+            yield Fix(f"make `{name}` a closure: `let {mut}{name} = |..| ..`",
+                      (TextEdit(f, node.start_byte, node.end_byte, closure),), "MaybeIncorrect")
+        else:
+            yield Fix(f"make `{name}` a closure before its first use: `let {mut}{name} = |..| ..`",
+                      (TextEdit(f, lo, hi, ""), TextEdit(f, moved_to, moved_to, f"{indent}{closure}\n")),
+                      "MaybeIncorrect")
 

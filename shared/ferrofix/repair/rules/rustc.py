@@ -227,12 +227,10 @@ def type_placeholder(site: Site) -> Iterator[Fix]:
     ret = Default::default(); ...; ret`), the types the binding's literal value can have (`= 42`:
     `usize`, `i32`, ...), and for "type annotations needed" `i32` and `String` (nothing in the code
     decides the type, so any that compiles does). Every hole of one suggestion gets the same type."""
-    letters: set[str] | None = None  # the crate's one-letter types, read once per error when needed
+    letters = one_letter_types(site.files) if site.error.code in INFERENCE_CODES else set()
     for fix in suggestion_fixes(site.error, site.root, stubs=True) + suggestion_fixes(site.error, site.root):
-        if letters is None and site.error.code in INFERENCE_CODES:
-            letters = one_letter_types(site.files)
         holes = {i: found for i, ed in enumerate(fix.edits)
-                 if (found := type_holes(fix.title, ed.new_text, site, letters or set()))}
+                 if (found := type_holes(fix.title, ed.new_text, site, letters))}
         if not holes or any(ed.file not in site.files for ed in fix.edits) \
                 or any(is_stub(ed.new_text) for i, ed in enumerate(fix.edits) if i not in holes):
             continue
