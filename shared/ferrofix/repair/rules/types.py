@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from ...context import binary_operands, call_arguments_at, declared_type
+from ...context import binary_operands, call_arguments_at, declared_type, impl_self_type, split_top_level
 from ...diagnostics import MAYBE_INCORRECT
 from ...edits import Fix, TextEdit
 from .registry import Example, rule
@@ -116,6 +116,101 @@ def needless_question_mark(site: Site) -> list[Fix]:
     end = site.span.byte_end
     return [Fix("remove the `?`: the value is no `Result` or `Option`", (TextEdit(site.file, end - 1, end, ""),),
                 MAYBE_INCORRECT)]
+
+
+#: rustc's help on a function without `->` whose body yields a value (E0308 "expected `()`, found `T`")
+_RETURN_TYPE_MISSING = "a return type might be missing here"
+#: the found type of such an error: its primary label (as the source would write it), its note (full paths)
+_FOUND_LABEL = re.compile(r"^expected `\(\)`, found `(.+)`$")
+_FOUND_NOTE = re.compile(r"found (?:enum|struct|union|reference|tuple|type|array|slice|unit type|raw pointer|"
+                         r"fn pointer|trait object|opaque type|associated type|type parameter) `(.+)`")
+
+
+def _unify(a: str, b: str) -> str | None:
+    """Two renderings of one type where rustc left `_` for what it did not know (`Result<_, Error>`,
+    `Result<&[u8], _>`) merged (`Result<&[u8], Error>`); None when they disagree."""
+    if a == "_" or a == b:
+        return b
+    if b == "_":
+        return a
+    ma, mb = re.fullmatch(r"([^<]+)<(.*)>", a), re.fullmatch(r"([^<]+)<(.*)>", b)
+    if ma is None or mb is None or ma.group(1) != mb.group(1):
+        return None
+    xs, ys = split_top_level(ma.group(2), ",", "<(["), split_top_level(mb.group(2), ",", "<([")
+    if len(xs) != len(ys):
+        return None
+    args = [_unify(x, y) for x, y in zip(xs, ys)]
+    return None if None in args else f"{ma.group(1)}<{', '.join(args)}>"
+
+
+# E0308 on a function that lost its `-> T`: rustc's `-> _` (not allowed in a signature), its errors'
+# found types `Result<_, Error>` and `Result<u32, _>` merged; a `new` whose body builds `Pair<T, _>` → `Self`
+@rule("E0308", priority=1615, examples=[
+    Example("rustcs-return-type-placeholder-takes-the-found-types-of-the-bodys-values", """#[derive(Debug)]
+pub struct Error;
+
+pub fn parse(s: &str) {
+    if s.is_empty() {
+        return Err(Error);
+    }
+    Ok(s.len() as u32)
+}
+""", after=("pub fn parse(s: &str) -> Result<u32, Error> {",)),
+    Example("rustcs-return-type-placeholder-is-self-for-the-impls-type", """pub struct Pair<T, U> {
+    a: T,
+    b: Vec<U>,
+}
+
+impl<T, U> Pair<T, U> {
+    pub fn new(a: T) {
+        Pair { a, b: Vec::new() }
+    }
+}
+""", after=("pub fn new(a: T) -> Self {",)),
+])
+def return_type_from_found(site: Site) -> Iterator[Fix]:
+    """rustc's help "a return type might be missing here: `-> _`" (E0308 "expected `()`, found `T`" on a
+    value the body of a function without `->` yields) made concrete: the found types of all the current
+    errors that carry the same help, merged where each knows what the other left `_` (`Result<_, E>`
+    and `Result<T, _>` → `Result<T, E>`), as the primary labels write them, then with the notes' full
+    paths, then the full path with the labels' arguments (`std::result::Result<&[u8], Error>` where
+    `Result` is the crate's one-parameter alias); and `Self` where the found type is the enclosing
+    impl's type (`Pair<T, _>` in `impl Pair<T, U>`). Nothing while a `_` is left."""
+    help_span = next((s for c in site.error.suggestion_children() if c.message == _RETURN_TYPE_MISSING
+                      for s in c.spans if s.suggested_replacement and "_" in s.suggested_replacement), None)
+    if help_span is None or help_span.file_name not in site.files:
+        return
+    short: list[str] = []
+    full: list[str] = []
+    for e in site.last.errors:
+        if not any(c.message == _RETURN_TYPE_MISSING and (s.file_name, s.byte_start) ==
+                   (help_span.file_name, help_span.byte_start) for c in e.suggestion_children() for s in c.spans):
+            continue
+        label = _FOUND_LABEL.match((e.primary_span.label or "") if e.primary_span else "")
+        note = next((m for c in e.children if (m := _FOUND_NOTE.search(c.message))), None)
+        if label:
+            short.append(label.group(1))
+        if note:
+            full.append(note.group(1))
+    merged: list[str] = []
+    for found in (short, full):
+        one: str | None = found[0] if found else None
+        for t in found[1:]:
+            one = _unify(one, t) if one is not None else None
+        if one is not None:
+            merged.append(one)
+    if len(merged) == 2 and "<" in merged[0]:  # the full path of the type, the arguments as written
+        merged.append(merged[1].split("<", 1)[0] + "<" + merged[0].split("<", 1)[1])
+    texts = [t for i, t in enumerate(merged) if t not in merged[:i]
+             and not re.search(r"(?<![\w'])_(?!\w)|\{", t)]
+    head = re.match(r"[\w:]+", short[0]) if short else None
+    own = impl_self_type(site.files[help_span.file_name], help_span.byte_start)
+    if head and own is not None and head.group(0).rsplit("::", 1)[-1] == own:
+        texts.append("Self")
+    for t in texts:
+        yield Fix(f"{_RETURN_TYPE_MISSING}: `-> {t}`", (TextEdit(
+            help_span.file_name, help_span.byte_start, help_span.byte_end,
+            help_span.suggested_replacement.replace("_", t)),), MAYBE_INCORRECT)
 
 
 # E0308 "expected `usize`, found `u32`" on `major` in `Version { major: major }`, where the function
