@@ -17,7 +17,7 @@ import re
 from typing import Callable, Iterator
 
 from ...context import DERIVE_ATTR, derive_names, enclosing_item, let_declaration, parse, walk
-from ...diagnostics import Diagnostic, Span
+from ...diagnostics import MAYBE_INCORRECT, Diagnostic, Span
 from ...edits import Fix, TextEdit
 from .registry import ANY, Example, rule
 from .site import Site
@@ -197,7 +197,7 @@ def note_fixes(site: Site) -> Iterator[Fix]:
             if span.label and (m := pat.match(span.label)) and (made := fn(site, span, m)):
                 own += made
     if own and all(e.file in site.files for e in own):
-        yield Fix(f"rustc's label: {site.error.message}", tuple(own), "MaybeIncorrect")
+        yield Fix(f"rustc's label: {site.error.message}", tuple(own), MAYBE_INCORRECT)
     for child in site.error.children:
         if any(s.suggested_replacement is not None for s in child.spans):
             continue  # rustc's own suggestion: the rustc family has it
@@ -224,7 +224,7 @@ def note_fixes(site: Site) -> Iterator[Fix]:
                 continue
             edits += extra
         if all(e.file in site.files for e in edits):
-            yield Fix(f"rustc's note: {child.message}", tuple(edits), "MaybeIncorrect")
+            yield Fix(f"rustc's note: {child.message}", tuple(edits), MAYBE_INCORRECT)
 
 
 # E0382 on a struct without `Clone`: rustc's note names two sites, the definition and the move; a
@@ -346,7 +346,7 @@ def store_in_local(site: Site) -> list[Fix]:
     indent = re.match(rb"[ \t]*", data[line:]).group(0).decode()
     return [Fix(f"store `{text}` in a local first: `let {names[0]} = {text};`",
                 (TextEdit(a.file_name, line, line, f"{indent}let {names[0]} = {text};\n"),
-                 TextEdit(a.file_name, a.byte_start, a.byte_end, names[0])), "MaybeIncorrect")]
+                 TextEdit(a.file_name, a.byte_start, a.byte_end, names[0])), MAYBE_INCORRECT)]
 
 
 #: rustc's E0381 for `let t: T; t.0 = a;` (its help: "partial initialization isn't supported, fully
@@ -418,7 +418,7 @@ def initialize_from_field_assignments(site: Site) -> Iterator[Fix]:
     for init in inits:
         yield Fix(f"initialize `{name}` with the fields assigned after it (`{init}`)",
                   (TextEdit(f, node.end_byte - 1, node.end_byte - 1, f" = {init}"), TextEdit(f, lo, hi, "")),
-                  "MaybeIncorrect")
+                  MAYBE_INCORRECT)
 
 
 #: rustc's help on E0434 ("can't capture dynamic environment in a fn item")
@@ -486,9 +486,9 @@ def closure_form(site: Site) -> Iterator[Fix]:
         closure = f"let {mut}{name} = |{params}|{arrow} {body};"
         if moved_to is None:
             yield Fix(f"make `{name}` a closure: `let {mut}{name} = |..| ..`",
-                      (TextEdit(f, node.start_byte, node.end_byte, closure),), "MaybeIncorrect")
+                      (TextEdit(f, node.start_byte, node.end_byte, closure),), MAYBE_INCORRECT)
         else:
             yield Fix(f"make `{name}` a closure before its first use: `let {mut}{name} = |..| ..`",
                       (TextEdit(f, lo, hi, ""), TextEdit(f, moved_to, moved_to, f"{indent}{closure}\n")),
-                      "MaybeIncorrect")
+                      MAYBE_INCORRECT)
 

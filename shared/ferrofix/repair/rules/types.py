@@ -126,6 +126,13 @@ _FOUND_NOTE = re.compile(r"found (?:enum|struct|union|reference|tuple|type|array
                          r"fn pointer|trait object|opaque type|associated type|type parameter) `(.+)`")
 
 
+def _generic(t: str) -> tuple[str, str] | None:
+    """A type as rustc prints it split into its head and its arguments (`std::result::Result<u8, E>` →
+    (`std::result::Result`, `u8, E`)); None for a type without `<…>` arguments."""
+    m = re.fullmatch(r"([^<]+)<(.*)>", t)
+    return (m.group(1), m.group(2)) if m else None
+
+
 def _unify(a: str, b: str) -> str | None:
     """Two renderings of one type where rustc left `_` for what it did not know (`Result<_, Error>`,
     `Result<&[u8], _>`) merged (`Result<&[u8], Error>`); None when they disagree."""
@@ -133,14 +140,14 @@ def _unify(a: str, b: str) -> str | None:
         return b
     if b == "_":
         return a
-    ma, mb = re.fullmatch(r"([^<]+)<(.*)>", a), re.fullmatch(r"([^<]+)<(.*)>", b)
-    if ma is None or mb is None or ma.group(1) != mb.group(1):
+    ga, gb = _generic(a), _generic(b)
+    if ga is None or gb is None or ga[0] != gb[0]:
         return None
-    xs, ys = split_top_level(ma.group(2), ",", "<(["), split_top_level(mb.group(2), ",", "<([")
+    xs, ys = split_top_level(ga[1], ",", "<(["), split_top_level(gb[1], ",", "<([")
     if len(xs) != len(ys):
         return None
     args = [_unify(x, y) for x, y in zip(xs, ys)]
-    return None if None in args else f"{ma.group(1)}<{', '.join(args)}>"
+    return None if None in args else f"{ga[0]}<{', '.join(args)}>"
 
 
 # E0308 on a function that lost its `-> T`: rustc's `-> _` (not allowed in a signature), its errors'
@@ -199,14 +206,14 @@ def return_type_from_found(site: Site) -> Iterator[Fix]:
             one = _unify(one, t) if one is not None else None
         if one is not None:
             merged.append(one)
-    if len(merged) == 2 and "<" in merged[0]:  # the full path of the type, the arguments as written
-        merged.append(merged[1].split("<", 1)[0] + "<" + merged[0].split("<", 1)[1])
+    if len(merged) == 2 and (labelled := _generic(merged[0])) and (noted := _generic(merged[1])):
+        merged.append(f"{noted[0]}<{labelled[1]}>")  # the full path of the type, the arguments as written
     texts = [t for i, t in enumerate(merged) if t not in merged[:i]
              and not re.search(r"(?<![\w'])_(?!\w)|\{", t)]
-    head = re.match(r"[\w:]+", short[0]) if short else None
-    own = impl_self_type(site.files[help_span.file_name], help_span.byte_start)
-    if head and own is not None and head.group(0).rsplit("::", 1)[-1] == own:
-        texts.append("Self")
+    if short and (head := re.match(r"[\w:]+", short[0])):
+        own = impl_self_type(site.files[help_span.file_name], help_span.byte_start)
+        if own is not None and head.group(0).rsplit("::", 1)[-1] == own:
+            texts.append("Self")
     for t in texts:
         yield Fix(f"{_RETURN_TYPE_MISSING}: `-> {t}`", (TextEdit(
             help_span.file_name, help_span.byte_start, help_span.byte_end,
