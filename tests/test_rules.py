@@ -64,7 +64,7 @@ def test_the_registry_keeps_the_documented_order():
 def test_rules_are_found_by_error_code():
     e0599 = [r.name for r in rules_for("E0599")]
     assert e0599.index("rustc_suggestions") < e0599.index("method_synonym") < e0599.index("rustc_notes")
-    assert "std_type" not in e0599 and "public_item" not in e0599
+    assert "std_type" not in e0599 and "public_field" not in e0599 and "public_item" in e0599
     uncoded = [r.name for r in rules_for(None)]  # rules for any error serve errors without a code too
     assert "rustc_notes" in uncoded and "method_synonym" not in uncoded
 

@@ -9,25 +9,35 @@ from typing import Iterator
 from ...context import enclosing, function_at, parameters_open
 from ...diagnostics import MAYBE_INCORRECT, Span
 from ...edits import Fix, TextEdit
-from .registry import Example, rule
+from .registry import ANY, Example, rule
 from .site import Site
 
 
+#: the errors that name a private item (rustc: "constant `X` is private"), whose secondary spans show it
+_PRIVACY_CODES = frozenset({"E0603", "E0624", "E0616"})
+
+
 def _definitions(site: Site) -> Iterator[tuple[Span, str, str]]:
-    """The definitions the error shows (its secondary spans; notes "... is defined here", "function `f`
-    is not const") in workspace files: (span, the span's text, its label)."""
+    """The definitions the error shows in workspace files: (span, the span's text, its label). For a
+    privacy error (`_PRIVACY_CODES`) its secondary spans and notes "... is defined here", "function `f`
+    is not const"; for any error, the notes "struct `a::imp::X` exists but is inaccessible" (rustc's
+    resolver on an import or a name it cannot reach, e.g. through a glob re-export that carries only
+    public items)."""
     e = site.error
-    spans = [s for s in e.spans if not s.is_primary] + [s for c in e.children for s in c.spans
-                                                         if c.level == "note" and "defined here" in c.message
-                                                         or re.search(r"is not const$", c.message)]
+    privacy = e.code in _PRIVACY_CODES
+    spans = [s for s in e.spans if not s.is_primary and privacy] + [
+        s for c in e.children for s in c.spans
+        if c.level == "note" and (privacy and ("defined here" in c.message or re.search(r"is not const$", c.message))
+                                  or c.message.endswith("exists but is inaccessible"))]
     for s in spans:
         if s.file_name in site.files:
             yield s, site.files[s.file_name][s.byte_start:s.byte_end].decode("utf-8", "replace"), s.label or ""
 
 
 # "constant `LIMIT` is private", "method `reset` is private", "field `n` of struct `Counter` is private"
-# (the field: `public_field`)
-@rule("E0603", "E0624", "E0616", priority=2800, span=False, examples=[
+# (the field: `public_field`); "unresolved import `crate::literal::Matcher`" with the note "struct
+# `crate::literal::imp::Matcher` exists but is inaccessible" (a glob re-export carries only public items)
+@rule(ANY, priority=2800, span=False, examples=[
     Example("a-private-item-used-outside-its-module-is-made-pub", """\
 mod config {
     const LIMIT: u32 = 8;
@@ -50,13 +60,32 @@ pub fn clear(c: &mut config::Counter) -> u32 {
     c.n
 }
 """, after=("pub const LIMIT", "pub fn reset", "pub n: u32")),
+    Example("a-private-item-a-glob-re-export-should-carry-is-made-pub", """\
+mod literal {
+    pub use self::imp::*;
+
+    mod imp {
+        pub struct Searcher(pub u8);
+
+        struct Matcher(pub u8);
+    }
+}
+
+use crate::literal::{Matcher, Searcher};
+
+pub fn both(n: u8) -> (Searcher, Matcher) {
+    (Searcher(n), Matcher(n))
+}
+""", after=("pub struct Matcher(pub u8);",)),
 ])
 def public_item(site: Site) -> Iterator[Fix]:
     """A private item used elsewhere (E0603 "constant `X` is private", E0624 "method `m` is private",
-    E0616; the note "... is defined here"), which rustc shows but does not edit: made `pub`, then
-    `pub(crate)` (`pub(super)` → `pub`)."""
+    E0616; the note "... is defined here"), or one rustc's resolver found but could not reach (any
+    error with the note "... exists but is inaccessible", labelled "not accessible": E0432 through a
+    glob re-export), which rustc shows but does not edit: made `pub`, then `pub(crate)` (`pub(super)`
+    → `pub`)."""
     for s, head, label in _definitions(site):
-        if "defined here" not in label and label:
+        if "defined here" not in label and label != "not accessible" and label:
             continue
         vis = re.match(r"pub(\s*\([^)]*\))?\s+", head)
         if vis and vis.group(1):
