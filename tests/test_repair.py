@@ -5,6 +5,7 @@ import pytest
 from ferrofix.cargo import run_check
 from ferrofix.errors import ModelAnswerError
 from ferrofix.llm import ScriptedEngine
+from ferrofix.modelfix import Example
 from ferrofix.repair import RepairOptions, repair
 from .conftest import tree_bytes
 
@@ -627,6 +628,31 @@ def test_compiler_feedback_round(crate):
     assert second.stage == "model-feedback" and second.outcome == "accepted"
     assert "for E0425" in second.candidate
     assert "error[E0425]" in eng.requests[1][-1]["content"] and "half(b) * h" in eng.requests[1][-1]["content"]
+
+
+def test_the_model_is_asked_again_without_the_knowledge_base_example(crate):
+    """When no answer of the first round is accepted, the same plan is asked again from the prompt
+    without the knowledge-base examples (`RepairOptions.resample`), staged "model-resample"; with
+    `resample=False` the first round is all."""
+    wrong = "<<<<<<< SEARCH\n        Shape::Square(s) => s * s,\n=======\n        Shape::Square(s) => s * s,\n        _ => todo!(),\n>>>>>>> REPLACE"
+    example = Example("E0004", "non-exhaustive patterns: `None` not covered", "match x {\n    Some(v) => v,\n}",
+                      "match x {\n    Some(v) => v,\n    None => 0,\n}")
+
+    def answer(msgs):
+        return wrong if "Similar errors" in msgs[-1]["content"] else MATCH_ARM_FIX
+
+    root = crate("match_arm")
+    for resample in (True, False):
+        eng = ScriptedEngine(answer)
+        res = repair(root, RepairOptions(samples=0, max_rounds=1, resample=resample), engine=eng,
+                     examples=lambda d: [example])
+        assert res.fixed == resample, res.trace
+        assert "Similar errors" in eng.requests[0][-1]["content"]
+        if resample:
+            assert [a.stage for a in res.trace if a.outcome == "accepted"] == ["model-resample"]
+            assert "Similar errors" not in eng.requests[-1][-1]["content"]
+        else:
+            assert all("Similar errors" in r[-1]["content"] for r in eng.requests)
 
 
 def test_missing_method_written_from_its_uses(tmp_path):

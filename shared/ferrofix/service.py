@@ -65,7 +65,8 @@ def repair_options(s: Settings, *, use_llm: bool = True, max_rounds: int | None 
     """RepairOptions from `[repair]` and `[check]`; explicit arguments override the settings."""
     from .repair import RepairOptions
     return RepairOptions(max_rounds=max_rounds or s.repair.max_rounds, timeout_s=timeout_s or s.repair.timeout_s,
-                         use_llm=use_llm, samples=s.repair.samples, max_tokens=s.repair.max_tokens,
+                         use_llm=use_llm, samples=s.repair.samples, resample=s.repair.resample,
+                         max_tokens=s.repair.max_tokens,
                          allow_build_scripts=s.repair.allow_build_scripts,
                          run_tests=s.repair.run_tests, test_timeout_s=s.repair.test_timeout_s,
                          check=check_options(s))

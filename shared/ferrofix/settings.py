@@ -72,6 +72,8 @@ class LlmSettings:
 @dataclass(kw_only=True)
 class RepairSettings:
     """Budget of the compile-and-fix loop: rounds, seconds, sampled answers per error, tokens per answer;
+    `resample`: when no model answer for an error is accepted, ask once more (without the
+    knowledge-base examples, or with new seeds) while the time budget lasts;
     `allow_build_scripts`: let candidates (the model's, the rules') edit code cargo runs at build time
     (a build script or a proc-macro crate), which `cargo check` executes unsandboxed — off by default;
     `run_tests`: a fix must also pass the crate's `cargo test` (run in the scratch mirror for at most
@@ -80,6 +82,7 @@ class RepairSettings:
     max_rounds: int = 8
     timeout_s: float = 300.0
     samples: int = 4
+    resample: bool = True
     max_tokens: int = 512
     allow_build_scripts: bool = False
     run_tests: bool = False

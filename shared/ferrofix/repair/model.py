@@ -122,7 +122,8 @@ class ModelStage:
     def _candidates(self, files: Mapping[str, bytes], e: Diagnostic, budget: Budget, plans: int | None = None
                     ) -> Iterator[tuple[str, str, dict[str, bytes], int]]:
         """Model candidates for one error as (stage, label, changes, tokens): the stage is "model-kb"
-        when knowledge-base examples were in the prompt, else "model".
+        when knowledge-base examples were in the prompt, else "model"; "model-resample" for the second
+        round (`RepairOptions.resample`).
 
         When rustc suggests a scaffold with placeholders (`_scaffold`), the prompt shows the code with it
         applied and asks for the placeholders to be completed; an answer that instead fixes the code as
@@ -154,27 +155,34 @@ class ModelStage:
                     related.setdefault(f, d.line_start + d.text.count("\n"))
             hint = modelfix.missing_item_hint(missing, shown)
         examples = list(self.examples(e)) if self.examples else []
-        stage = "model-kb" if examples else "model"
         # greedy search/replace, greedy item rewrite, then the samples: each kind's in one batch
         # (`Engine.chat_n`), search/replace first. With a scaffold whose placeholder is one run of
         # lines, "fill" (just those lines completed) takes search/replace's place: asked for blocks,
         # the default model copied a 60-line `match` or `impl` into SEARCH until its answer was cut off
         local = "fill" if modelfix.one_run(fill) else "search_replace"
         sampled = [(local, 0.8, (self.opt.samples + 1) // 2), ("item", 0.8, self.opt.samples // 2)]
-        todo = [(local, 0.0, 1), ("item", 0.0, 1)] + [t for t in sampled if t[2] > 0]
+        first_round = [(local, 0.0, 1), ("item", 0.0, 1)] + [t for t in sampled if t[2] > 0]
+        todo = [(kind, temp, count, examples, "model-kb" if examples else "model") for kind, temp, count in first_round]
+        if plans is None and self.opt.resample:
+            # a second round when the first verified nothing (the caller stops reading at the first
+            # accepted candidate): the same plan from the prompt without the knowledge-base examples —
+            # an example of another error can hold the model to the wrong fix — or, without examples,
+            # the samples again with new seeds
+            again = first_round if examples else [t for t in sampled if t[2] > 0]
+            todo += [(kind, temp, count, [], "model-resample") for kind, temp, count in again]
         seen: set[bytes] = set()
         item_lines = item.text.count("\n") + 1
         seed = 0
-        for kind, temp, count in todo[:plans]:
+        for kind, temp, count, shown_examples, stage in todo[:plans]:
             first, seed = seed, seed + count  # each answer its own seed, as when asked one by one
             if kind == "item" and (item.kind == "window" or item_lines > MAX_REWRITE_LINES):
                 continue
             if budget.exhausted():
                 return
-            msgs = modelfix.build_prompt(kind, rel, item, e, error_lines, extra, examples,
+            msgs = modelfix.build_prompt(kind, rel, item, e, error_lines, extra, shown_examples,
                                          scaffold=scaffold.title if scaffold else "", fill_lines=fill, hint=hint)
-            self.progress(f"asking {self.engine.name} ({kind}{f', {count} samples' if count > 1 else ''}) "
-                          f"about {describe(e)}")
+            self.progress(f"asking {self.engine.name} ({kind}{f', {count} samples' if count > 1 else ''}"
+                          f"{', again' if stage == 'model-resample' else ''}) about {describe(e)}")
             # an item rewrite repeats the item: allow its length plus room for the fix
             max_tokens = self.opt.max_tokens if kind != "item" else \
                 min(2048, max(self.opt.max_tokens, len(item.text) // 3 + 128))

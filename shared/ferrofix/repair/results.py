@@ -20,7 +20,10 @@ class RepairOptions:
     `max_rounds`: passes of the loop (each accepts at most one candidate outside stage 1);
     `timeout_s`: wall-clock budget in seconds for the whole repair (checks and model);
     `use_llm`: run the model stage; `samples`: extra sampled model answers per error after the greedy
-    ones (half search/replace, half item rewrites; each kind's in one `Engine.chat_n` batch); `max_tokens`: per model answer; `max_model_errors`: errors per round handed to the model;
+    ones (half search/replace, half item rewrites; each kind's in one `Engine.chat_n` batch);
+    `resample`: when none of an error's model answers is accepted, ask again — the same plan without
+    the knowledge-base examples, or (with none) the samples with new seeds — within the time budget;
+    `max_tokens`: per model answer; `max_model_errors`: errors per round handed to the model;
     `check`: how to run cargo; `focus`: when set, only the errors it selects in the first check are
     worked on (an editor's "fix this error"), and the run stops once they are gone;
     `overrides`: workspace-relative path → bytes replacing files on disk (unsaved editor buffers);
@@ -34,6 +37,7 @@ class RepairOptions:
     timeout_s: float = 300.0
     use_llm: bool = True
     samples: int = 4
+    resample: bool = True
     max_tokens: int = 512
     max_model_errors: int = 3
     max_unparsable_answers: int = 3
