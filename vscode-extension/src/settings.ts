@@ -9,7 +9,7 @@ export const SERVER_KEYS: Record<string, string[]> = {
   check: ["command", "extraArgs", "features", "allTargets", "timeoutS", "onSave", "debounceMs", "onType", "typeDebounceMs",
     "scope"],
   llm: ["backend", "model", "nCtx", "nThreads", "gpuLayers", "url", "apiKey"],
-  repair: ["maxRounds", "timeoutS", "samples", "maxTokens", "allowBuildScripts", "runTests", "testTimeoutS"],
+  repair: ["maxRounds", "timeoutS", "samples", "resample", "maxTokens", "allowBuildScripts", "runTests", "testTimeoutS"],
   kb: ["dir", "qdrantUrl", "embeddingModel", "examples"],
 };
 
