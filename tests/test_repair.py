@@ -655,6 +655,40 @@ def test_the_model_is_asked_again_without_the_knowledge_base_example(crate):
             assert all("Similar errors" in r[-1]["content"] for r in eng.requests)
 
 
+SIDES = """
+pub fn sides(shape: Shape) -> u32 {
+    match shape {
+        Shape::Circle(_) => 0,
+        Shape::Square(_) => 4,
+    }
+}
+"""
+SIDES_FIX = """<<<<<<< SEARCH
+        Shape::Square(_) => 4,
+=======
+        Shape::Square(_) => 4,
+        Shape::Triangle(_, _) => 3,
+>>>>>>> REPLACE"""
+
+
+def test_every_error_is_asked_once_before_any_is_asked_again(crate):
+    """Two errors, with a knowledge-base example each: the model's answers for the first are wrong,
+    for the second right. The second error's first round comes before the first error's second
+    round (`RepairOptions.resample`), so the fix is found without asking again."""
+    wrong = "<<<<<<< SEARCH\n        Shape::Square(s) => s * s,\n=======\n        Shape::Square(s) => s * s,\n        _ => todo!(),\n>>>>>>> REPLACE"
+    root = crate("match_arm")
+    with open(root / "src/lib.rs", "a") as f:
+        f.write(SIDES)
+    eng = ScriptedEngine(lambda msgs: SIDES_FIX if "fn sides" in msgs[-1]["content"] else wrong)
+    example = Example("E0004", "non-exhaustive patterns: `None` not covered", "match x {\n    Some(v) => v,\n}",
+                      "match x {\n    Some(v) => v,\n    None => 0,\n}")
+    res = repair(root, RepairOptions(samples=0, max_rounds=1), engine=eng, examples=lambda d: [example])
+    assert "Shape::Triangle(_, _) => 3" in res.files["src/lib.rs"].decode(), res.trace
+    stages = [a.stage for a in res.trace if a.stage.startswith("model")]
+    assert "model-resample" not in stages and stages[-1] == "model-kb", res.trace
+    assert all("Similar errors" in r[-1]["content"] for r in eng.requests)
+
+
 def test_missing_method_written_from_its_uses(tmp_path):
     """E0599 with no near miss: the prompt shows the type's definition and asks for the method to be
     written from its uses, in a new impl block after the definition (a second site)."""

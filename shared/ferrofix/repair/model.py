@@ -74,31 +74,41 @@ class ModelStage:
     parsed_any: bool = False
 
     def run(self, v: Verifier, work: list[Diagnostic], errors: list[Diagnostic], budget: Budget) -> CheckResult | None:
-        """Model candidates for up to `max_model_errors` of `work`; the first verified one wins. An answer
-        that only deletes what the author wrote (`break 2 * i;` → `break;`) waits until the error's other
-        answers were tried, like rustc's deleting suggestions."""
-        for e in work[: self.opt.max_model_errors]:
-            deletions = Deletions("deletion, after the other answers")
-            feedback = 0
-            for stage, label, changes, tokens in self._candidates(v.state, e, budget):
-                if deletions.hold(stage, e, label, changes, v.state, tokens):
-                    continue
-                verdict = v.judge(stage, [e], label, changes, errors, tokens=tokens)
-                if verdict.accepted:
-                    return v.commit(verdict)
-                if verdict.new_errors and feedback < MAX_FEEDBACK and not budget.exhausted():
-                    feedback += 1
-                    res = self._feedback(v, e, changes, verdict.new_errors, errors, budget, stage, label)
-                    if res is not None:
-                        return res
-                if budget.exhausted():
-                    break
-            res = deletions.try_held(v, errors, budget)
-            if res is not None:
-                return res
-            if budget.exhausted():
-                return None
+        """Model candidates for up to `max_model_errors` of `work`; the first verified one wins. Every
+        error's first round comes before any error's second (`RepairOptions.resample`), so a fix that
+        a later error's first round finds is not delayed by an earlier error's resampling. An answer
+        that only deletes what the author wrote (`break 2 * i;` → `break;`) waits until the other
+        answers of its error and round were tried, like rustc's deleting suggestions."""
+        chosen = work[: self.opt.max_model_errors]
+        seen: dict[int, set[bytes]] = {id(e): set() for e in chosen}
+        feedback: dict[int, int] = {id(e): 0 for e in chosen}
+        for second in (False, True) if self.opt.resample else (False,):
+            for e in chosen:
+                res = self._rounds(v, e, errors, budget, second, seen[id(e)], feedback)
+                if res is not None or budget.exhausted():
+                    return res
         return None
+
+    def _rounds(self, v: Verifier, e: Diagnostic, errors: list[Diagnostic], budget: Budget, second: bool,
+                seen: set[bytes], feedback: dict[int, int]) -> CheckResult | None:
+        """One round of model candidates for `e` (the second: `_candidates(second=True)`), then the
+        deletions it held back; the accepted check, or None. `seen`: the error's candidates so far;
+        `feedback`: compiler-feedback rounds used per error (at most MAX_FEEDBACK)."""
+        deletions = Deletions("deletion, after the other answers")
+        for stage, label, changes, tokens in self._candidates(v.state, e, budget, second=second, seen=seen):
+            if deletions.hold(stage, e, label, changes, v.state, tokens):
+                continue
+            verdict = v.judge(stage, [e], label, changes, errors, tokens=tokens)
+            if verdict.accepted:
+                return v.commit(verdict)
+            if verdict.new_errors and feedback[id(e)] < MAX_FEEDBACK and not budget.exhausted():
+                feedback[id(e)] += 1
+                res = self._feedback(v, e, changes, verdict.new_errors, errors, budget, stage, label)
+                if res is not None:
+                    return res
+            if budget.exhausted():
+                break
+        return deletions.try_held(v, errors, budget)
 
     def _feedback(self, v: Verifier, e: Diagnostic, changes: dict[str, bytes], new: Sequence[Diagnostic],
                   errors: list[Diagnostic], budget: Budget, stage: str, label: str) -> CheckResult | None:
@@ -119,11 +129,13 @@ class ModelStage:
         return v.attempt(f"{stage}-feedback", [e], f"{label}, then {label2} for {describe(target)}",
                          {**changes, **changes2}, errors, tokens=tokens)
 
-    def _candidates(self, files: Mapping[str, bytes], e: Diagnostic, budget: Budget, plans: int | None = None
+    def _candidates(self, files: Mapping[str, bytes], e: Diagnostic, budget: Budget, plans: int | None = None,
+                    *, second: bool = False, seen: set[bytes] | None = None
                     ) -> Iterator[tuple[str, str, dict[str, bytes], int]]:
         """Model candidates for one error as (stage, label, changes, tokens): the stage is "model-kb"
-        when knowledge-base examples were in the prompt, else "model"; "model-resample" for the second
-        round (`RepairOptions.resample`).
+        when knowledge-base examples were in the prompt, else "model"; "model-resample" for the
+        `second` round (`RepairOptions.resample`). `seen` holds the error's candidates given so far
+        (none is given twice).
 
         When rustc suggests a scaffold with placeholders (`_scaffold`), the prompt shows the code with it
         applied and asks for the placeholders to be completed; an answer that instead fixes the code as
@@ -160,19 +172,20 @@ class ModelStage:
         # lines, "fill" (just those lines completed) takes search/replace's place: asked for blocks,
         # the default model copied a 60-line `match` or `impl` into SEARCH until its answer was cut off
         local = "fill" if modelfix.one_run(fill) else "search_replace"
-        sampled = [(local, 0.8, (self.opt.samples + 1) // 2), ("item", 0.8, self.opt.samples // 2)]
-        first_round = [(local, 0.0, 1), ("item", 0.0, 1)] + [t for t in sampled if t[2] > 0]
+        sampled = [t for t in [(local, 0.8, (self.opt.samples + 1) // 2), ("item", 0.8, self.opt.samples // 2)]
+                   if t[2] > 0]
+        first_round = [(local, 0.0, 1), ("item", 0.0, 1)] + sampled
         todo = [(kind, temp, count, examples, "model-kb" if examples else "model") for kind, temp, count in first_round]
-        if plans is None and self.opt.resample:
-            # a second round when the first verified nothing (the caller stops reading at the first
-            # accepted candidate): the same plan from the prompt without the knowledge-base examples —
-            # an example of another error can hold the model to the wrong fix — or, without examples,
-            # the samples again with new seeds
-            again = first_round if examples else [t for t in sampled if t[2] > 0]
-            todo += [(kind, temp, count, [], "model-resample") for kind, temp, count in again]
-        seen: set[bytes] = set()
-        item_lines = item.text.count("\n") + 1
         seed = 0
+        if second:
+            # asked when no answer of the first round was accepted: the same plan from the prompt without
+            # the knowledge-base examples — an example of another error can hold the model to the wrong
+            # fix — or, without examples, the samples again with new seeds
+            again = first_round if examples else sampled
+            todo = [(kind, temp, count, [], "model-resample") for kind, temp, count in again]
+            seed = sum(t[2] for t in first_round)
+        seen = set() if seen is None else seen
+        item_lines = item.text.count("\n") + 1
         for kind, temp, count, shown_examples, stage in todo[:plans]:
             first, seed = seed, seed + count  # each answer its own seed, as when asked one by one
             if kind == "item" and (item.kind == "window" or item_lines > MAX_REWRITE_LINES):
