@@ -689,6 +689,19 @@ def test_every_error_is_asked_once_before_any_is_asked_again(crate):
     assert all("Similar errors" in r[-1]["content"] for r in eng.requests)
 
 
+def test_an_item_of_an_extern_block_is_shown_with_the_block(crate):
+    """E0045 (a C-variadic function in `extern "Rust"`): the error is on the function's line, the fix
+    on the block's; the prompt shows the whole `extern` block, and the model's rewrite of it is kept."""
+    root = crate("clean")
+    (root / "src/lib.rs").write_text('extern "Rust" {\n    pub fn foo(x: u8, ...);\n}\n')
+    answer = '```rust\nextern "C" {\n    pub fn foo(x: u8, ...);\n}\n```'
+    eng = ScriptedEngine(lambda msgs: answer)
+    res = repair(root, RepairOptions(samples=0), engine=eng)
+    assert res.fixed, res.trace
+    assert res.files["src/lib.rs"].decode().startswith('extern "C" {')
+    assert 'extern "Rust" {\n    pub fn foo(x: u8, ...);' in eng.requests[0][-1]["content"]
+
+
 def test_missing_method_written_from_its_uses(tmp_path):
     """E0599 with no near miss: the prompt shows the type's definition and asks for the method to be
     written from its uses, in a new impl block after the definition (a second site)."""

@@ -62,8 +62,9 @@ def enclosing_item(data: bytes, byte_start: int, byte_end: int, *, max_lines: in
                    ) -> ItemContext | None:
     """The innermost item (function, impl, struct, ...) enclosing `[byte_start, byte_end)` that has at
     most `max_lines` lines; a larger innermost item is still returned if nothing smaller encloses the
-    span. The range starts at the item's line start (keeping its indentation) and includes attributes
-    and doc comments right above it. None when the span is at top level outside any item."""
+    span; an item of an `extern` block is the block (tree-sitter's `foreign_mod_item`), within
+    `max_lines`. The range starts at the item's line start (keeping its indentation) and includes
+    attributes and doc comments right above it. None when the span is at top level outside any item."""
     tree = parse(data)
     node: Node | None = tree.root_node.descendant_for_byte_range(byte_start, max(byte_start, byte_end))
     found: Node | None = None
@@ -74,6 +75,12 @@ def enclosing_item(data: bytes, byte_start: int, byte_end: int, *, max_lines: in
         node = node.parent
     if found is None:
         return None
+    # an item of an `extern` block means what the block says (its ABI, `unsafe`, `#[link]`): the block
+    # is the item, when it is small enough
+    block = found.parent.parent if found.parent is not None and found.parent.type == "declaration_list" else None
+    if block is not None and block.type == "foreign_mod_item" and \
+            block.end_point[0] - block.start_point[0] + 1 <= max_lines:
+        found = block
     # take in the attributes and doc comments directly above the item (no blank line between)
     first = found
     prev = found.prev_sibling
