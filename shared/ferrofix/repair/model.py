@@ -84,12 +84,12 @@ class ModelStage:
         feedback: dict[int, int] = {id(e): 0 for e in chosen}
         for second in (False, True) if self.opt.resample else (False,):
             for e in chosen:
-                res = self._rounds(v, e, errors, budget, second, seen[id(e)], feedback)
+                res = self._round(v, e, errors, budget, second, seen[id(e)], feedback)
                 if res is not None or budget.exhausted():
                     return res
         return None
 
-    def _rounds(self, v: Verifier, e: Diagnostic, errors: list[Diagnostic], budget: Budget, second: bool,
+    def _round(self, v: Verifier, e: Diagnostic, errors: list[Diagnostic], budget: Budget, second: bool,
                 seen: set[bytes], feedback: dict[int, int]) -> CheckResult | None:
         """One round of model candidates for `e` (the second: `_candidates(second=True)`), then the
         deletions it held back; the accepted check, or None. `seen`: the error's candidates so far;
