@@ -269,6 +269,9 @@ def test_the_extension_in_a_real_vs_code(vsix, tmp_path, openai_server, isolated
         "telemetry.telemetryLevel": "off", "update.mode": "none", "extensions.autoUpdate": False,
         "extensions.autoCheckUpdates": False, "workbench.tips.enabled": False, "git.enabled": False,
         "editor.minimap.enabled": False, "editor.stickyScroll.enabled": False, "window.commandCenter": False,
+        # desktop VS Code's default; in the browser it is "afterDelay" (1 s), which on a loaded machine
+        # saved the edited buffer before the test looked at the unsaved state
+        "files.autoSave": "off",
     }
     shots = Path(os.environ["FERROFIX_SCREENSHOTS"]).resolve() if os.environ.get("FERROFIX_SCREENSHOTS") else None
     server = CodeServer(tmp_path / "code-server", workspace, vsix, settings)
