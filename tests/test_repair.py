@@ -15,6 +15,9 @@ MATCH_ARM_FIX = """<<<<<<< SEARCH
         Shape::Square(s) => s * s,
         Shape::Triangle(b, h) => 0.5 * b * h,
 >>>>>>> REPLACE"""
+#: a model answer that adds a placeholder arm instead of the missing one (rejected)
+PLACEHOLDER_ARM = ("<<<<<<< SEARCH\n        Shape::Square(s) => s * s,\n=======\n        Shape::Square(s) => s * s,\n"
+                   "        _ => todo!(),\n>>>>>>> REPLACE")
 
 
 def test_rustc_suggestion_fixes_without_model(crate):
@@ -52,10 +55,9 @@ def test_scripted_model_adds_match_arm(crate):
 
 def test_bad_candidates_rejected_and_good_one_accepted(crate):
     root = crate("match_arm")
-    wrong = "<<<<<<< SEARCH\n        Shape::Square(s) => s * s,\n=======\n        Shape::Square(s) => s * s,\n        _ => todo!(),\n>>>>>>> REPLACE"
     deleting = "```rust\npub fn area(shape: Shape) -> f64 {\n    0.0\n}\n```"
     not_compiling = "<<<<<<< SEARCH\n        Shape::Square(s) => s * s,\n=======\n        Shape::Square(s) => s * s,\n        Shape::Triangle(b) => b,\n>>>>>>> REPLACE"
-    eng = ScriptedEngine([wrong, deleting, not_compiling, "no answer", MATCH_ARM_FIX])
+    eng = ScriptedEngine([PLACEHOLDER_ARM, deleting, not_compiling, "no answer", MATCH_ARM_FIX])
     # greedy search/replace, greedy item rewrite, then the samples: 3 search/replace (one `chat_n`
     # batch), then 2 item rewrites; the fifth answer is the third sampled search/replace. The sixth
     # request is the compiler-feedback round for `not_compiling`, asked after the batch.
@@ -630,22 +632,24 @@ def test_compiler_feedback_round(crate):
     assert "error[E0425]" in eng.requests[1][-1]["content"] and "half(b) * h" in eng.requests[1][-1]["content"]
 
 
+#: a knowledge-base example of E0004, for the prompt's "Similar errors"
+E0004_EXAMPLE = Example("E0004", "non-exhaustive patterns: `None` not covered", "match x {\n    Some(v) => v,\n}",
+                        "match x {\n    Some(v) => v,\n    None => 0,\n}")
+
+
 def test_the_model_is_asked_again_without_the_knowledge_base_example(crate):
     """When no answer of the first round is accepted, the same plan is asked again from the prompt
     without the knowledge-base examples (`RepairOptions.resample`), staged "model-resample"; with
     `resample=False` the first round is all."""
-    wrong = "<<<<<<< SEARCH\n        Shape::Square(s) => s * s,\n=======\n        Shape::Square(s) => s * s,\n        _ => todo!(),\n>>>>>>> REPLACE"
-    example = Example("E0004", "non-exhaustive patterns: `None` not covered", "match x {\n    Some(v) => v,\n}",
-                      "match x {\n    Some(v) => v,\n    None => 0,\n}")
 
     def answer(msgs):
-        return wrong if "Similar errors" in msgs[-1]["content"] else MATCH_ARM_FIX
+        return PLACEHOLDER_ARM if "Similar errors" in msgs[-1]["content"] else MATCH_ARM_FIX
 
     root = crate("match_arm")
     for resample in (True, False):
         eng = ScriptedEngine(answer)
         res = repair(root, RepairOptions(samples=0, max_rounds=1, resample=resample), engine=eng,
-                     examples=lambda d: [example])
+                     examples=lambda d: [E0004_EXAMPLE])
         assert res.fixed == resample, res.trace
         assert "Similar errors" in eng.requests[0][-1]["content"]
         if resample:
@@ -675,14 +679,11 @@ def test_every_error_is_asked_once_before_any_is_asked_again(crate):
     """Two errors, with a knowledge-base example each: the model's answers for the first are wrong,
     for the second right. The second error's first round comes before the first error's second
     round (`RepairOptions.resample`), so the fix is found without asking again."""
-    wrong = "<<<<<<< SEARCH\n        Shape::Square(s) => s * s,\n=======\n        Shape::Square(s) => s * s,\n        _ => todo!(),\n>>>>>>> REPLACE"
     root = crate("match_arm")
     with open(root / "src/lib.rs", "a") as f:
         f.write(SIDES)
-    eng = ScriptedEngine(lambda msgs: SIDES_FIX if "fn sides" in msgs[-1]["content"] else wrong)
-    example = Example("E0004", "non-exhaustive patterns: `None` not covered", "match x {\n    Some(v) => v,\n}",
-                      "match x {\n    Some(v) => v,\n    None => 0,\n}")
-    res = repair(root, RepairOptions(samples=0, max_rounds=1), engine=eng, examples=lambda d: [example])
+    eng = ScriptedEngine(lambda msgs: SIDES_FIX if "fn sides" in msgs[-1]["content"] else PLACEHOLDER_ARM)
+    res = repair(root, RepairOptions(samples=0, max_rounds=1), engine=eng, examples=lambda d: [E0004_EXAMPLE])
     assert "Shape::Triangle(_, _) => 3" in res.files["src/lib.rs"].decode(), res.trace
     stages = [a.stage for a in res.trace if a.stage.startswith("model")]
     assert "model-resample" not in stages and stages[-1] == "model-kb", res.trace
