@@ -365,6 +365,41 @@ def test_the_model_completes_only_the_placeholder_lines(crate):
     assert f"{{ todo!() }}  {FILL_MARKER}" in prompt and MARKER not in prompt, prompt
 
 
+def test_the_scaffolds_placeholder_parameters_are_named_as_the_trait_or_another_impl_names_them(crate):
+    """rustc's scaffold for a missing trait method names every parameter `_`; the prompt's scaffold
+    names them as the workspace's trait declares them (`scale`), so the body the model writes can use
+    them, or, for a trait of another crate, as the crate's other impl of it does (`f`); unnamed where
+    neither is in the workspace."""
+    from ferrofix.context import name_placeholder_parameters, trait_method_parameters
+    root = crate("clean")
+    (root / "src/lib.rs").write_text(
+        "pub trait Shape {\n    fn area(&self, scale: f64) -> f64;\n}\n\n"
+        "pub struct Rect {\n    w: f64,\n    h: f64,\n}\n\n"
+        "impl Shape for Rect {\n}\n")
+    eng = ScriptedEngine(["```rust\n    fn area(&self, scale: f64) -> f64 {\n        self.w * self.h * scale\n    }\n```"])
+    res = repair(root, RepairOptions(samples=0), engine=eng)
+    assert res.fixed, res.trace
+    prompt = eng.requests[0][-1]["content"]
+    assert "fn area(&self, scale: f64) -> f64 { todo!() }" in prompt and "_: f64" not in prompt, prompt
+    files = {"src/lib.rs": b"use std::fmt;\nstruct A;\nimpl fmt::Display for A {\n"
+                           b"    fn fmt(&self, out: &mut fmt::Formatter) -> fmt::Result { Ok(()) }\n}\n"
+                           b"impl From<A> for u8 {\n    fn from(a: A) -> u8 { 0 }\n}\n"}
+    nowhere = ("src/lib.rs", 10**6)
+    assert trait_method_parameters(files, "std::fmt::Display", "fmt", nowhere, ["&mut Formatter<'_>"]) == ["out"]
+    assert trait_method_parameters(files, "Debug", "fmt", nowhere, ["&mut Formatter<'_>"]) is None
+    # another impl's name only for a parameter of the same type (`a: A` does not name a `B`)
+    assert trait_method_parameters(files, "From<B>", "from", nowhere, ["B"]) == [None]
+    # each impl's self type read as `Self` (`&B` in `B`'s impl, `&Self` or `&A` in `A`'s)
+    cmp = {"src/lib.rs": b"struct A;\nimpl PartialEq for A {\n    fn eq(&self, other: &A) -> bool { true }\n}\n"}
+    assert trait_method_parameters(cmp, "PartialEq", "eq", nowhere, ["&B"], "B") == ["other"]
+    assert trait_method_parameters(cmp, "PartialEq", "eq", nowhere, ["&B"]) == [None]
+    names = lambda m, _types: {"fmt": ["out"], "pair": ["a", None]}.get(m)  # noqa: E731
+    assert name_placeholder_parameters("fn fmt(&self, _: &mut Formatter<'_>) -> R { todo!() }", names) == \
+        "fn fmt(&self, out: &mut Formatter<'_>) -> R { todo!() }"
+    assert name_placeholder_parameters("fn pair(_: u8, _: u8) {}", names) == "fn pair(a: u8, _: u8) {}"
+    assert name_placeholder_parameters("fn other(_: u8) {}", names) == "fn other(_: u8) {}"
+
+
 def test_a_search_that_drops_the_lines_comments_still_matches():
     """Models copy a line's code and leave out its trailing comment, or a comment or blank line between
     two code lines: the SEARCH is found by its code (a `//` inside a string is no comment)."""
@@ -750,7 +785,8 @@ def test_missing_item_and_visibility_helpers():
 def test_the_prompt_for_a_missing_trait_method_shows_how_the_crate_implements_it_for_another_type(crate):
     """E0046 (a method left out of `impl Trait for T`): the model sees the method as the crate's other
     impls of the trait write it — an example to read, not a place to edit — except where it reads a
-    field the type being fixed does not have."""
+    field the type being fixed does not have or calls a method the crate defines only for another
+    type (a method a trait declares may be called)."""
     root = crate("clean")
     (root / "src/lib.rs").write_text(
         "pub trait Area {\n    fn area(&self) -> u32;\n    fn name(&self) -> String;\n}\n\n"
@@ -760,7 +796,12 @@ def test_the_prompt_for_a_missing_trait_method_shows_how_the_crate_implements_it
         "impl Area for Rect {\n    fn name(&self) -> String {\n        String::from(\"rect\")\n    }\n}\n\n"
         "pub struct Label { text: String }\n\n"
         "impl Area for Label {\n    fn area(&self) -> u32 {\n        self.text.len() as u32\n    }\n"
-        "    fn name(&self) -> String {\n        self.text.clone()\n    }\n}\n")
+        "    fn name(&self) -> String {\n        self.text.clone()\n    }\n}\n\n"
+        "pub struct Pair(pub u32, pub u32);\n\nimpl Pair {\n    fn product(&self) -> u32 {\n        self.0 * self.1\n    }\n}\n\n"
+        "impl Area for Pair {\n    fn area(&self) -> u32 {\n        self.product()\n    }\n"
+        "    fn name(&self) -> String {\n        String::from(\"pair\")\n    }\n}\n\n"
+        "pub struct Word;\n\nimpl Area for Word {\n    fn area(&self) -> u32 {\n        self.name().len() as u32\n    }\n"
+        "    fn name(&self) -> String {\n        String::from(\"word\")\n    }\n}\n")
     fix = ("<<<<<<< SEARCH\nimpl Area for Rect {\n=======\nimpl Area for Rect {\n    fn area(&self) -> u32 {\n"
            "        self.0 * self.1\n    }\n>>>>>>> REPLACE")
     eng = ScriptedEngine([fix])
@@ -769,6 +810,8 @@ def test_the_prompt_for_a_missing_trait_method_shows_how_the_crate_implements_it
     prompt = "\n".join(m["content"] for m in eng.requests[0])
     assert "(`Area` implemented for another type)\n    fn area(&self) -> u32 {\n        self.0 * self.0" in prompt
     assert "self.text.len()" not in prompt  # `Label`'s field: `Rect` has none such, no template for it
+    assert "self.product()" not in prompt  # `Pair`'s own method
+    assert "self.name().len() as u32" in prompt  # `Area::name`, which `Rect` has too
 
 
 def test_related_code_in_the_prompt_is_cut_at_a_line_end_and_an_example_is_shown_whole_or_not_at_all():

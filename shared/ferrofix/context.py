@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterator, Mapping, Sequence
+from typing import Callable, Iterator, Mapping, Sequence
 
 import tree_sitter_rust
 from tree_sitter import Language, Node, Parser
@@ -425,6 +425,117 @@ def generic_uses(data: bytes, name: str) -> list[tuple[int, list[str]]]:
             out.append((n.start_byte, [c.text.decode("utf-8") for c in args.named_children
                                        if c.type not in ("line_comment", "block_comment")]))
     return sorted(out)
+
+
+def _parameter_patterns(fn: Node) -> list[Node]:
+    """The patterns of a function's parameters, `self` left out (`_`, `queue`, `(x, y)`)."""
+    params = fn.child_by_field_name("parameters")
+    return [p for c in (params.named_children if params is not None else ())
+            if c.type == "parameter" and (p := c.child_by_field_name("pattern")) is not None]
+
+
+def _functions(node: Node) -> Iterator[Node]:
+    """Every function with a body or a trait's signature under `node`."""
+    yield from walk(node, "function_item")
+    yield from walk(node, "function_signature_item")
+
+
+def _same_type(a: str, b: str, a_self: str | None = None, b_self: str | None = None) -> bool:
+    """Whether two type texts name the same type, paths and lifetimes aside (`&mut Formatter<'_>` and
+    `&mut fmt::Formatter`), each with the self type of its impl (`a_self`, `b_self`) read as `Self`
+    (`&TinyStr4` in `TinyStr4`'s impl and `&Self` or `&TinyStr8` in `TinyStr8`'s)."""
+    def norm(t: str, self_type: str | None) -> str:
+        t = re.sub(r"<\s*>", "", re.sub(r"'\w+\s*,?|\b\w+::|\s+", "", t))
+        return re.sub(rf"\b{re.escape(self_type)}\b", "Self", t) if self_type else t
+    return norm(a, a_self) == norm(b, b_self)
+
+
+def trait_method_parameters(files: Mapping[str, bytes], trait: str, method: str, exclude: tuple[str, int],
+                            types: Sequence[str], self_type: str | None = None) -> list[str | None] | None:
+    """Names for the parameters of `trait`'s method `method` (`self` left out), whose types rustc's
+    scaffold writes as `types` in the impl of `self_type`: as the workspace's `trait` item declares
+    them, else as the nearest of the workspace's other impls of the trait writes them
+    (`other_implementations`; `exclude` is the impl being fixed: file, start byte), each only where its
+    type there is the same (`_same_type`, each impl's self type as `Self`: an `impl From<Digest>`'s
+    `digest` does not name the `Context` of an `impl From<Context>`). None for a
+    position with no name (a pattern, another type); None in all when neither is in the workspace (a
+    trait of another crate, implemented nowhere else here)."""
+    def named(p: Node) -> str | None:
+        return p.text.decode("utf-8") if p.type == "identifier" else None
+
+    last = _last_segment(trait.encode())
+    for f in sorted(files):
+        if not f.endswith(".rs") or last not in files[f]:
+            continue
+        for tr in walk(parse(files[f]).root_node, "trait_item"):
+            name = tr.child_by_field_name("name")
+            if name is None or name.text != last:
+                continue
+            for fn in _functions(tr):
+                fn_name = fn.child_by_field_name("name")
+                if fn_name is not None and fn_name.text.decode("utf-8") == method:
+                    return [named(p) for p in _parameter_patterns(fn)]
+    for f, line, text in other_implementations(files, trait, [method], exclude, limit=1):
+        fn = next(_functions(parse(text.encode("utf-8")).root_node), None)
+        patterns = _parameter_patterns(fn) if fn is not None else []
+        at = sum(len(x) for x in files[f].split(b"\n")[: line - 1]) + line - 1  # the method's first byte
+        other_self = impl_self_type(files[f], at)
+        if patterns and len(patterns) == len(types):
+            return [named(p) if (ty := p.parent.child_by_field_name("type")) is not None and _same_type(
+                        ty.text.decode("utf-8"), want, other_self, self_type) else None
+                    for p, want in zip(patterns, types)]
+    return None
+
+
+def name_placeholder_parameters(code: str, names: Callable[[str, list[str]], list[str | None] | None]) -> str:
+    """`code` (rustc's scaffold for missing trait methods: `fn next_ones<N>(_: &BitQueue<Self, N>) -> u32
+    where N: Numeric { todo!() }`) with each `_` parameter named as `names(method, parameter types)`
+    names it at the same position (`queue: &BitQueue<Self, N>`), where it gives as many names and the
+    name is not taken by another parameter. rustc writes `_` for every parameter; the default model
+    then used the name the trait declares, which was not bound (E0425)."""
+    data = code.encode("utf-8")
+    edits: list[tuple[int, int, bytes]] = []
+    for fn in _functions(parse(data).root_node):
+        fn_name = fn.child_by_field_name("name")
+        patterns = _parameter_patterns(fn)
+        if fn_name is None or not any(p.type == "_" for p in patterns):
+            continue
+        types = [ty.text.decode("utf-8") if (ty := p.parent.child_by_field_name("type")) is not None else ""
+                 for p in patterns]
+        want = names(fn_name.text.decode("utf-8"), types)
+        if want is None or len(want) != len(patterns):
+            continue
+        taken = {p.text.decode("utf-8") for p in patterns}
+        for p, name in zip(patterns, want):
+            if p.type == "_" and name and name != "_" and name not in taken:
+                edits.append((p.start_byte, p.end_byte, name.encode("utf-8")))
+                taken.add(name)
+    for start, end, new in sorted(edits, reverse=True):
+        data = data[:start] + new + data[end:]
+    return data.decode("utf-8")
+
+
+def method_owners(files: Mapping[str, bytes]) -> dict[str, set[str]]:
+    """Who defines each method in the workspace's sources (`files`: path → bytes): method name → the
+    names of the types whose `impl` blocks define it (`{"as_str": {"StrSpan"}}`, generic arguments and
+    path stripped), with `""` among them when a `trait` item declares it (then any implementor may
+    have it). Functions outside `impl` and `trait` blocks are not listed."""
+    owners: dict[str, set[str]] = {}
+    for f in sorted(files):
+        if not f.endswith(".rs"):
+            continue
+        root = parse(files[f]).root_node
+        for kind in ("impl_item", "trait_item"):
+            for block in walk(root, kind):
+                ty = _impl_type(block) if kind == "impl_item" else None
+                owner = _last_segment(ty.text).decode("utf-8") if ty is not None else ""
+                body = block.child_by_field_name("body")
+                for fn in body.named_children if body is not None else ():
+                    name = fn.child_by_field_name("name") if fn.type in (
+                        "function_item", "function_signature_item") else None
+                    if name is not None:
+                        owners.setdefault(name.text.decode("utf-8"), set()).add(owner)
+    return owners
 
 
 def other_implementations(files: Mapping[str, bytes], trait: str, names: Sequence[str], exclude: tuple[str, int],

@@ -13,7 +13,8 @@ from typing import Callable, Iterator, Mapping, NamedTuple, Sequence
 from .. import modelfix
 from ..cargo import Cancellation, CheckResult
 from ..context import (ItemContext, declared_fields, enclosing_item, impl_self_type, impl_trait_at,
-                       match_arm_patterns, method_signatures, other_implementations, type_definition, window)
+                       match_arm_patterns, method_owners, method_signatures, name_placeholder_parameters,
+                       other_implementations, trait_method_parameters, type_definition, window)
 from ..diagnostics import Diagnostic, Span, describe
 from ..edits import OverlappingEditsError, apply_to_files, changed_lines, is_stub, suggestion_fixes
 from ..errors import CheckCancelledError, ContextOverflowError, ModelAnswerError
@@ -41,6 +42,8 @@ class _Scaffold(NamedTuple):
     shift_lines: int
     #: 1-based lines holding a placeholder
     fill: set[int]
+    #: rustc's suggested text → as applied (its `_` parameters named), for the prompt's error text
+    renamed: tuple[tuple[str, str], ...] = ()
 
 
 class _Base(NamedTuple):
@@ -53,6 +56,24 @@ class _Base(NamedTuple):
     error_line: int
     error_lines: set[int]
     fill: set[int]
+
+
+class _Question(NamedTuple):
+    """What the model is asked about one error, prepared once for all its rounds
+    (`ModelStage._question`)."""
+
+    #: the error's file, and rustc's placeholder scaffold applied to it, if any
+    rel: str
+    scaffold: _Scaffold | None
+    #: what answers apply to: the file with the scaffold, then as it is
+    bases: list[_Base]
+    #: related code for the prompt, and file → the line a SEARCH block for it is looked for near
+    extra: str
+    related: dict[str, int]
+    #: one more instruction for a missing item (`modelfix.missing_item_hint`)
+    hint: str
+    #: the knowledge base's examples
+    examples: list[modelfix.Example]
 
 
 @dataclass(eq=False)
@@ -82,20 +103,27 @@ class ModelStage:
         chosen = work[: self.opt.max_model_errors]
         seen: dict[int, set[bytes]] = {id(e): set() for e in chosen}
         feedback: dict[int, int] = {id(e): 0 for e in chosen}
+        # nothing is kept until a round returns, so each error's question holds for both rounds
+        questions: dict[int, _Question | None] = {}
         for second in (False, True) if self.opt.resample else (False,):
             for e in chosen:
-                res = self._round(v, e, errors, budget, second, seen[id(e)], feedback)
+                if id(e) not in questions:
+                    questions[id(e)] = self._question(v.state, e)
+                q = questions[id(e)]
+                if q is None:
+                    continue
+                res = self._round(v, e, q, errors, budget, second, seen[id(e)], feedback)
                 if res is not None or budget.exhausted():
                     return res
         return None
 
-    def _round(self, v: Verifier, e: Diagnostic, errors: list[Diagnostic], budget: Budget, second: bool,
-                seen: set[bytes], feedback: dict[int, int]) -> CheckResult | None:
-        """One round of model candidates for `e` (the second: `_candidates(second=True)`), then the
-        deletions it held back; the accepted check, or None. `seen`: the error's candidates so far;
-        `feedback`: compiler-feedback rounds used per error (at most MAX_FEEDBACK)."""
+    def _round(self, v: Verifier, e: Diagnostic, q: _Question, errors: list[Diagnostic], budget: Budget,
+               second: bool, seen: set[bytes], feedback: dict[int, int]) -> CheckResult | None:
+        """One round of model candidates for `e` asked as `q` (the second: `_candidates(second=True)`),
+        then the deletions it held back; the accepted check, or None. `seen`: the error's candidates so
+        far; `feedback`: compiler-feedback rounds used per error (at most MAX_FEEDBACK)."""
         deletions = Deletions("deletion, after the other answers")
-        for stage, label, changes, tokens in self._candidates(v.state, e, budget, second=second, seen=seen):
+        for stage, label, changes, tokens in self._candidates(v.state, e, q, budget, second=second, seen=seen):
             if deletions.hold(stage, e, label, changes, v.state, tokens):
                 continue
             verdict = v.judge(stage, [e], label, changes, errors, tokens=tokens)
@@ -122,32 +150,26 @@ class ModelStage:
         if target is None:
             return None
         self.progress(f"compiler feedback: {describe(target)}")
-        second = next(self._candidates(files, target, budget, plans=1), None)
+        q = self._question(files, target)
+        second = next(self._candidates(files, target, q, budget, plans=1), None) if q is not None else None
         if second is None:
             return None
         _stage, label2, changes2, tokens = second
         return v.attempt(f"{stage}-feedback", [e], f"{label}, then {label2} for {describe(target)}",
                          {**changes, **changes2}, errors, tokens=tokens)
 
-    def _candidates(self, files: Mapping[str, bytes], e: Diagnostic, budget: Budget, plans: int | None = None,
-                    *, second: bool = False, seen: set[bytes] | None = None
-                    ) -> Iterator[tuple[str, str, dict[str, bytes], int]]:
-        """Model candidates for one error as (stage, label, changes, tokens): the stage is "model-kb"
-        when knowledge-base examples were in the prompt, else "model"; "model-resample" for the
-        `second` round (`RepairOptions.resample`). `seen` holds the error's candidates given so far
-        (none is given twice).
-
-        When rustc suggests a scaffold with placeholders (`_scaffold`), the prompt shows the code with it
-        applied and asks for the placeholders to be completed; an answer that instead fixes the code as
-        it was (adding the match arm itself) is applied to the original. `plans`: at most that many
-        model answers (the greedy search/replace first)."""
+    def _question(self, files: Mapping[str, bytes], e: Diagnostic) -> _Question | None:
+        """What the model is asked about `e` in `files`: rustc's placeholder scaffold applied, if any
+        (`_scaffold`), the item around the error, the related code (`related_lines`), the missing-item
+        hint and the knowledge base's examples (one embedding and one index search). None when the
+        error has no primary span in the workspace's files."""
         span = e.primary_span
         if span is None:
-            return
+            return None
         span = span.invocation_site(self.root)
         rel = span.file_name
         if rel not in files:
-            return
+            return None
         scaffold = self._scaffold(files, e, rel, span.byte_start)
         bases = [self._base(files, e, rel, span, scaffold)] if scaffold is not None else []
         bases.append(self._base(files, e, rel, span, None))
@@ -167,6 +189,22 @@ class ModelStage:
                     related.setdefault(f, d.line_start + d.text.count("\n"))
             hint = modelfix.missing_item_hint(missing, shown)
         examples = list(self.examples(e)) if self.examples else []
+        return _Question(rel, scaffold, bases, extra, related, hint, examples)
+
+    def _candidates(self, files: Mapping[str, bytes], e: Diagnostic, q: _Question, budget: Budget,
+                    plans: int | None = None, *, second: bool = False, seen: set[bytes] | None = None
+                    ) -> Iterator[tuple[str, str, dict[str, bytes], int]]:
+        """Model candidates for one error, asked as `q` (`_question`), as (stage, label, changes,
+        tokens): the stage is "model-kb" when knowledge-base examples were in the prompt, else "model";
+        "model-resample" for the `second` round (`RepairOptions.resample`). `seen` holds the error's
+        candidates given so far (none is given twice).
+
+        When rustc suggests a scaffold with placeholders (`_scaffold`), the prompt shows the code with it
+        applied and asks for the placeholders to be completed; an answer that instead fixes the code as
+        it was (adding the match arm itself) is applied to the original. `plans`: at most that many
+        model answers (the greedy search/replace first)."""
+        rel, scaffold, bases, extra, related, hint, examples = q
+        item, error_lines, fill = bases[0].item, bases[0].error_lines, bases[0].fill
         # greedy search/replace, greedy item rewrite, then the samples: each kind's in one batch
         # (`Engine.chat_n`), search/replace first. With a scaffold whose placeholder is one run of
         # lines, "fill" (just those lines completed) takes search/replace's place: asked for blocks,
@@ -194,6 +232,8 @@ class ModelStage:
                 return
             msgs = modelfix.build_prompt(kind, rel, item, e, error_lines, extra, shown_examples,
                                          scaffold=scaffold.title if scaffold else "", fill_lines=fill, hint=hint)
+            for a, b in scaffold.renamed if scaffold else ():  # the error's help line as applied
+                msgs[-1]["content"] = msgs[-1]["content"].replace(a, b)
             self.progress(f"asking {self.engine.name} ({kind}{f', {count} samples' if count > 1 else ''}"
                           f"{', again' if stage == 'model-resample' else ''}) about {describe(e)}")
             # an item rewrite repeats the item: allow its length plus room for the fix
@@ -300,10 +340,23 @@ class ModelStage:
             if any(ed.file != rel for ed in fix.edits):
                 return None
             edits = list(fix.edits)
+            renamed: tuple[tuple[str, str], ...] = ()
             if e.code == "E0004":  # the missing arm as the other arms write theirs
                 siblings = match_arm_patterns(files[rel], at)
                 edits = [replace(ed, new_text=_ARM.sub(lambda m: m[1] + modelfix.arm_like_siblings(m[2], siblings)
                                                        + m[3], ed.new_text)) for ed in edits]
+            elif e.code == "E0046" and (impl := impl_trait_at(files[rel], at)) is not None:
+                # rustc writes `_` for each parameter: named as the trait declares them, the body the
+                # model writes can use them (it did, unbound: `queue.value`)
+                trait, start = impl
+                self_type = impl_self_type(files[rel], at)
+
+                def names(method: str, types: list[str]) -> list[str | None] | None:
+                    return trait_method_parameters(files, trait, method, (rel, start), types, self_type)
+                named = [replace(ed, new_text=name_placeholder_parameters(ed.new_text, names)) for ed in edits]
+                renamed = tuple((a.new_text.strip(), b.new_text.strip()) for a, b in zip(edits, named)
+                                if a.new_text != b.new_text)
+                edits = named
             try:
                 new = apply_to_files(files, edits)[rel]
             except (OverlappingEditsError, ValueError):
@@ -314,7 +367,10 @@ class ModelStage:
             lines = sum(ed.new_text.count("\n") - old_b[ed.byte_start:ed.byte_end].count(b"\n") for ed in before)
             text = new.decode("utf-8").split("\n")
             fill = {n for n in changed_lines(old_b.decode("utf-8"), new.decode("utf-8")) if is_stub(text[n - 1])}
-            return _Scaffold(fix.title, new, shift, lines, fill)
+            title = fix.title
+            for a, b in renamed:
+                title = title.replace(a, b)
+            return _Scaffold(title, new, shift, lines, fill, renamed)
         return None
 
     def _unparsable(self, answer: str, reason: str, label: str, e: Diagnostic, tokens: int) -> None:
@@ -356,7 +412,8 @@ def related_lines(files: Mapping[str, bytes], e: Diagnostic, item: ItemContext, 
     missing, the function whose signature is called): the enclosing item when it is short, else
     the line; each with its location; for a missing trait method (E0046), the method as the crate's
     other impls of the trait write it (`context.other_implementations`; at most 3, none that reads a
-    field the impl's own type does not declare). At most ~1,500 characters.
+    field the impl's own type does not declare or calls a method the crate defines only for other
+    types, `context.method_owners`). At most ~1,500 characters.
     Also returns file → the first 1-based line shown from it (where a SEARCH block for that file is
     looked for)."""
     out: list[str] = []
@@ -396,10 +453,17 @@ def related_lines(files: Mapping[str, bytes], e: Diagnostic, item: ItemContext, 
         # an example that reads fields this type lacks is no template (the default model copied an
         # `Iterator::next` over `self.first` into an impl for a struct of `slice` and `index`)
         fields = declared_fields(definition[1].text) if definition is not None else None
+        owners: dict[str, set[str]] | None = None
         for f, line, text in other_implementations(files, impl[0], missing, (rel, impl[1]), limit=6):
             used = set(re.findall(r"\bself\.(\w+)\b(?!\s*(?:\(|::))", text))
             if fields is not None and not used <= fields:
                 continue
+            # nor one that calls a method the crate defines only for other types (`Display::fmt` of a
+            # `StrSpan` writes `self.as_str()`; the default model copied it into `TextPos`'s)
+            if called := set(re.findall(r"\bself\.(\w+)\s*(?:::\s*<[^>]*>\s*)?\(", text)):
+                owners = method_owners(files) if owners is None else owners
+                if any(m in owners and not owners[m] & {name, ""} for m in called):
+                    continue
             if text.strip() not in shown and len(shown) < 3:
                 shown.add(text.strip())
                 example = f"// {f}:{line} (`{impl[0]}` implemented for another type)\n{text}"
