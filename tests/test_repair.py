@@ -814,6 +814,24 @@ def test_the_prompt_for_a_missing_trait_method_shows_how_the_crate_implements_it
     assert "self.name().len() as u32" in prompt  # `Area::name`, which `Rect` has too
 
 
+def test_a_one_line_associated_item_is_shown_with_its_impl_and_the_trait_the_message_names(crate):
+    """E0437 on `type Bar = u8;` in an impl: the prompt shows the whole impl (the line alone shows
+    nothing to fix) and, as related code, the workspace's trait that "not a member of trait `Store`"
+    names. Declaring the type in the trait (the rule) would break the trait's other impl, so the
+    model's turn comes."""
+    root = crate("clean")
+    (root / "src/lib.rs").write_text(
+        "pub trait Store {\n    fn size(&self) -> usize;\n}\n\n"
+        "impl Store for u8 {\n    type Bar = u8;\n    fn size(&self) -> usize {\n        1\n    }\n}\n\n"
+        "impl Store for u16 {\n    fn size(&self) -> usize {\n        2\n    }\n}\n")
+    eng = ScriptedEngine(["<<<<<<< SEARCH\n    type Bar = u8;\n=======\n>>>>>>> REPLACE"])
+    res = repair(root, RepairOptions(samples=0, resample=False), engine=eng)
+    assert res.fixed, res.trace
+    prompt = eng.requests[0][-1]["content"]
+    assert "// src/lib.rs:1\npub trait Store {\n    fn size(&self) -> usize;\n}" in prompt, prompt
+    assert "```rust\nimpl Store for u8 {\n    type Bar = u8;" in prompt, prompt
+
+
 def test_related_code_in_the_prompt_is_cut_at_a_line_end_and_an_example_is_shown_whole_or_not_at_all():
     """The related code has a character limit: a block past it is cut at a line end and marked
     `// ...`; another impl's method (an example) that does not fit is left out, not cut mid-line."""

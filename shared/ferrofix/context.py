@@ -20,6 +20,10 @@ ITEM_TYPES = {
 }
 #: Items larger than this (in lines) are not offered to the model whole.
 MAX_ITEM_LINES = 160
+#: associated items that, on one line, are shown with their `impl` or `trait` block (`enclosing_item`)
+ONE_LINE_MEMBERS = {"type_item", "const_item", "associated_type", "function_signature_item"}
+#: the longest such block (lines)
+MEMBER_BLOCK_LINES = 40
 
 
 @lru_cache(maxsize=1)
@@ -63,8 +67,9 @@ def enclosing_item(data: bytes, byte_start: int, byte_end: int, *, max_lines: in
     """The innermost item (function, impl, struct, ...) enclosing `[byte_start, byte_end)` that has at
     most `max_lines` lines; a larger innermost item is still returned if nothing smaller encloses the
     span; an item of an `extern` block is the block (tree-sitter's `foreign_mod_item`), within
-    `max_lines`. The range starts at the item's line start (keeping its indentation) and includes
-    attributes and doc comments right above it. None when the span is at top level outside any item."""
+    `max_lines`, and so is a one-line associated type, const or signature of an `impl` or `trait`
+    (`ONE_LINE_MEMBERS`), within `MEMBER_BLOCK_LINES`. The range starts at the item's line start
+    (keeping its indentation) and includes attributes and doc comments right above it. None when the span is at top level outside any item."""
     tree = parse(data)
     node: Node | None = tree.root_node.descendant_for_byte_range(byte_start, max(byte_start, byte_end))
     found: Node | None = None
@@ -76,10 +81,13 @@ def enclosing_item(data: bytes, byte_start: int, byte_end: int, *, max_lines: in
     if found is None:
         return None
     # an item of an `extern` block means what the block says (its ABI, `unsafe`, `#[link]`): the block
-    # is the item, when it is small enough
+    # is the item, when it is small enough; so does a one-line associated type or const of an `impl` or
+    # `trait` (`type Bar = bool;` "is not a member of trait `Foo`": alone, it shows nothing to fix)
     block = found.parent.parent if found.parent is not None and found.parent.type == "declaration_list" else None
-    if block is not None and block.type == "foreign_mod_item" and \
-            block.end_point[0] - block.start_point[0] + 1 <= max_lines:
+    lines = (block.end_point[0] - block.start_point[0] + 1) if block is not None else 0
+    if block is not None and block.type == "foreign_mod_item" and lines <= max_lines or \
+            block is not None and block.type in ("impl_item", "trait_item") and found.type in ONE_LINE_MEMBERS \
+            and found.start_point[0] == found.end_point[0] and lines <= min(max_lines, MEMBER_BLOCK_LINES):
         found = block
     # take in the attributes and doc comments directly above the item (no blank line between)
     first = found
@@ -168,17 +176,19 @@ def split_top_level(text: str, sep: str, brackets: str = "([{") -> list[str]:
     return out + [text[start:].strip()]
 
 
-def type_definition(files: Mapping[str, bytes], name: str) -> tuple[str, ItemContext] | None:
-    """The `struct`/`enum`/`union` item defining `name` in the workspace's sources (`files`: path →
-    bytes), when at most 30 lines long: (file, item). The first found, in path order."""
-    pattern = re.compile(rb"\b(?:struct|enum|union)\s+" + re.escape(name.encode()) + rb"\b")
+def type_definition(files: Mapping[str, bytes], name: str, kinds: Sequence[str] = ("struct", "enum", "union"),
+                    max_lines: int = 30) -> tuple[str, ItemContext] | None:
+    """The item of one of `kinds` (`struct`, `enum`, `union`, `trait`) defining `name` in the
+    workspace's sources (`files`: path → bytes), when shorter than `max_lines` lines: (file, item). The
+    first found, in path order."""
+    pattern = re.compile(rb"\b(?:" + "|".join(kinds).encode() + rb")\s+" + re.escape(name.encode()) + rb"\b")
     for f in sorted(files):
         data = files[f]
         m = pattern.search(data) if f.endswith(".rs") else None
         if m is None:
             continue
-        d = enclosing_item(data, m.start(), m.end(), max_lines=30)
-        if d is not None and d.kind in ("struct_item", "enum_item", "union_item") and d.text.count("\n") < 30:
+        d = enclosing_item(data, m.start(), m.end(), max_lines=max_lines)
+        if d is not None and d.kind in {f"{k}_item" for k in kinds} and d.text.count("\n") < max_lines:
             return f, d
     return None
 

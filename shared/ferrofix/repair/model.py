@@ -410,7 +410,8 @@ def _apply_blocks(files: Mapping[str, bytes], blocks: Sequence[tuple[str, str]],
 def related_lines(files: Mapping[str, bytes], e: Diagnostic, item: ItemContext, rel: str) -> tuple[str, dict[str, int]]:
     """Code the diagnostic's other spans point at outside the item (the enum whose variant is
     missing, the function whose signature is called): the enclosing item when it is short, else
-    the line; each with its location; for a missing trait method (E0046), the method as the crate's
+    the line; each with its location; the workspace's definition of a trait the message names
+    ("not a member of trait `Foo`"); for a missing trait method (E0046), the method as the crate's
     other impls of the trait write it (`context.other_implementations`; at most 3, none that reads a
     field the impl's own type does not declare or calls a method the crate defines only for other
     types, `context.method_owners`). At most ~1,500 characters.
@@ -444,6 +445,15 @@ def related_lines(files: Mapping[str, bytes], e: Diagnostic, item: ItemContext, 
         f, d = definition
         out.append(f"// {f}:{d.line_start}\n{d.text}")
         where.setdefault(f, d.line_start)
+    # a trait the message names ("not a member of trait `Foo`", "the trait `Shape` is not implemented
+    # for"), defined in the workspace: the fix may belong in it
+    for trait in dict.fromkeys(re.findall(r"\btrait `(?:[\w:]*::)?(\w+)(?:<[^`]*)?`", e.message)):
+        found = type_definition(files, trait, ("trait",))
+        if found is not None and not (found[0] == rel and found[1].byte_start < item.byte_end
+                                      and item.byte_start < found[1].byte_end):
+            f, d = found
+            out.append(f"// {f}:{d.line_start}\n{d.text}")
+            where.setdefault(f, d.line_start)
     # a missing trait method (E0046): how the crate's other impls of the trait write it
     span = e.primary_span
     missing = re.findall(r"`(\w+)`", e.message.partition("missing:")[2]) if e.code == "E0046" else []

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from ...context import enclosing, function_at, parameters_open
+from ...context import MAX_ITEM_LINES, enclosing, function_at, parameters_open
 from ...diagnostics import MAYBE_INCORRECT, Span
 from ...edits import Fix, TextEdit
 from .registry import ANY, Example, rule
@@ -299,3 +299,71 @@ def dyn_compatible(site: Site) -> Iterator[Fix]:
     yield Fix("take any implementer instead of a trait object: `impl` for `dyn`", (generic,), MAYBE_INCORRECT)
     if sized and all(e.file != generic.file or not e.overlaps(generic) for e in sized):
         yield Fix("`where Self: Sized` on the methods and `impl` for `dyn`", (*sized, generic), MAYBE_INCORRECT)
+
+
+#: "method `area` is not a member of trait `Shape`" (E0407), "type `Bar` …" (E0437), "const `N` …" (E0438)
+_NOT_A_MEMBER = re.compile(r"(?:method|type|const) `(\w+)` is not a member of trait `(?:[\w:]*::)?(\w+)(?:<[^`]*)?`")
+
+
+@rule("E0407", "E0437", "E0438", priority=2990, examples=[
+    Example("an-impls-method-the-trait-lacks-is-declared-in-the-trait", """\
+pub trait Shape {
+    fn area(&self) -> u32;
+}
+
+pub struct Square(pub u32);
+
+impl Shape for Square {
+    fn area(&self) -> u32 {
+        self.0 * self.0
+    }
+
+    fn side(&self) -> u32 {
+        self.0
+    }
+}
+""", after=("    fn side(&self) -> u32;\n}", "    fn side(&self) -> u32 {\n        self.0")),
+    Example("an-impls-type-the-empty-trait-lacks-is-declared-in-the-trait", """\
+pub trait Store {}
+
+impl Store for u8 {
+    type Key = u32;
+    const SIZE: usize = 1;
+}
+""", after=("pub trait Store {\n    type Key;\n", "    const SIZE: usize;\n}", "    type Key = u32;")),
+])
+def declared_in_the_trait(site: Site) -> Iterator[Fix]:
+    """E0407/E0437/E0438, an impl's method, type or const that its trait, defined in the workspace,
+    does not declare: its declaration added to the trait — the impl's item up to its body or value
+    (`fn side(&self) -> u32;`, `type Key;`, `const SIZE: usize;`) — which keeps the code the author
+    wrote (deleting it is left to the model's held-back deletions). Another impl of the trait then
+    lacking the item fails verification (E0046)."""
+    m = _NOT_A_MEMBER.match(site.error.message)
+    if m is None or site.span is None:
+        return
+    name, trait = m.groups()
+    node = enclosing(site.data, site.span.byte_start, "function_item", "type_item", "const_item")
+    found = site.type_definition(trait, ("trait",), max_lines=MAX_ITEM_LINES)
+    if node is None or found is None or node.child_by_field_name("name") is None or \
+            node.child_by_field_name("name").text.decode("utf-8") != name:
+        return
+    f, d = found
+    end = node.child_by_field_name({"function_item": "body", "type_item": "type", "const_item": "value"}[node.type])
+    if end is None:
+        return
+    decl = site.data[node.start_byte:end.start_byte].decode("utf-8").rstrip()
+    if node.type != "function_item":
+        decl = decl.rstrip("=").rstrip()
+    data = site.files[f]
+    close = d.byte_end - 1  # the trait's `}`
+    if data[close:close + 1] != b"}":
+        return
+    line = data.rfind(b"\n", d.byte_start, close) + 1
+    indent = re.match(rb"[ \t]*", data[d.byte_start:]).group().decode()
+    if data[line:close].strip():  # `trait Store {}` or `... }` on one line: the `}` on its own line
+        text = f"\n{indent}    {decl};\n{indent}"
+        at = close
+    else:
+        text = f"{indent}    {decl};\n"
+        at = line
+    yield Fix(f"declare `{name}` in the trait `{trait}`", (TextEdit(f, at, at, text),), MAYBE_INCORRECT)

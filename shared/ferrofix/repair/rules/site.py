@@ -61,9 +61,11 @@ class Site:
         """The error's spans, then its children's."""
         return list(self.error.spans) + [s for c in self.error.children for s in c.spans]
 
-    def type_definition(self, name: str) -> tuple[str, ItemContext] | None:
-        """The workspace's `struct`/`enum`/`union` `name` (at most 30 lines): (file, item), or None."""
-        return type_definition(self.files, name)
+    def type_definition(self, name: str, kinds: Sequence[str] = ("struct", "enum", "union"), max_lines: int = 30
+                        ) -> tuple[str, ItemContext] | None:
+        """The workspace's `struct`/`enum`/`union` (or other `kinds`: `trait`) `name`, shorter than
+        `max_lines` lines: (file, item), or None (`context.type_definition`)."""
+        return type_definition(self.files, name, kinds, max_lines)
 
     def nearest(self, uses: Callable[[bytes], Iterable[tuple[int, T]]], offset: int, limit: int | None = None
                 ) -> list[T]:
