@@ -156,7 +156,7 @@ def clone_instead_of_borrow(site: Site) -> Iterator[Fix]:
 
 
 # E0501 "cannot borrow `*n` as mutable because previous closure requires unique access"
-@rule("E0499", "E0501", "E0502", "E0505", "E0506", priority=2930, examples=[
+@rule("E0499", "E0501", "E0502", "E0503", "E0505", "E0506", priority=2930, examples=[
     Example("a-borrow-conflicting-with-a-closures-capture-moves-before-the-closure", """\
 fn bump(x: &mut u32) {
     *x += 1;
@@ -168,11 +168,23 @@ pub fn run(n: &mut u32) {
     inc();
 }
 """, order=("    bump(n);\n", "let mut inc")),
+    # E0503 "cannot use `total` because it was mutably borrowed": its first borrow's label is "`total`
+    # is borrowed here"
+    Example("a-use-of-a-mutably-borrowed-value-moves-before-the-borrow", """\
+pub fn run() -> u32 {
+    let mut total = 3;
+    let r = &mut total;
+    let next = total + 1;
+    *r += 1;
+    next
+}
+""", order=("    let next = total + 1;\n", "    let r = &mut total;")),
 ])
 def reorder_conflicting_borrows(site: Site) -> list[Fix]:
     """For two borrows in conflict ("cannot borrow `*a` as mutable because previous closure requires
-    unique access", "... also borrowed as immutable"), rustc's labels give three statements: the first
-    borrow ("closure construction occurs here", "immutable borrow occurs here"), the conflicting one
+    unique access", "... also borrowed as immutable", "cannot use `v` because it was mutably
+    borrowed"), rustc's labels give three statements: the first borrow ("closure construction occurs
+    here", "immutable borrow occurs here", "`v` is borrowed here"), the conflicting one
     (the primary span) and the first borrow's last use ("first borrow later used here"). Candidates:
     the conflicting statement moved above the first borrow's statement, or the last use moved above
     the conflicting statement, when each is one line (ending in `;`) at the same block level. This
@@ -180,7 +192,7 @@ def reorder_conflicting_borrows(site: Site) -> list[Fix]:
     other candidate for the error."""
     e, span, f, data = site.error, site.span, site.file, site.data
     first = next((s for s in e.spans if s.file_name == f and not s.is_primary and
-                  re.search(r"(construction|borrow|move) occurs here", s.label or "")), None)
+                  re.search(r"(construction|borrow|move) occurs here|is borrowed here", s.label or "")), None)
     later = next((s for s in e.spans if s.file_name == f and "later used here" in (s.label or "")), None)
 
     def line_at(offset: int) -> tuple[int, int, bytes]:
