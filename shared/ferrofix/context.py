@@ -69,7 +69,8 @@ def enclosing_item(data: bytes, byte_start: int, byte_end: int, *, max_lines: in
     span; an item of an `extern` block is the block (tree-sitter's `foreign_mod_item`), within
     `max_lines`, and so is a one-line associated type, const or signature of an `impl` or `trait`
     (`ONE_LINE_MEMBERS`), within `MEMBER_BLOCK_LINES`. The range starts at the item's line start
-    (keeping its indentation) and includes attributes and doc comments right above it. None when the span is at top level outside any item."""
+    (keeping its indentation) and includes attributes and doc comments right above it. None when the
+    span is at top level outside any item."""
     tree = parse(data)
     node: Node | None = tree.root_node.descendant_for_byte_range(byte_start, max(byte_start, byte_end))
     found: Node | None = None
@@ -437,10 +438,12 @@ def generic_uses(data: bytes, name: str) -> list[tuple[int, list[str]]]:
     return sorted(out)
 
 
-def _parameter_patterns(fn: Node) -> list[Node]:
-    """The patterns of a function's parameters, `self` left out (`_`, `queue`, `(x, y)`)."""
+def _parameters(fn: Node) -> list[tuple[Node, str]]:
+    """A function's parameters, `self` left out: (the pattern: `_`, `queue`, `(x, y)`; the type's text,
+    "" when it has none)."""
     params = fn.child_by_field_name("parameters")
-    return [p for c in (params.named_children if params is not None else ())
+    return [(p, ty.text.decode("utf-8") if (ty := c.child_by_field_name("type")) is not None else "")
+            for c in (params.named_children if params is not None else ())
             if c.type == "parameter" and (p := c.child_by_field_name("pattern")) is not None]
 
 
@@ -484,16 +487,15 @@ def trait_method_parameters(files: Mapping[str, bytes], trait: str, method: str,
             for fn in _functions(tr):
                 fn_name = fn.child_by_field_name("name")
                 if fn_name is not None and fn_name.text.decode("utf-8") == method:
-                    return [named(p) for p in _parameter_patterns(fn)]
+                    return [named(p) for p, _ty in _parameters(fn)]
     for f, line, text in other_implementations(files, trait, [method], exclude, limit=1):
         fn = next(_functions(parse(text.encode("utf-8")).root_node), None)
-        patterns = _parameter_patterns(fn) if fn is not None else []
+        params = _parameters(fn) if fn is not None else []
         at = sum(len(x) for x in files[f].split(b"\n")[: line - 1]) + line - 1  # the method's first byte
         other_self = impl_self_type(files[f], at)
-        if patterns and len(patterns) == len(types):
-            return [named(p) if (ty := p.parent.child_by_field_name("type")) is not None and _same_type(
-                        ty.text.decode("utf-8"), want, other_self, self_type) else None
-                    for p, want in zip(patterns, types)]
+        if params and len(params) == len(types):
+            return [named(p) if ty and _same_type(ty, want, other_self, self_type) else None
+                    for (p, ty), want in zip(params, types)]
     return None
 
 
@@ -507,16 +509,14 @@ def name_placeholder_parameters(code: str, names: Callable[[str, list[str]], lis
     edits: list[tuple[int, int, bytes]] = []
     for fn in _functions(parse(data).root_node):
         fn_name = fn.child_by_field_name("name")
-        patterns = _parameter_patterns(fn)
-        if fn_name is None or not any(p.type == "_" for p in patterns):
+        params = _parameters(fn)
+        if fn_name is None or not any(p.type == "_" for p, _ty in params):
             continue
-        types = [ty.text.decode("utf-8") if (ty := p.parent.child_by_field_name("type")) is not None else ""
-                 for p in patterns]
-        want = names(fn_name.text.decode("utf-8"), types)
-        if want is None or len(want) != len(patterns):
+        want = names(fn_name.text.decode("utf-8"), [ty for _p, ty in params])
+        if want is None or len(want) != len(params):
             continue
-        taken = {p.text.decode("utf-8") for p in patterns}
-        for p, name in zip(patterns, want):
+        taken = {p.text.decode("utf-8") for p, _ty in params}
+        for (p, _ty), name in zip(params, want):
             if p.type == "_" and name and name != "_" and name not in taken:
                 edits.append((p.start_byte, p.end_byte, name.encode("utf-8")))
                 taken.add(name)
