@@ -290,6 +290,19 @@ def test_the_deleting_suggestion_is_the_fallback(crate):
     assert accepted and accepted[0].stage == "rustc-suggestion" and "after the model" in accepted[0].candidate
 
 
+BREAK_ALONE = "<<<<<<< SEARCH\n            break i;\n=======\n            break;\n>>>>>>> REPLACE"
+
+
+def test_a_model_deletion_waits_for_the_other_errors_answers(crate):
+    """Every answer (greedy search/replace and item, 4 samples) for E0571 drops `break`'s value; the
+    answer for the other error (E0308 on `found`) is the `loop` that keeps it, and is taken: the
+    model's deletions are tried only after every error's rounds."""
+    res = repair(crate("break_value"), RepairOptions(), engine=ScriptedEngine([BREAK_ALONE] * 6 + [LOOP_FIX]))
+    assert res.fixed, res.trace
+    assert "let found = loop {" in res.files["src/main.rs"].decode() and "break i;" in res.files["src/main.rs"].decode()
+    assert not any("deletion" in a.candidate for a in res.trace), res.trace
+
+
 def test_labels_copied_from_the_prompt_are_stripped():
     from ferrofix import modelfix
     label = "can only break with a value inside `loop` or breakable block"

@@ -99,8 +99,9 @@ class ModelStage:
         error's first round comes before any error's second (`RepairOptions.resample`), so a fix that
         a later error's first round finds is not delayed by an earlier error's resampling. An answer
         that only deletes what the author wrote (`break 2 * i;` → `break;`) waits until the other
-        answers of its error and round were tried, like rustc's deleting suggestions."""
+        answers were tried — every error's, in both rounds — like the rules' deleting candidates."""
         chosen = work[: self.opt.max_model_errors]
+        deletions = Deletions("deletion, after the other answers")
         seen: dict[int, set[bytes]] = {id(e): set() for e in chosen}
         feedback: dict[int, int] = {id(e): 0 for e in chosen}
         # nothing is kept until a round returns, so each error's question holds for both rounds
@@ -112,17 +113,19 @@ class ModelStage:
                 q = questions[id(e)]
                 if q is None:
                     continue
-                res = self._round(v, e, q, errors, budget, second, seen[id(e)], feedback)
-                if res is not None or budget.exhausted():
+                res = self._round(v, e, q, errors, budget, second, seen[id(e)], feedback, deletions)
+                if res is not None:
                     return res
-        return None
+                if budget.exhausted():
+                    break
+        return deletions.try_held(v, errors, budget)
 
     def _round(self, v: Verifier, e: Diagnostic, q: _Question, errors: list[Diagnostic], budget: Budget,
-               second: bool, seen: set[bytes], feedback: dict[int, int]) -> CheckResult | None:
-        """One round of model candidates for `e` asked as `q` (the second: `_candidates(second=True)`),
-        then the deletions it held back; the accepted check, or None. `seen`: the error's candidates so
-        far; `feedback`: compiler-feedback rounds used per error (at most MAX_FEEDBACK)."""
-        deletions = Deletions("deletion, after the other answers")
+               second: bool, seen: set[bytes], feedback: dict[int, int], deletions: Deletions) -> CheckResult | None:
+        """One round of model candidates for `e` asked as `q` (the second: `_candidates(second=True)`);
+        the accepted check, or None. A candidate that only deletes code goes to `deletions` (`run` tries
+        them last). `seen`: the error's candidates so far; `feedback`: compiler-feedback rounds used per
+        error (at most MAX_FEEDBACK)."""
         for stage, label, changes, tokens in self._candidates(v.state, e, q, budget, second=second, seen=seen):
             if deletions.hold(stage, e, label, changes, v.state, tokens):
                 continue
@@ -136,7 +139,7 @@ class ModelStage:
                     return res
             if budget.exhausted():
                 break
-        return deletions.try_held(v, errors, budget)
+        return None
 
     def _feedback(self, v: Verifier, e: Diagnostic, changes: dict[str, bytes], new: Sequence[Diagnostic],
                   errors: list[Diagnostic], budget: Budget, stage: str, label: str) -> CheckResult | None:
