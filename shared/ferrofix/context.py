@@ -548,6 +548,60 @@ def method_owners(files: Mapping[str, bytes]) -> dict[str, set[str]]:
     return owners
 
 
+def trait_signature_for_impl(files: Mapping[str, bytes], data: bytes, offset: int) -> tuple[int, int, str] | None:
+    """For the method of a trait `impl` enclosing byte `offset` of `data`: its signature rewritten as
+    the workspace's `trait` item declares the method — (start byte, end byte of the impl method's
+    signature, from `fn` or its qualifiers to its body, the declaration's signature). The trait's
+    generic parameters are replaced by the impl's arguments (`trait Add<T>` in `impl Add<u8>`: `T` →
+    `u8`); each parameter the impl also has at that position (`self` aside) keeps the impl's pattern,
+    which the body uses. None outside a trait impl's method, for a trait or method the workspace does
+    not declare, or when the signatures are the same."""
+    fn = enclosing(data, offset, "function_item")
+    impl = fn.parent.parent if fn is not None and fn.parent is not None else None
+    if impl is None or impl.type != "impl_item" or (tr := impl.child_by_field_name("trait")) is None:
+        return None
+    name, body = fn.child_by_field_name("name"), fn.child_by_field_name("body")
+    if name is None or body is None:
+        return None
+    last = _last_segment(tr.text)
+    for f in sorted(files):
+        if not f.endswith(".rs") or last not in files[f]:
+            continue
+        for trait in walk(parse(files[f]).root_node, "trait_item"):
+            tname, tbody = trait.child_by_field_name("name"), trait.child_by_field_name("body")
+            if tname is None or tname.text != last or tbody is None:
+                continue
+            decl = next((d for d in tbody.named_children if d.type in ("function_signature_item", "function_item")
+                         and (n := d.child_by_field_name("name")) is not None and n.text == name.text), None)
+            if decl is None:
+                continue
+            src = files[f]
+            end = b.start_byte if (b := decl.child_by_field_name("body")) is not None else decl.end_byte
+            # the impl's names for the declaration's parameters, by position
+            renames = [(p.start_byte, p.end_byte, ip.text) for (p, _t), (ip, _it) in
+                       zip(_parameters(decl), _parameters(fn)) if ip.type == "identifier"]
+            sig = bytearray(src[decl.start_byte:end])
+            for a, z, text in sorted(renames, reverse=True):
+                sig[a - decl.start_byte:z - decl.start_byte] = text
+            text = bytes(sig).decode("utf-8").rstrip().rstrip(";").rstrip()
+            tparams = trait.child_by_field_name("type_parameters")
+            names = [c.text.decode("utf-8") for c in (tparams.named_children if tparams is not None else ())
+                     if c.type in ("type_identifier", "type_parameter", "constrained_type_parameter",
+                                   "optional_type_parameter")]
+            names = [re.split(r"[:=]", n)[0].strip() for n in names]
+            args = tr.child_by_field_name("type_arguments") if tr.type == "generic_type" else None
+            values = [c.text.decode("utf-8") for c in (args.named_children if args is not None else ())
+                      if c.type != "lifetime"]
+            if names and len(names) == len(values):
+                text = re.sub(r"\b(" + "|".join(map(re.escape, names)) + r")\b",
+                              lambda m: values[names.index(m.group(1))], text)
+            old = data[fn.start_byte:body.start_byte].decode("utf-8").rstrip()
+            if " ".join(old.split()) == " ".join(text.split()):
+                return None
+            return fn.start_byte, body.start_byte, text + " "
+    return None
+
+
 def other_implementations(files: Mapping[str, bytes], trait: str, names: Sequence[str], exclude: tuple[str, int],
                           limit: int = 2, max_lines: int = 30) -> list[tuple[str, int, str]]:
     """How the workspace's other impls of `trait` (matched by its last path segment, generics aside)

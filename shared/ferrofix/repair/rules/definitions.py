@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from ...context import MAX_ITEM_LINES, enclosing, function_at, parameters_open
+from ...context import MAX_ITEM_LINES, enclosing, function_at, parameters_open, trait_signature_for_impl
 from ...diagnostics import MAYBE_INCORRECT, Span
 from ...edits import Fix, TextEdit
 from .registry import ANY, Example, rule
@@ -367,3 +367,47 @@ def declared_in_the_trait(site: Site) -> Iterator[Fix]:
         text = f"{indent}    {decl};\n"
         at = line
     yield Fix(f"declare `{name}` in the trait `{trait}`", (TextEdit(f, at, at, text),), MAYBE_INCORRECT)
+
+
+# "method `foo` has 1 parameter but the declaration in trait `Foo::foo` has 2" (E0050), "... has 0 type
+# parameters but its trait declaration has 1" (E0049), "lifetime parameters or bounds on method `bar` do
+# not match the trait declaration" (E0195), "method `jumbo` has an incompatible type for trait" (E0053):
+# an impl's method written unlike the trait's declaration of it
+@rule("E0049", "E0050", "E0053", "E0186", "E0195", priority=2975, examples=[
+    Example("the-impl-method-takes-the-parameter-its-trait-declares", """\
+pub trait Check {
+    fn check(&self, x: u8) -> bool;
+}
+
+pub struct Always;
+
+impl Check for Always {
+    fn check(&self) -> bool {
+        true
+    }
+}
+""", after=("    fn check(&self, x: u8) -> bool {\n        true",)),
+    Example("the-impl-method-gets-the-trait-generics-and-keeps-its-names", """\
+pub trait Convert<T> {
+    fn convert<'a, 'b: 'a>(&self, from: &'a T, other: &'b T) -> bool;
+}
+
+pub struct Same;
+
+impl Convert<u8> for Same {
+    fn convert<'a, 'b>(&self, x: &'a u8, y: &'b u8) -> bool {
+        x == y
+    }
+}
+""", after=("    fn convert<'a, 'b: 'a>(&self, x: &'a u8, y: &'b u8) -> bool {",)),
+])
+def signature_of_the_trait(site: Site) -> Iterator[Fix]:
+    """An impl's method whose signature disagrees with its trait's declaration (parameter count, generic
+    or lifetime parameters, receiver, qualifiers): the signature as the workspace's trait declares it,
+    with the impl's parameter names and the impl's generic arguments
+    (`context.trait_signature_for_impl`)."""
+    found = trait_signature_for_impl(site.files, site.data, site.span.byte_start)
+    if found is not None:
+        start, end, text = found
+        yield Fix("the method's signature as its trait declares it", (TextEdit(site.file, start, end, text),),
+                  MAYBE_INCORRECT)
