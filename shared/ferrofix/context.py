@@ -447,6 +447,18 @@ def _parameters(fn: Node) -> list[tuple[Node, str]]:
             if c.type == "parameter" and (p := c.child_by_field_name("pattern")) is not None]
 
 
+def _traits_named(files: Mapping[str, bytes], last: bytes) -> Iterator[tuple[str, Node]]:
+    """The workspace's `trait` items named `last` (a path's last segment): (file, the `trait_item`
+    node), in path order."""
+    for f in sorted(files):
+        if not f.endswith(".rs") or last not in files[f]:
+            continue
+        for tr in walk(parse(files[f]).root_node, "trait_item"):
+            name = tr.child_by_field_name("name")
+            if name is not None and name.text == last:
+                yield f, tr
+
+
 def _functions(node: Node) -> Iterator[Node]:
     """Every function with a body or a trait's signature under `node`."""
     yield from walk(node, "function_item")
@@ -476,18 +488,11 @@ def trait_method_parameters(files: Mapping[str, bytes], trait: str, method: str,
     def named(p: Node) -> str | None:
         return p.text.decode("utf-8") if p.type == "identifier" else None
 
-    last = _last_segment(trait.encode())
-    for f in sorted(files):
-        if not f.endswith(".rs") or last not in files[f]:
-            continue
-        for tr in walk(parse(files[f]).root_node, "trait_item"):
-            name = tr.child_by_field_name("name")
-            if name is None or name.text != last:
-                continue
-            for fn in _functions(tr):
-                fn_name = fn.child_by_field_name("name")
-                if fn_name is not None and fn_name.text.decode("utf-8") == method:
-                    return [named(p) for p, _ty in _parameters(fn)]
+    for _f, tr in _traits_named(files, _last_segment(trait.encode())):
+        for fn in _functions(tr):
+            fn_name = fn.child_by_field_name("name")
+            if fn_name is not None and fn_name.text.decode("utf-8") == method:
+                return [named(p) for p, _ty in _parameters(fn)]
     for f, line, text in other_implementations(files, trait, [method], exclude, limit=1):
         fn = next(_functions(parse(text.encode("utf-8")).root_node), None)
         params = _parameters(fn) if fn is not None else []
@@ -563,42 +568,37 @@ def trait_signature_for_impl(files: Mapping[str, bytes], data: bytes, offset: in
     name, body = fn.child_by_field_name("name"), fn.child_by_field_name("body")
     if name is None or body is None:
         return None
-    last = _last_segment(tr.text)
-    for f in sorted(files):
-        if not f.endswith(".rs") or last not in files[f]:
+    for f, trait in _traits_named(files, _last_segment(tr.text)):
+        tbody = trait.child_by_field_name("body")
+        decl = next((d for d in (tbody.named_children if tbody is not None else ())
+                     if d.type in ("function_signature_item", "function_item")
+                     and (n := d.child_by_field_name("name")) is not None and n.text == name.text), None)
+        if decl is None:
             continue
-        for trait in walk(parse(files[f]).root_node, "trait_item"):
-            tname, tbody = trait.child_by_field_name("name"), trait.child_by_field_name("body")
-            if tname is None or tname.text != last or tbody is None:
-                continue
-            decl = next((d for d in tbody.named_children if d.type in ("function_signature_item", "function_item")
-                         and (n := d.child_by_field_name("name")) is not None and n.text == name.text), None)
-            if decl is None:
-                continue
-            src = files[f]
-            end = b.start_byte if (b := decl.child_by_field_name("body")) is not None else decl.end_byte
-            # the impl's names for the declaration's parameters, by position
-            renames = [(p.start_byte, p.end_byte, ip.text) for (p, _t), (ip, _it) in
-                       zip(_parameters(decl), _parameters(fn)) if ip.type == "identifier"]
-            sig = bytearray(src[decl.start_byte:end])
-            for a, z, text in sorted(renames, reverse=True):
-                sig[a - decl.start_byte:z - decl.start_byte] = text
-            text = bytes(sig).decode("utf-8").rstrip().rstrip(";").rstrip()
-            tparams = trait.child_by_field_name("type_parameters")
-            names = [c.text.decode("utf-8") for c in (tparams.named_children if tparams is not None else ())
-                     if c.type in ("type_identifier", "type_parameter", "constrained_type_parameter",
-                                   "optional_type_parameter")]
-            names = [re.split(r"[:=]", n)[0].strip() for n in names]
-            args = tr.child_by_field_name("type_arguments") if tr.type == "generic_type" else None
-            values = [c.text.decode("utf-8") for c in (args.named_children if args is not None else ())
-                      if c.type != "lifetime"]
-            if names and len(names) == len(values):
-                text = re.sub(r"\b(" + "|".join(map(re.escape, names)) + r")\b",
-                              lambda m: values[names.index(m.group(1))], text)
-            old = data[fn.start_byte:body.start_byte].decode("utf-8").rstrip()
-            if " ".join(old.split()) == " ".join(text.split()):
-                return None
-            return fn.start_byte, body.start_byte, text + " "
+        src = files[f]
+        end = b.start_byte if (b := decl.child_by_field_name("body")) is not None else decl.end_byte
+        # the impl's names for the declaration's parameters, by position
+        renames = [(p.start_byte, p.end_byte, ip.text) for (p, _t), (ip, _it) in
+                   zip(_parameters(decl), _parameters(fn)) if ip.type == "identifier"]
+        sig = bytearray(src[decl.start_byte:end])
+        for a, z, text in sorted(renames, reverse=True):
+            sig[a - decl.start_byte:z - decl.start_byte] = text
+        text = bytes(sig).decode("utf-8").rstrip().rstrip(";").rstrip()
+        tparams = trait.child_by_field_name("type_parameters")
+        names = [c.text.decode("utf-8") for c in (tparams.named_children if tparams is not None else ())
+                 if c.type in ("type_identifier", "type_parameter", "constrained_type_parameter",
+                               "optional_type_parameter")]
+        names = [re.split(r"[:=]", n)[0].strip() for n in names]
+        args = tr.child_by_field_name("type_arguments") if tr.type == "generic_type" else None
+        values = [c.text.decode("utf-8") for c in (args.named_children if args is not None else ())
+                  if c.type != "lifetime"]
+        if names and len(names) == len(values):
+            text = re.sub(r"\b(" + "|".join(map(re.escape, names)) + r")\b",
+                          lambda m: values[names.index(m.group(1))], text)
+        old = data[fn.start_byte:body.start_byte].decode("utf-8").rstrip()
+        if " ".join(old.split()) == " ".join(text.split()):
+            return None
+        return fn.start_byte, body.start_byte, text + " "
     return None
 
 
