@@ -459,6 +459,24 @@ def _traits_named(files: Mapping[str, bytes], last: bytes) -> Iterator[tuple[str
                 yield f, tr
 
 
+#: the tree-sitter-rust kinds of the items a name can denote in a path (a `use`, an expression, a type)
+NAMED_ITEM_KINDS = ("function_item", "mod_item", "struct_item", "enum_item", "union_item", "trait_item",
+                    "type_item", "const_item", "static_item", "macro_definition")
+
+
+def items_named(files: Mapping[str, bytes], name: str, kinds: Sequence[str] = NAMED_ITEM_KINDS
+                ) -> Iterator[tuple[str, Node]]:
+    """The workspace's items (`kinds`, tree-sitter-rust node types) named `name`: (file, node), in path
+    then source order. Items inside functions are included."""
+    for f in sorted(files):
+        if not f.endswith(".rs") or name.encode() not in files[f]:
+            continue
+        for kind in kinds:
+            for n in walk(parse(files[f]).root_node, kind):
+                if (nm := n.child_by_field_name("name")) is not None and nm.text == name.encode():
+                    yield f, n
+
+
 def _functions(node: Node) -> Iterator[Node]:
     """Every function with a body or a trait's signature under `node`."""
     yield from walk(node, "function_item")
@@ -600,6 +618,84 @@ def trait_signature_for_impl(files: Mapping[str, bytes], data: bytes, offset: in
             return None
         return fn.start_byte, body.start_byte, text + " "
     return None
+
+
+def _uses_name(node: Node, name: bytes) -> bool:
+    """Whether the tree under `node` names the type, lifetime or const parameter `name` (`T`, `'a`, `N`)."""
+    if name.startswith(b"'"):
+        return any(n.text == name for n in walk(node, "lifetime"))
+    return any(n.text == name for kind in ("type_identifier", "identifier") for n in walk(node, kind))
+
+
+def unconstrained_parameter_moved(data: bytes, offset: int) -> list[tuple[int, int, str]] | None:
+    """For the generic parameter at byte `offset` of an inherent `impl` block's parameter list (rustc's
+    E0207 "the type parameter `T` is not constrained by the impl trait, self type, or predicates", also
+    for a lifetime or const parameter): the edits, (start byte, end byte, new text), that move it from
+    the impl to each of the impl's methods that names it — `impl<T: Display> Printer { fn print(&self,
+    v: T) }` → `impl Printer { fn print<T: Display>(&self, v: T) }` — with its `where T: ..` bounds
+    folded into its own. This is the fix `rustc --explain E0207` gives for an inherent impl. None for
+    a trait impl (the trait fixes the methods' signatures), a parameter named outside a method (an
+    associated const, another parameter's bound), a method that already declares the same name, or no
+    parameter at `offset`."""
+    param = enclosing(data, offset, "type_parameter", "constrained_type_parameter", "lifetime_parameter",
+                      "const_parameter", "optional_type_parameter")
+    plist = param.parent if param is not None else None
+    impl = plist.parent if plist is not None else None
+    if impl is None or plist.type != "type_parameters" or impl.type != "impl_item" \
+            or impl.child_by_field_name("trait") is not None:
+        return None
+    name_node = next((c for c in param.named_children if c.type in ("type_identifier", "lifetime", "identifier")),
+                     None)
+    body = impl.child_by_field_name("body")
+    if name_node is None or body is None:
+        return None
+    name = name_node.text
+    declared = data[param.start_byte:param.end_byte].decode("utf-8")
+    edits: list[tuple[int, int, str]] = []
+    # the impl's `where` predicates on the parameter join its own bounds; any other that names it: no move
+    where = next((c for c in impl.children if c.type == "where_clause"), None)
+    preds = [c for c in (where.named_children if where is not None else ()) if c.type == "where_predicate"]
+    own = [p for p in preds if (left := p.child_by_field_name("left")) is not None and left.text == name]
+    if any(_uses_name(p, name) for p in preds if p not in own):
+        return None
+    bounds = [data[b.start_byte:b.end_byte].decode("utf-8").lstrip(":").strip()
+              for p in own if (b := p.child_by_field_name("bounds")) is not None]
+    if bounds:
+        declared += (" + " if ":" in declared else ": ") + " + ".join(bounds)
+        if len(own) == len(preds):
+            edits.append((where.prev_sibling.end_byte, where.end_byte, ""))
+        else:
+            for p in own:
+                comma = p.next_sibling if p.next_sibling is not None and p.next_sibling.type == "," else None
+                edits.append((p.start_byte, (comma or p).end_byte, ""))
+    # the parameter leaves the impl's list (the whole `<..>` when it is the only one)
+    params = [c for c in plist.named_children if c.type not in ("line_comment", "block_comment")]
+    if len(params) == 1:
+        edits.append((plist.start_byte, plist.end_byte, ""))
+    else:
+        i = params.index(param)
+        start, end = (params[i - 1].end_byte, param.end_byte) if i else (param.start_byte, params[1].start_byte)
+        edits.append((start, end, ""))
+    for member in body.named_children:
+        if member.type in ("line_comment", "block_comment", "attribute_item"):
+            continue
+        if not _uses_name(member, name):
+            continue
+        if member.type != "function_item":
+            return None
+        fn_params = member.child_by_field_name("type_parameters")
+        if fn_params is None:
+            at = member.child_by_field_name("name").end_byte
+            edits.append((at, at, f"<{declared}>"))
+        elif any(c.text == name for p in fn_params.named_children for c in p.named_children[:1] + [p]):
+            return None
+        elif name.startswith(b"'"):
+            at = fn_params.children[0].end_byte
+            edits.append((at, at, f"{declared}, "))
+        else:
+            at = fn_params.children[-1].start_byte
+            edits.append((at, at, f", {declared}"))
+    return sorted(edits)
 
 
 def other_implementations(files: Mapping[str, bytes], trait: str, names: Sequence[str], exclude: tuple[str, int],

@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from ...context import MAX_ITEM_LINES, enclosing, function_at, parameters_open, trait_signature_for_impl
+from ...context import (MAX_ITEM_LINES, enclosing, function_at, parameters_open, trait_signature_for_impl,
+                        unconstrained_parameter_moved)
 from ...diagnostics import MAYBE_INCORRECT, Span
 from ...edits import Fix, TextEdit
 from .registry import ANY, Example, rule
@@ -411,3 +412,49 @@ def signature_of_the_trait(site: Site) -> Iterator[Fix]:
         start, end, text = found
         yield Fix("the method's signature as its trait declares it", (TextEdit(site.file, start, end, text),),
                   MAYBE_INCORRECT)
+
+
+# "the type parameter `T` is not constrained by the impl trait, self type, or predicates" (E0207) on an
+# inherent impl whose methods are what use `T`
+@rule("E0207", priority=2985, examples=[
+    Example("the-impl-parameter-moves-to-the-method-that-uses-it", """\
+use std::fmt::Display;
+
+pub struct Printer {
+    width: usize,
+}
+
+impl<T: Display> Printer {
+    pub fn print(&self, value: T) -> String {
+        format!("{:>w$}", value, w = self.width)
+    }
+
+    pub fn width(&self) -> usize {
+        self.width
+    }
+}
+""", after=("impl Printer {", "pub fn print<T: Display>(&self, value: T)", "pub fn width(&self)")),
+    Example("an-unconstrained-lifetime-and-its-where-bounds-move-to-the-methods", """\
+pub struct Words;
+
+impl<'a, T> Words
+where
+    T: AsRef<str>,
+{
+    pub fn first(&self, text: &'a T) -> &'a str {
+        text.as_ref().split(' ').next().unwrap_or("")
+    }
+}
+""", after=("impl<'a> Words\n{", "pub fn first<T: AsRef<str>>(&self, text: &'a T)")),
+])
+def parameter_to_the_methods(site: Site) -> Iterator[Fix]:
+    """E0207, a generic parameter of an inherent `impl` that its self type does not name: the parameter
+    moved to the methods that use it (`context.unconstrained_parameter_moved`), as `rustc --explain
+    E0207` shows; rustc itself suggests no edit."""
+    m = re.match(r"the (?:type|lifetime|const) parameter `([^`]+)` is not constrained", site.error.message)
+    if not m or site.text != m.group(1):
+        return
+    edits = unconstrained_parameter_moved(site.data, site.span.byte_start)
+    if edits:
+        yield Fix(f"move `{m.group(1)}` from the impl to the methods that use it",
+                  tuple(TextEdit(site.file, a, z, t) for a, z, t in edits), MAYBE_INCORRECT)

@@ -13,10 +13,11 @@ Source of the wordings: rustc's borrow checker and type checker diagnostics as e
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Callable, Iterator
 
-from ...context import DERIVE_ATTR, derive_names, enclosing_item, let_declaration, parse, walk
+from ...context import DERIVE_ATTR, derive_names, enclosing_item, items_named, let_declaration, parse, walk
 from ...diagnostics import MAYBE_INCORRECT, Diagnostic, Span
 from ...edits import Fix, TextEdit
 from .registry import ANY, Example, rule
@@ -143,6 +144,27 @@ def _lifetimes(ty: str) -> str:
     return f"<{', '.join(named)}>" if named else ""
 
 
+def _make_public(site: Site, span: Span, m: re.Match) -> list[TextEdit] | None:
+    """`pub` on the item the note names (E0364 "consider marking `foo` as `pub` in the imported
+    module", E0365 "consider declaring type or module `parser` with `pub`"): of the workspace's items
+    with that name that are not `pub` already, the nearest to the note's span (the `use`), its
+    restricted visibility (`pub(crate)`) widened or `pub ` put before it."""
+    found = []
+    for f, node in items_named(site.files, m.group(1)):
+        vis = next((c for c in node.children if c.type == "visibility_modifier"), None)
+        if vis is not None and vis.text == b"pub":
+            continue
+        distance = abs(node.start_byte - span.byte_start) if f == span.file_name else 1 << 40
+        edit = TextEdit(f, vis.start_byte, vis.end_byte, "pub") if vis is not None else \
+            TextEdit(f, node.start_byte, node.start_byte, "pub ")
+        found.append((distance, f, edit))
+    return [min(found, key=lambda t: t[:2])[2]] if found else None
+
+
+_PUB_NOTE = re.compile(r"^consider (?:marking|declaring type or module) `(\w+)` (?:as|with) `pub`")
+
+#: label of a span in a note (or the note's own message, for its unlabelled primary span) → the edit_PUB_NOTE = re.compile(r"^consider (?:marking|declaring type or module) `(\w+)` (?:as|with) `pub`")
+
 #: label of a span in a note (or the note's own message, for its unlabelled primary span) → the edit
 #: there, or None when it cannot be made
 ACTIONS: tuple[tuple[re.Pattern, Callable[[Site, Span, re.Match], list[TextEdit] | None]], ...] = (
@@ -151,7 +173,11 @@ ACTIONS: tuple[tuple[re.Pattern, Callable[[Site, Span, re.Match], list[TextEdit]
     (re.compile(r"^consider borrowing here$"), _borrow),
     (re.compile(r"^this parameter takes ownership of the value$"), _borrow),
     (_NO_IMPLEMENTATIONS, _add_impl),
+    (_PUB_NOTE, _make_public),
 )
+#: notes that name what to edit in words and need no span of their own: without one they act at the
+#: error's primary span (E0365's "= note: consider declaring type or module `parser` with `pub`")
+SPANLESS_ACTIONS = (_PUB_NOTE,)
 #: labels a note's span may carry that ask for no edit (context only)
 CONTEXT_LABELS = re.compile(r"^in this (?:function|method)$|^$")
 #: what the error's own spans need when a note asks to borrow a parameter: the argument moved into it
@@ -203,7 +229,10 @@ def note_fixes(site: Site) -> Iterator[Fix]:
             continue  # rustc's own suggestion: the rustc family has it
         edits: list[TextEdit] = []
         ok = True
-        for span in child.spans:
+        spans = child.spans
+        if not spans and site.span is not None and any(p.match(child.message) for p in SPANLESS_ACTIONS):
+            spans = [dataclasses.replace(site.span, label=child.message)]
+        for span in spans:
             label = span.label or (child.message if span.is_primary else "")
             action = next(((fn, m) for pat, fn in ACTIONS if (m := pat.match(label))), None)
             if action is None:
@@ -304,6 +333,26 @@ pub fn run() -> String {
     show(3u8) + &show(2.5)
 }
 """, after=("}\n\nimpl Describe for u8 {}\n\nimpl Describe for f64 {}\n",)),
+    Example("a-module-re-exported-under-another-name-is-made-pub", """\
+mod parser {
+    pub fn fields(line: &str) -> Vec<&str> {
+        line.split(',').collect()
+    }
+}
+
+pub use parser as csv;
+""", after=("pub mod parser {", "pub use parser as csv;")),
+    Example("a-private-function-re-exported-by-a-child-module-is-made-pub", """\
+mod shapes {
+    fn area(w: u32, h: u32) -> u32 {
+        w * h
+    }
+
+    pub mod prelude {
+        pub use super::area;
+    }
+}
+""", after=("    pub fn area(w: u32, h: u32)", "pub use super::area;")),
 ])
 def rustc_notes(site: Site) -> Iterator[Fix]:
     """Edits rustc's notes describe in words (`note_fixes`)."""
