@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from ...context import (MAX_ITEM_LINES, enclosing, function_at, parameters_open, trait_signature_for_impl,
-                        unconstrained_parameter_moved)
+from ...context import (MAX_ITEM_LINES, enclosing, function_at, items_named, parameters_open,
+                        trait_signature_for_impl, walk)
 from ...diagnostics import MAYBE_INCORRECT, Span
 from ...edits import Fix, TextEdit
 from .registry import ANY, Example, rule
@@ -414,47 +414,91 @@ def signature_of_the_trait(site: Site) -> Iterator[Fix]:
                   MAYBE_INCORRECT)
 
 
-# "the type parameter `T` is not constrained by the impl trait, self type, or predicates" (E0207) on an
-# inherent impl whose methods are what use `T`
-@rule("E0207", priority=2985, examples=[
-    Example("the-impl-parameter-moves-to-the-method-that-uses-it", """\
-use std::fmt::Display;
+# "interior mutable shared borrows of temporaries that have their lifetime extended until the end of the
+# program are not allowed" (E0492) on `&COUNTER`, a `const` holding an atomic or a cell: each use of a
+# `const` is a new temporary; rustc's help "try replacing the temporary by an interior mutable `static`"
+@rule("E0492", priority=2995, examples=[
+    Example("a-borrowed-interior-mutable-constant-becomes-a-static", """\
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-pub struct Printer {
-    width: usize,
+const HITS: AtomicUsize = AtomicUsize::new(0);
+const HITS_REF: &AtomicUsize = &HITS;
+
+pub fn hit() -> usize {
+    HITS_REF.fetch_add(1, Ordering::SeqCst)
 }
-
-impl<T: Display> Printer {
-    pub fn print(&self, value: T) -> String {
-        format!("{:>w$}", value, w = self.width)
-    }
-
-    pub fn width(&self) -> usize {
-        self.width
-    }
-}
-""", after=("impl Printer {", "pub fn print<T: Display>(&self, value: T)", "pub fn width(&self)")),
-    Example("an-unconstrained-lifetime-and-its-where-bounds-move-to-the-methods", """\
-pub struct Words;
-
-impl<'a, T> Words
-where
-    T: AsRef<str>,
-{
-    pub fn first(&self, text: &'a T) -> &'a str {
-        text.as_ref().split(' ').next().unwrap_or("")
-    }
-}
-""", after=("impl<'a> Words\n{", "pub fn first<T: AsRef<str>>(&self, text: &'a T)")),
+""", after=("static HITS: AtomicUsize", "const HITS_REF: &AtomicUsize = &HITS;")),
 ])
-def parameter_to_the_methods(site: Site) -> Iterator[Fix]:
-    """E0207, a generic parameter of an inherent `impl` that its self type does not name: the parameter
-    moved to the methods that use it (`context.unconstrained_parameter_moved`), as `rustc --explain
-    E0207` shows; rustc itself suggests no edit."""
-    m = re.match(r"the (?:type|lifetime|const) parameter `([^`]+)` is not constrained", site.error.message)
-    if not m or site.text != m.group(1):
+def borrowed_constant_as_static(site: Site) -> Iterator[Fix]:
+    """E0492 on a borrow of a workspace `const` (`&HITS`) with rustc's help to use an interior mutable
+    `static`: that `const` item made a `static` (one place in memory, which a reference may point to
+    for the whole program), the nearest of that name first."""
+    if not any("interior mutable `static`" in c.message for c in site.error.children):
         return
-    edits = unconstrained_parameter_moved(site.data, site.span.byte_start)
-    if edits:
-        yield Fix(f"move `{m.group(1)}` from the impl to the methods that use it",
-                  tuple(TextEdit(site.file, a, z, t) for a, z, t in edits), MAYBE_INCORRECT)
+    m = re.fullmatch(r"&\s*(?:[\w:]*::)?(\w+)", site.text.strip())
+    if not m:
+        return
+    found = []
+    for f, node in items_named(site.files, m.group(1), ("const_item",)):
+        kw = next((c for c in node.children if c.type == "const"), None)
+        if kw is not None:
+            distance = abs(node.start_byte - site.span.byte_start) if f == site.file else 1 << 40
+            found.append((distance, f, kw))
+    for _d, f, kw in sorted(found, key=lambda t: t[:2])[:2]:
+        yield Fix(f"make `{m.group(1)}` a `static`", (TextEdit(f, kw.start_byte, kw.end_byte, "static"),),
+                  MAYBE_INCORRECT)
+
+
+#: rustc's help on an invalid `self` type: "consider changing to `self`, `&self`, `&mut self`, `self:
+#: Box<Self>`, ..." (E0307) or "use a concrete type such as `self`, `&self`, ..." (E0801)
+_RECEIVER_HELP = re.compile(r"^(?:consider changing to|use a concrete type such as) (`self`.*)")
+#: the receivers tried, in this order, of those rustc lists
+_RECEIVERS = ("&self", "&mut self", "self", "self: Box<Self>")
+
+
+@rule("E0307", "E0801", priority=2996, examples=[
+    Example("a-generic-self-type-becomes-a-reference-receiver", """\
+use std::ops::Deref;
+
+pub struct Meters(pub f64);
+
+impl Meters {
+    pub fn value<R: Deref<Target = Self>>(self: R) -> f64 {
+        self.0
+    }
+}
+
+pub fn total(m: &Meters) -> f64 {
+    m.value() * 2.0
+}
+""", after=("pub fn value(&self) -> f64",)),
+])
+def receiver_rustc_lists(site: Site) -> Iterator[Fix]:
+    """E0307 "invalid `self` parameter type: `u32`" / E0801 "invalid generic `self` parameter type: `R`":
+    the `self: T` parameter replaced by each receiver rustc's help lists (`_RECEIVERS` order: `&self`
+    first); a method generic parameter that only typed `self` (E0801's `R: Deref<Target = Self>`)
+    leaves the method's generics with it."""
+    listed = next((re.findall(r"`([^`]+)`", m.group(1)) for c in site.error.children
+                   if (m := _RECEIVER_HELP.match(c.message))), None)
+    param = enclosing(site.data, site.span.byte_start, "parameter")
+    fn = enclosing(site.data, site.span.byte_start, "function_item")
+    ty = param.child_by_field_name("type") if param is not None else None
+    if not listed or fn is None or ty is None or not any(c.type == "self" for c in param.children):
+        return
+    edits = []
+    generics = fn.child_by_field_name("type_parameters")
+    if site.error.code == "E0801" and generics is not None and ty.type == "type_identifier":
+        params = [c for c in generics.named_children if c.type not in ("line_comment", "block_comment")]
+        own = next((p for p in params if p.named_children and p.named_children[0].text == ty.text), None)
+        if own is not None and not any(n.text == ty.text and n.start_byte != ty.start_byte
+                                       and not own.start_byte <= n.start_byte < own.end_byte
+                                       for n in walk(fn, "type_identifier")):
+            if len(params) == 1:
+                edits.append(TextEdit(site.file, generics.start_byte, generics.end_byte, ""))
+            else:
+                i = params.index(own)
+                a, z = (params[i - 1].end_byte, own.end_byte) if i else (own.start_byte, params[1].start_byte)
+                edits.append(TextEdit(site.file, a, z, ""))
+    for receiver in (r for r in _RECEIVERS if r in listed):
+        yield Fix(f"use `{receiver}` as the receiver",
+                  tuple(edits) + (TextEdit(site.file, param.start_byte, param.end_byte, receiver),), MAYBE_INCORRECT)
