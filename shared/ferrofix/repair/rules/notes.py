@@ -161,9 +161,9 @@ def _make_public(site: Site, span: Span, m: re.Match) -> list[TextEdit] | None:
     return [min(found, key=lambda t: t[:2])[2]] if found else None
 
 
+#: rustc's note naming an item to make `pub` (E0364: "consider marking `foo` as `pub` in the imported
+#: module"; E0365: "consider declaring type or module `parser` with `pub`")
 _PUB_NOTE = re.compile(r"^consider (?:marking|declaring type or module) `(\w+)` (?:as|with) `pub`")
-
-#: label of a span in a note (or the note's own message, for its unlabelled primary span) → the edit_PUB_NOTE = re.compile(r"^consider (?:marking|declaring type or module) `(\w+)` (?:as|with) `pub`")
 
 #: label of a span in a note (or the note's own message, for its unlabelled primary span) → the edit
 #: there, or None when it cannot be made
