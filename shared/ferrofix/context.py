@@ -447,18 +447,6 @@ def _parameters(fn: Node) -> list[tuple[Node, str]]:
             if c.type == "parameter" and (p := c.child_by_field_name("pattern")) is not None]
 
 
-def _traits_named(files: Mapping[str, bytes], last: bytes) -> Iterator[tuple[str, Node]]:
-    """The workspace's `trait` items named `last` (a path's last segment): (file, the `trait_item`
-    node), in path order."""
-    for f in sorted(files):
-        if not f.endswith(".rs") or last not in files[f]:
-            continue
-        for tr in walk(parse(files[f]).root_node, "trait_item"):
-            name = tr.child_by_field_name("name")
-            if name is not None and name.text == last:
-                yield f, tr
-
-
 #: the tree-sitter-rust kinds of the items a name can denote in a path (a `use`, an expression, a type)
 NAMED_ITEM_KINDS = ("function_item", "mod_item", "struct_item", "enum_item", "union_item", "trait_item",
                     "type_item", "const_item", "static_item", "macro_definition")
@@ -467,14 +455,24 @@ NAMED_ITEM_KINDS = ("function_item", "mod_item", "struct_item", "enum_item", "un
 def items_named(files: Mapping[str, bytes], name: str, kinds: Sequence[str] = NAMED_ITEM_KINDS
                 ) -> Iterator[tuple[str, Node]]:
     """The workspace's items (`kinds`, tree-sitter-rust node types) named `name`: (file, node), in path
-    then source order. Items inside functions are included."""
+    order, then in the order of `kinds`, then in source order. Items inside functions are included."""
     for f in sorted(files):
         if not f.endswith(".rs") or name.encode() not in files[f]:
             continue
+        root = parse(files[f]).root_node
         for kind in kinds:
-            for n in walk(parse(files[f]).root_node, kind):
+            for n in walk(root, kind):
                 if (nm := n.child_by_field_name("name")) is not None and nm.text == name.encode():
                     yield f, n
+
+
+def nearest_items_named(files: Mapping[str, bytes], name: str, file: str, offset: int,
+                        kinds: Sequence[str] = NAMED_ITEM_KINDS) -> list[tuple[str, Node]]:
+    """`items_named`, those in `file` first, nearest to its byte `offset` first, then the other files'
+    in path order."""
+    found = [(abs(n.start_byte - offset) if f == file else 1 << 40, f, i, n)
+             for i, (f, n) in enumerate(items_named(files, name, kinds))]
+    return [(f, n) for _d, f, _i, n in sorted(found, key=lambda t: t[:3])]
 
 
 def _functions(node: Node) -> Iterator[Node]:
@@ -506,7 +504,7 @@ def trait_method_parameters(files: Mapping[str, bytes], trait: str, method: str,
     def named(p: Node) -> str | None:
         return p.text.decode("utf-8") if p.type == "identifier" else None
 
-    for _f, tr in _traits_named(files, _last_segment(trait.encode())):
+    for _f, tr in items_named(files, _last_segment(trait.encode()).decode("utf-8"), ("trait_item",)):
         for fn in _functions(tr):
             fn_name = fn.child_by_field_name("name")
             if fn_name is not None and fn_name.text.decode("utf-8") == method:
@@ -586,7 +584,7 @@ def trait_signature_for_impl(files: Mapping[str, bytes], data: bytes, offset: in
     name, body = fn.child_by_field_name("name"), fn.child_by_field_name("body")
     if name is None or body is None:
         return None
-    for f, trait in _traits_named(files, _last_segment(tr.text)):
+    for f, trait in items_named(files, _last_segment(tr.text).decode("utf-8"), ("trait_item",)):
         tbody = trait.child_by_field_name("body")
         decl = next((d for d in (tbody.named_children if tbody is not None else ())
                      if d.type in ("function_signature_item", "function_item")

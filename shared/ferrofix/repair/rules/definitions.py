@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from ...context import (MAX_ITEM_LINES, enclosing, function_at, items_named, parameters_open,
+from ...context import (MAX_ITEM_LINES, enclosing, function_at, nearest_items_named, parameters_open,
                         trait_signature_for_impl, walk)
 from ...diagnostics import MAYBE_INCORRECT, Span
 from ...edits import Fix, TextEdit
@@ -438,15 +438,11 @@ def borrowed_constant_as_static(site: Site) -> Iterator[Fix]:
     m = re.fullmatch(r"&\s*(?:[\w:]*::)?(\w+)", site.text.strip())
     if not m:
         return
-    found = []
-    for f, node in items_named(site.files, m.group(1), ("const_item",)):
-        kw = next((c for c in node.children if c.type == "const"), None)
-        if kw is not None:
-            distance = abs(node.start_byte - site.span.byte_start) if f == site.file else 1 << 40
-            found.append((distance, f, kw))
-    for _d, f, kw in sorted(found, key=lambda t: t[:2])[:2]:
-        yield Fix(f"make `{m.group(1)}` a `static`", (TextEdit(f, kw.start_byte, kw.end_byte, "static"),),
-                  MAYBE_INCORRECT)
+    nearest = nearest_items_named(site.files, m.group(1), site.file, site.span.byte_start, ("const_item",))
+    for f, node in nearest[:2]:
+        if (kw := next((c for c in node.children if c.type == "const"), None)) is not None:
+            yield Fix(f"make `{m.group(1)}` a `static`", (TextEdit(f, kw.start_byte, kw.end_byte, "static"),),
+                      MAYBE_INCORRECT)
 
 
 #: rustc's help on an invalid `self` type: "consider changing to `self`, `&self`, `&mut self`, `self:

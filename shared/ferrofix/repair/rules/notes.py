@@ -17,7 +17,7 @@ import dataclasses
 import re
 from typing import Callable, Iterator
 
-from ...context import DERIVE_ATTR, derive_names, enclosing_item, items_named, let_declaration, parse, walk
+from ...context import DERIVE_ATTR, derive_names, enclosing_item, let_declaration, nearest_items_named, parse, walk
 from ...diagnostics import MAYBE_INCORRECT, Diagnostic, Span
 from ...edits import Fix, TextEdit
 from .registry import ANY, Example, rule
@@ -149,16 +149,13 @@ def _make_public(site: Site, span: Span, m: re.Match) -> list[TextEdit] | None:
     module", E0365 "consider declaring type or module `parser` with `pub`"): of the workspace's items
     with that name that are not `pub` already, the nearest to the note's span (the `use`), its
     restricted visibility (`pub(crate)`) widened or `pub ` put before it."""
-    found = []
-    for f, node in items_named(site.files, m.group(1)):
+    for f, node in nearest_items_named(site.files, m.group(1), span.file_name, span.byte_start):
         vis = next((c for c in node.children if c.type == "visibility_modifier"), None)
-        if vis is not None and vis.text == b"pub":
-            continue
-        distance = abs(node.start_byte - span.byte_start) if f == span.file_name else 1 << 40
-        edit = TextEdit(f, vis.start_byte, vis.end_byte, "pub") if vis is not None else \
-            TextEdit(f, node.start_byte, node.start_byte, "pub ")
-        found.append((distance, f, edit))
-    return [min(found, key=lambda t: t[:2])[2]] if found else None
+        if vis is None:
+            return [TextEdit(f, node.start_byte, node.start_byte, "pub ")]
+        if vis.text != b"pub":
+            return [TextEdit(f, vis.start_byte, vis.end_byte, "pub")]
+    return None
 
 
 #: rustc's note naming an item to make `pub` (E0364: "consider marking `foo` as `pub` in the imported
