@@ -439,6 +439,44 @@ def test_an_item_rewrite_missing_its_last_brace_is_closed():
     assert out.rstrip("\n").endswith("    }\n}") and modelfix.brace_balance(out) == 0
 
 
+PARSER_SRC = ("trait Parser<T> {\n    fn parse(text: &str) -> Option<T>;\n}\n\n"
+              "impl<bool> Parser<bool> for bool {\n    fn parse(text: &str) -> Option<bool> {\n        Some(true)\n    }\n}\n\n"
+              "pub fn ok() -> bool {\n    bool::parse(\"ok\").unwrap_or(false)\n}\n")
+PARSER_IMPL = "impl Parser<bool> for bool {\n    fn parse(text: &str) -> Option<bool> {\n        Some(true)\n    }\n}"
+
+
+def test_a_rewrite_of_the_enclosing_item_replaces_that_item():
+    """Asked to rewrite the method `parse`, the model answers with its whole `impl` block (the fix,
+    dropping the `impl<bool>` parameter that shadows `bool`, is in the header): the answer replaces
+    the `impl`, not the method (which would nest an `impl` in an `impl`). An answer of the asked
+    kind replaces the asked item."""
+    from ferrofix import modelfix
+    from ferrofix.context import enclosing_item, first_item_kind
+    data = PARSER_SRC.encode()
+    at = data.index(b"Some(true)")
+    item = enclosing_item(data, at, at + 4)
+    assert item.kind == "function_item"
+    out = modelfix.apply_item_rewrite(PARSER_SRC, item, data, PARSER_IMPL)
+    assert out == PARSER_SRC.replace("impl<bool> Parser", "impl Parser")
+    method = "fn parse(text: &str) -> Option<bool> {\n    Some(false)\n}"
+    assert modelfix.apply_item_rewrite(PARSER_SRC, item, data, method) == PARSER_SRC.replace("Some(true)", "Some(false)")
+    assert first_item_kind("#[derive(Debug)]\nstruct S;") == "struct_item"
+    assert first_item_kind("let x = 1;\nx + 1") is None
+
+
+def test_a_code_block_answered_for_search_replace_blocks_is_taken_as_an_item_rewrite(crate):
+    """E0308 "expected type parameter `bool`, found `bool`": asked for SEARCH/REPLACE blocks, the model
+    answers with the rewritten `impl` in a fenced block. It starts with an item, so it is applied as a
+    rewrite of the item it redefines and verified like any candidate."""
+    root = crate("clean")
+    (root / "src/lib.rs").write_text(PARSER_SRC)
+    eng = ScriptedEngine([f"```rust\n{PARSER_IMPL}\n```"])
+    res = repair(root, RepairOptions(samples=0, resample=False), engine=eng)
+    assert res.fixed, res.trace
+    assert res.files["src/lib.rs"].decode() == PARSER_SRC.replace("impl<bool> Parser", "impl Parser")
+    assert [a.candidate[:22] for a in res.trace if a.outcome == "accepted"] == ["search_replace (T=0.0)"], res.trace
+
+
 def test_a_model_answer_is_cut_off_when_the_time_budget_ends(crate, openai_server):
     """A model still answering when the run's time budget ends is stopped there: the run returns
     within about the budget, not after the answer."""

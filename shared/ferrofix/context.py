@@ -109,6 +109,34 @@ def enclosing_item(data: bytes, byte_start: int, byte_end: int, *, max_lines: in
 _CFG_TEST = re.compile(rb"#\[cfg\((?:(?:all|any)\([^\]]*)?\btest\b")
 
 
+def first_item_kind(code: str) -> str | None:
+    """The tree-sitter kind of the first top-level item in `code` (a model's rewrite of an item:
+    `function_item`, `impl_item`, ...), skipping attributes and comments; None when the code does not
+    start with an item (a statement, an expression) or does not parse."""
+    root = parse(code.encode("utf-8")).root_node
+    for node in root.named_children:
+        if node.type in ("attribute_item", "inner_attribute_item", "line_comment", "block_comment"):
+            continue
+        return node.type if node.type in ITEM_TYPES else None
+    return None
+
+
+def item_of_kind(data: bytes, item: ItemContext, kind: str, *, max_lines: int = MAX_ITEM_LINES) -> ItemContext | None:
+    """`item` itself when it is of `kind`, else the innermost item of `kind` enclosing it (a method's
+    `impl` or `trait` block, a nested function's outer function), within `max_lines` lines; None when
+    there is none. Used to apply a model's rewrite to the item the rewrite redefines: asked for a
+    method, small models often answer with its whole `impl` block."""
+    if item.kind == kind:
+        return item
+    # from the item's last byte up: every ancestor encloses the item, which is not of `kind`
+    node: Node | None = parse(data).root_node.descendant_for_byte_range(item.byte_end - 1, item.byte_end - 1)
+    while node is not None and node.type != kind:
+        node = node.parent
+    if node is None or node.end_point[0] - node.start_point[0] + 1 > max_lines:
+        return None
+    return enclosing_item(data, node.start_byte, node.end_byte, max_lines=max_lines)
+
+
 def under_cfg_test(data: bytes, offset: int) -> bool:
     """Whether byte `offset` of Rust source `data` lies in an item compiled only for unit tests: the
     item there, or one enclosing it, carries `#[cfg(test)]` (also within `all(..)`/`any(..)`) among the

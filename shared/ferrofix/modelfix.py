@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from .context import ItemContext, split_top_level
+from .context import ITEM_TYPES, ItemContext, first_item_kind, item_of_kind, split_top_level
 from .diagnostics import Diagnostic
 from .edits import STRING_OR_COMMENT
 from .llm import Message
@@ -510,10 +510,15 @@ def _answer_lines(answer: str) -> list[str]:
 
 def apply_item_rewrite(text: str, item: ItemContext, data: bytes, new_item: str) -> str | None:
     """Replace the item's bytes in the file with `new_item` (cleaned, re-indented to the item's
-    indentation). None when the answer is empty."""
+    indentation). When the answer starts with an item of another kind that encloses `item` (asked for
+    a method, the model rewrote its whole `impl` block), that enclosing item is replaced instead
+    (`context.item_of_kind`). None when the answer is empty."""
     lines = _answer_lines(new_item)
     if not lines:
         return None
+    kind = first_item_kind("\n".join(lines))
+    if kind is not None and kind != item.kind and item.kind in ITEM_TYPES:
+        item = item_of_kind(data, item, kind) or item
     first_old = item.text.split("\n", 1)[0]
     lines = reindent(lines, _indent(lines[0]), _indent(first_old))
     # a rewrite that stops short of the item's last closing braces (small models drop the final `}`)

@@ -12,8 +12,8 @@ from typing import Callable, Iterator, Mapping, NamedTuple, Sequence
 
 from .. import modelfix
 from ..cargo import Cancellation, CheckResult
-from ..context import (ItemContext, declared_fields, enclosing_item, impl_self_type, impl_trait_at,
-                       match_arm_patterns, method_owners, method_signatures, name_placeholder_parameters,
+from ..context import (ItemContext, declared_fields, enclosing_item, first_item_kind, impl_self_type,
+                       impl_trait_at, match_arm_patterns, method_owners, method_signatures, name_placeholder_parameters,
                        other_implementations, trait_method_parameters, type_definition, window)
 from ..diagnostics import Diagnostic, Span, describe
 from ..edits import OverlappingEditsError, apply_to_files, changed_lines, is_stub, suggestion_fixes
@@ -279,6 +279,11 @@ class ModelStage:
         if blocks:
             reason = "SEARCH text not found in the file"
         elif kind == "search_replace":
+            # asked for blocks, a small model often answers with the rewritten item in a code block:
+            # taken as an item rewrite when it starts with an item (a snippet of statements is not)
+            code = modelfix.parse_code_block(c.text)
+            if code is not None and first_item_kind(code) is None:
+                code = None
             reason = "no SEARCH/REPLACE block in the answer"
         else:
             code = modelfix.parse_code_block(c.text)
@@ -295,6 +300,8 @@ class ModelStage:
             elif kind == "fill":
                 new_text = modelfix.apply_fill(text, base.item, base.fill, code)
                 texts = {rel: new_text} if new_text is not None else None
+            elif base.item.kind == "window":
+                continue  # a window is not an item: a rewrite cannot be placed
             else:
                 new_text = modelfix.apply_item_rewrite(text, base.item, base.data, code)
                 texts = {rel: new_text} if new_text is not None else None
