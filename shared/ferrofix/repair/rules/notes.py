@@ -208,12 +208,20 @@ def _initialise(site: Site, span: Span, _m: re.Match | None = None) -> list[Text
 ERROR_ACTIONS: tuple[tuple[re.Pattern, Callable[[Site, Span, re.Match], list[TextEdit] | None]], ...] = (
     (re.compile(r"^binding declared here but left uninitialized$"), _initialise),
 )
+#: labels of the error's own spans that name what is wrong there, with the usual fixes as alternative
+#: candidates (each verified on its own): E0525 "closure is `FnOnce` because it moves the variable `x`
+#: out of its environment" → borrow `&x`, else clone `x.clone()`
+ERROR_ALTERNATIVES: tuple[tuple[re.Pattern, tuple[Callable[[Site, Span, re.Match], list[TextEdit] | None], ...]], ...] = (
+    (re.compile(r"^closure is `FnOnce` because it moves the variable `[^`]+` out of its environment$"),
+     (_borrow, _clone)),
+)
 
 
 def note_fixes(site: Site) -> Iterator[Fix]:
     """One candidate per note whose labelled spans all name an edit in `ACTIONS` (and at least one
     does); a note asking for a parameter to borrow also borrows the argument the error says was moved
-    into it. Labels of the error's own spans (`ERROR_ACTIONS`) make one more candidate."""
+    into it. Labels of the error's own spans (`ERROR_ACTIONS`) make one more candidate, and each
+    alternative of a label in `ERROR_ALTERNATIVES` one more."""
     own: list[TextEdit] = []
     for span in site.error.spans:
         for pat, fn in ERROR_ACTIONS:
@@ -221,6 +229,12 @@ def note_fixes(site: Site) -> Iterator[Fix]:
                 own += made
     if own and all(e.file in site.files for e in own):
         yield Fix(f"rustc's label: {site.error.message}", tuple(own), MAYBE_INCORRECT)
+    for span in site.error.spans:
+        for pat, fns in ERROR_ALTERNATIVES:
+            if span.label and (m := pat.match(span.label)):
+                for fn in fns:
+                    if (made := fn(site, span, m)) and all(e.file in site.files for e in made):
+                        yield Fix(f"rustc's label: {span.label}", tuple(made), MAYBE_INCORRECT)
     for child in site.error.children:
         if any(s.suggested_replacement is not None for s in child.spans):
             continue  # rustc's own suggestion: the rustc family has it
@@ -304,6 +318,23 @@ pub fn run() -> usize {
     n + c.name.len()
 }
 """, after=("fn consume(c: &Config)", "consume(&c)")),
+    Example("borrow-what-a-closure-moves-out-of-its-environment", """\
+pub struct Job {
+    pub name: String,
+}
+
+fn log<T>(_: T) {}
+
+fn twice<F: Fn()>(f: F) {
+    f();
+    f();
+}
+
+pub fn run(job: Job) {
+    let print = || log(job);
+    twice(print);
+}
+""", after=("log(&job)",)),
     Example("initialise-a-binding-used-possibly-uninitialised", """\
 pub fn last_even(v: &[i64]) -> i64 {
     let found: i64;
