@@ -211,7 +211,8 @@ ERROR_ACTIONS: tuple[tuple[re.Pattern, Callable[[Site, Span, re.Match], list[Tex
 #: labels of the error's own spans that name what is wrong there, with the usual fixes as alternative
 #: candidates (each verified on its own): E0525 "closure is `FnOnce` because it moves the variable `x`
 #: out of its environment" → borrow `&x`, else clone `x.clone()`
-ERROR_ALTERNATIVES: tuple[tuple[re.Pattern, tuple[Callable[[Site, Span, re.Match], list[TextEdit] | None], ...]], ...] = (
+ERROR_ALTERNATIVES: tuple[tuple[re.Pattern, tuple[Callable[[Site, Span, re.Match], list[TextEdit] | None], ...]],
+                          ...] = (
     (re.compile(r"^closure is `FnOnce` because it moves the variable `[^`]+` out of its environment$"),
      (_borrow, _clone)),
 )
