@@ -278,16 +278,15 @@ class ModelStage:
         code = None
         if blocks:
             reason = "SEARCH text not found in the file"
-        elif kind == "search_replace":
-            # asked for blocks, a small model often answers with the rewritten item in a code block:
-            # taken as an item rewrite when it starts with an item (a snippet of statements is not)
-            code = modelfix.parse_code_block(c.text)
-            if code is not None and first_item_kind(code) is None:
-                code = None
-            reason = "no SEARCH/REPLACE block in the answer"
         else:
             code = modelfix.parse_code_block(c.text)
             reason = "no code block in the answer"
+            if kind == "search_replace":
+                # asked for blocks, a small model often answers with the rewritten item in a code block:
+                # taken as an item rewrite when it starts with an item (a snippet of statements is not)
+                if code is not None and first_item_kind(code) is None:
+                    code = None
+                reason = "no SEARCH/REPLACE block in the answer"
         if not blocks and not code:
             self._unparsable(c.text, reason, label, e, tokens)
             return
