@@ -630,6 +630,30 @@ def test_a_move_out_of_self_shows_the_methods_that_borrow_it(crate):
     assert "pub fn first(self)" not in prompt.split("(signatures)")[1].split("```")[0]
 
 
+def test_an_associated_item_a_type_lacks_is_shown_with_what_the_type_and_the_crate_define(crate):
+    """E0599 "no associated item named `Bar` found for struct `Foo`" (rustc names no near miss: the
+    constant is `BAR`) and "no method named `area` found for reference `&u32`" (the crate defines
+    `area` for `dyn Shape`): the prompt lists the items of `Foo`'s impl blocks and the crate's
+    definitions named `area` with their blocks' headers, and the model is not told to write `area`."""
+    root = crate("clean")
+    (root / "src/lib.rs").write_text(
+        "pub mod geo {\n    pub struct Foo {}\n    impl Foo {\n        pub const BAR: usize = 42;\n"
+        "        pub fn new() -> Foo {\n            Foo {}\n        }\n    }\n}\n\n"
+        "pub trait Shape {}\n\nimpl<'a> dyn Shape + 'a {\n    pub fn area(&self) -> u32 {\n        1\n    }\n}\n\n"
+        "impl Shape for u32 {}\n\n"
+        "pub fn size() -> usize {\n    geo::Foo::Bar\n}\n\n"
+        "pub fn total(x: &u32) -> u32 {\n    x.area()\n}\n")
+    eng = ScriptedEngine(["<<<<<<< SEARCH\n    geo::Foo::Bar\n=======\n    geo::Foo::BAR\n>>>>>>> REPLACE",
+                          "<<<<<<< SEARCH\n    x.area()\n=======\n    (x as &dyn Shape).area()\n>>>>>>> REPLACE"])
+    res = repair(root, RepairOptions(samples=0, resample=False), engine=eng)
+    assert res.fixed, res.trace
+    first, second = (r[-1]["content"] for r in eng.requests[:2])
+    assert "// items of `Foo` in its impl blocks (signatures)\npub const BAR: usize\npub fn new() -> Foo\n" \
+        in first, first
+    assert "// src/lib.rs:14 `area` in `impl<'a> dyn Shape + 'a`\npub fn area(&self) -> u32\n" in second, second
+    assert "does not exist yet" not in second
+
+
 def test_a_library_error_beside_a_test_only_missing_crate_gets_the_model(crate):
     """`#[cfg(test)] extern crate quickcheck;` at the top of lib.rs breaks only the unit-test build; an
     error the library's own build reports too is the source's, and goes to the model."""

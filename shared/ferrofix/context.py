@@ -325,10 +325,13 @@ def impl_trait_at(data: bytes, offset: int) -> tuple[str, int] | None:
     return (trait.text.decode("utf-8"), node.start_byte) if trait is not None else None
 
 
-def method_signatures(data: bytes, type_name: str, limit: int = 30) -> list[str]:
-    """The signatures (up to the body, whitespace collapsed) of the functions in the `impl` blocks of
-    `type_name` in `data`, inherent and trait impls alike, at most `limit`: what the model can call on
-    a value of the type (`pub fn as_ref(&self) -> EitherOrBoth<&A, &B>`)."""
+def method_signatures(data: bytes, type_name: str, limit: int = 30,
+                      kinds: Sequence[str] = ("function_item",)) -> list[str]:
+    """The signatures (up to the body or the `=`, whitespace collapsed) of the items of `kinds`
+    (tree-sitter-rust node types; functions by default, `const_item`, `type_item`) in the `impl` blocks
+    of `type_name` in `data` (generic arguments ignored: `impl<T> Foo<T>` is `Foo`'s), inherent and
+    trait impls alike, at most `limit`: what the model can call on a value of the type (`pub fn
+    as_ref(&self) -> EitherOrBoth<&A, &B>`, `pub const BAR: usize`)."""
     out: list[str] = []
     stack = [parse(data).root_node]
     while stack and len(out) < limit:
@@ -338,15 +341,33 @@ def method_signatures(data: bytes, type_name: str, limit: int = 30) -> list[str]
             body = node.child_by_field_name("body")
             if ty is None or body is None or ty.text.decode("utf-8") != type_name:
                 continue
-            for fn in body.named_children:
-                if fn.type != "function_item" or len(out) >= limit:
-                    continue
-                end = fn.child_by_field_name("body")
-                sig = data[fn.start_byte:end.start_byte if end is not None else fn.end_byte].decode("utf-8")
-                out.append(" ".join(sig.split()))
+            out.extend(_signature(data, it) for it in body.named_children if it.type in kinds)
+            del out[limit:]
         elif node.type in ("source_file", "mod_item", "declaration_list"):
             stack.extend(reversed(node.named_children))
     return out
+
+
+def _signature(data: bytes, item: Node) -> str:
+    """An item's text up to its body (a function) or its value (`const X: u8`), whitespace collapsed."""
+    end = item.child_by_field_name("body") or item.child_by_field_name("value")
+    text = data[item.start_byte:end.start_byte if end is not None else item.end_byte].decode("utf-8")
+    return " ".join(text.split()).rstrip(" =")
+
+
+def associated_items_named(files: Mapping[str, bytes], name: str) -> Iterator[tuple[str, int, str, str]]:
+    """The functions, constants and types named `name` that an `impl` block or a trait of the workspace
+    holds, in path then source order: (file, 1-based line, the block's header up to its body with
+    whitespace collapsed — `impl<'a> dyn T + 'a`, `trait Shape` —, the item's `_signature`)."""
+    kinds = ("function_item", "function_signature_item", "const_item", "type_item", "associated_type")
+    for f, node in items_named(files, name, kinds):
+        block = node.parent.parent if node.parent is not None and node.parent.type == "declaration_list" else None
+        if block is None or block.type not in ("impl_item", "trait_item"):
+            continue
+        data = files[f]
+        body = block.child_by_field_name("body")
+        header = " ".join(data[block.start_byte:body.start_byte].decode("utf-8").split())
+        yield f, node.start_point[0] + 1, header, _signature(data, node)
 
 
 def receiver_at(data: bytes, offset: int) -> tuple[int, int, str, list[str]] | None:

@@ -12,9 +12,10 @@ from typing import Callable, Iterator, Mapping, NamedTuple, Sequence
 
 from .. import modelfix
 from ..cargo import Cancellation, CheckResult
-from ..context import (ItemContext, declared_fields, enclosing_item, first_item_kind, impl_self_type,
-                       impl_trait_at, match_arm_patterns, method_owners, method_signatures, name_placeholder_parameters,
-                       other_implementations, trait_method_parameters, type_definition, window)
+from ..context import (ItemContext, associated_items_named, declared_fields, enclosing_item, first_item_kind,
+                       impl_self_type, impl_trait_at, match_arm_patterns, method_owners, method_signatures,
+                       name_placeholder_parameters, other_implementations, trait_method_parameters, type_definition,
+                       window)
 from ..diagnostics import Diagnostic, Span, describe
 from ..edits import OverlappingEditsError, apply_to_files, changed_lines, is_stub, suggestion_fixes
 from ..errors import CheckCancelledError, ContextOverflowError, ModelAnswerError
@@ -180,6 +181,9 @@ class ModelStage:
         extra, related = related_lines(files, e, item, rel)
         hint = ""
         missing = modelfix.missing_item(e)
+        if missing is not None and missing.kind in ("method", "associated item") and \
+                any(associated_items_named(files, missing.name)):
+            missing = None  # the crate defines it, for another type or in a trait (`related_lines` shows it)
         if missing is not None:
             # the missing item is written from its uses; one that belongs on a type goes next to its
             # definition, which the prompt shows
@@ -423,7 +427,9 @@ def related_lines(files: Mapping[str, bytes], e: Diagnostic, item: ItemContext, 
     ("not a member of trait `Foo`"); for a missing trait method (E0046), the method as the crate's
     other impls of the trait write it (`context.other_implementations`; at most 3, none that reads a
     field the impl's own type does not declare or calls a method the crate defines only for other
-    types, `context.method_owners`). At most ~1,500 characters.
+    types, `context.method_owners`); for an associated item a type lacks (E0599 "no method named `foo`
+    found for ..."), the items of the type's impl blocks and the crate's items of that name in any impl
+    or trait (`context.associated_items_named`). At most ~1,500 characters.
     Also returns file → the first 1-based line shown from it (where a SEARCH block for that file is
     looked for)."""
     out: list[str] = []
@@ -494,7 +500,31 @@ def related_lines(files: Mapping[str, bytes], e: Diagnostic, item: ItemContext, 
                      if re.search(r"\(\s*&(?:'\w+\s+)?(?:mut\s+)?self\b", sig)][:15]
         if borrowing:
             out.append(f"// methods of `{name}` that borrow `self` (signatures)\n" + "\n".join(borrowing))
+    # an associated item the message says a type lacks (E0599 "no method named `foo` found for
+    # reference `&i32`", "no associated item named `Bar` found for struct `Foo`"): what the type's impl
+    # blocks do define, and where the crate defines an item of that name (for another type, a trait
+    # object, in a trait) — the fix is often one of those (`Foo::BAR`, `(x as &dyn T).foo()`)
+    if (lacks := _LACKS.match(e.message)) is not None:
+        wanted, owner = lacks.group(1), _base_type(lacks.group(2))
+        members = [sig for f in sorted(files) if f.endswith(".rs")
+                   for sig in method_signatures(files[f], owner, kinds=("function_item", "const_item", "type_item"))]
+        if members:
+            out.append(f"// items of `{owner}` in its impl blocks (signatures)\n" + "\n".join(members[:15]))
+        for f, line, header, sig in list(associated_items_named(files, wanted))[:3]:
+            out.append(f"// {f}:{line} `{wanted}` in `{header}`\n{sig}")
     return _within(list(dict.fromkeys(out)), 1500, examples), where
+
+
+#: rustc's message for an associated item a type lacks: (the item's name, the type as rustc writes it)
+_LACKS = re.compile(r"^no (?:method|associated item|function or associated item|variant or associated item|"
+                    r"associated function|associated constant) named `(\w+)` found for [\w ]*?`([^`]+)`")
+
+
+def _base_type(ty: str) -> str:
+    """The name of the type rustc writes as `ty`, references and generic arguments stripped: `Foo`
+    of `&mut a::Foo<T>`, `i32` of `&i32`."""
+    ty = re.sub(r"^(?:&(?:'\w+\s+)?(?:mut\s+)?)+", "", ty.strip()).split("<")[0]
+    return ty.rpartition("::")[2].strip()
 
 
 def _within(blocks: Sequence[str], limit: int, examples: set[str]) -> str:
