@@ -506,7 +506,7 @@ def related_lines(files: Mapping[str, bytes], e: Diagnostic, item: ItemContext, 
     # object, in a trait) — the fix is often one of those (`Foo::BAR`, `(x as &dyn T).foo()`)
     if (lacks := _LACKS.match(e.message)) is not None:
         wanted, owner = lacks.group(1), _base_type(lacks.group(2))
-        members = [sig for f in sorted(files) if f.endswith(".rs")
+        members = [sig for f in sorted(files) if f.endswith(".rs") and owner.encode() in files[f]  # else no impl
                    for sig in method_signatures(files[f], owner, kinds=("function_item", "const_item", "type_item"))]
         if members:
             out.append(f"// items of `{owner}` in its impl blocks (signatures)\n" + "\n".join(members[:15]))
