@@ -122,33 +122,3 @@ def test_chat_n_beyond_the_batch_takes_several_batches(smollm):
         assert [a.prompt_tokens > 0 for a in answers] == [True, False, True]  # two batches: 2 + 1
     finally:
         eng.close()
-
-
-def test_a_prompt_asked_again_is_not_read_again(smollm):
-    """The repair loop alternates prompts (search/replace, item rewrite, then the samples of each):
-    switching back to a prompt starts from its kept KV state, and the answers are those of an engine
-    that reads every prompt anew."""
-    a = [{"role": "system", "content": "You fix Rust compile errors. " * 8},
-         {"role": "user", "content": "error[E0308]: mismatched types. Fix `let x: u32 = \"a\";`"}]
-    b = [{"role": "user", "content": "error[E0382]: borrow of moved value: `v`. " * 6}]
-    answers = {}
-    for keep in (True, False):
-        eng = LlamaCppEngine(smollm, n_ctx=2048, n_threads=2)
-        if not keep:
-            eng.PROMPT_STATES_BYTES = 0
-        try:
-            first = eng.chat(a, max_tokens=16)
-            other = eng.chat(b, max_tokens=16)
-            again = eng.chat_n(a, 2, max_tokens=16, seed=5)
-            greedy = eng.chat(b, max_tokens=16)
-            answers[keep] = [first.text, other.text] + [c.text for c in again] + [greedy.text]
-            if keep:  # `a` then `b` came from kept states: all but the chat template's common start and
-                # the last token, which is read to give the next token's logits
-                assert first.prompt_tokens + other.prompt_tokens - 16 < eng.prompt_tokens_reused \
-                    < first.prompt_tokens + other.prompt_tokens
-                assert eng._llm.n_tokens == greedy.prompt_tokens + greedy.completion_tokens - 1
-            else:
-                assert eng.prompt_tokens_reused == 0
-        finally:
-            eng.close()
-    assert answers[True] == answers[False]

@@ -27,7 +27,6 @@ import json
 import os
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Protocol, Sequence
@@ -213,18 +212,7 @@ class LlamaCppEngine:
     sequences share the prompt's cells and together fit in `n_ctx`). The model loads on the first
     `chat` (or `load()`); load errors (missing or corrupt file) raise ModelError. Instances are shared
     per (path, n_ctx, gpu_layers) through `LlamaCppEngine.shared`.
-
-    Prompts are read once per process where they can be: after each answer the KV cells of the prompt
-    (llama.cpp's per-sequence state, ~28 KB per token for a 1.5B model) are kept under its tokens, at
-    most `PROMPT_STATES_BYTES` in all, least recently used first out; a later prompt that shares a
-    longer prefix with a kept one than with what the context holds starts from it
-    (`prompt_tokens_reused` counts the tokens not read again). The repair loop alternates prompts — the
-    search/replace prompt, the item rewrite, then the samples of each — and each switch back re-read
-    the whole prompt (~45 tokens/s on 2 cores).
     """
-
-    #: bytes of kept prompt states per engine (`_keep_prompt_state`)
-    PROMPT_STATES_BYTES = 192 * 1024 * 1024
 
     _instances: dict[tuple[str, int, int], "LlamaCppEngine"] = {}
     _instances_lock = threading.Lock()
@@ -242,10 +230,6 @@ class LlamaCppEngine:
         self._llm = None
         self._formatter = None
         self._lock = threading.Lock()
-        #: prompt tokens → llama.cpp's state of sequence 0 holding them (`_keep_prompt_state`)
-        self._prompt_states: OrderedDict[tuple[int, ...], bytes] = OrderedDict()
-        #: prompt tokens taken from a kept state instead of being read again (`_resume_prompt_state`)
-        self.prompt_tokens_reused = 0
 
     @classmethod
     def shared(cls, model_path: Path, *, n_ctx: int = 8192, n_threads: int | None = None,
@@ -373,83 +357,9 @@ class LlamaCppEngine:
         except Exception:  # a cache: never fail an answer over it
             pass
 
-    # -- prompt states within the process: a prompt asked again is not read again ------------------------
-    def _prompt_tokens(self, llm, messages: Sequence[Message]) -> list[int] | None:
-        """The tokens llama-cpp-python's chat handler makes of `messages` (the GGUF's chat template,
-        compiled once); None when the model has no chat template."""
-        template = llm.metadata.get("tokenizer.chat_template")
-        if not template:
-            return None
-        if self._formatter is None:
-            from llama_cpp import llama_chat_format
-            model = llm._model
-            self._formatter = llama_chat_format.Jinja2ChatFormatter(
-                template=template, eos_token=model.token_get_text(llm.token_eos()),
-                bos_token=model.token_get_text(llm.token_bos()))
-        prompt = self._formatter(messages=list(messages))
-        return llm.tokenize(prompt.prompt.encode("utf-8"), add_bos=not prompt.added_special, special=True)
-
-    def _resume_prompt_state(self, llm, tokens: Sequence[int]) -> None:
-        """Before `tokens` are read: when a kept state shares a longer prefix with them (by more than
-        `_MIN_STATE_GAIN` tokens) than the context holds, load it into sequence 0; llama-cpp-python then
-        reads only the rest (its prefix match cuts what the state holds beyond). A state llama.cpp
-        refuses is dropped and the context starts empty."""
-        import ctypes
-
-        import llama_cpp as lc
-        have = _common_prefix(llm._input_ids.tolist(), tokens)
-        best, gain = None, _MIN_STATE_GAIN
-        for key in self._prompt_states:
-            n = _common_prefix(key, tokens)
-            if n - have > gain:
-                best, gain = key, n - have
-        if best is None:
-            return
-        data = self._prompt_states[best]
-        self._prompt_states.move_to_end(best)
-        lc.llama_memory_seq_rm(llm._ctx.memory, 0, -1, -1)
-        llm.n_tokens = 0
-        llm._requires_eval = True  # logits come from the next decode, never from the state
-        buf = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
-        if lc.llama_state_seq_set_data(llm._ctx.ctx, buf, len(data), 0) != len(data):
-            del self._prompt_states[best]
-            lc.llama_memory_seq_rm(llm._ctx.memory, 0, -1, -1)
-            return
-        llm.input_ids[: len(best)] = best
-        llm.n_tokens = len(best)
-        self.prompt_tokens_reused += gain
-
-    def _keep_prompt_state(self, llm) -> None:
-        """After an answer: keep sequence 0's state (the tokens the context holds, `llm.input_ids`) for
-        a later prompt with the same start; a kept state it extends is replaced. At most
-        `PROMPT_STATES_BYTES` kept, least recently used dropped first. Never fails an answer."""
-        import ctypes
-
-        import llama_cpp as lc
-        n = llm.n_tokens
-        if n <= _MIN_STATE_GAIN or self.PROMPT_STATES_BYTES <= 0:
-            return
-        try:
-            size = lc.llama_state_seq_get_size(llm._ctx.ctx, 0)
-            if not 0 < size <= self.PROMPT_STATES_BYTES:
-                return
-            buf = (ctypes.c_uint8 * size)()
-            got = lc.llama_state_seq_get_data(llm._ctx.ctx, buf, size, 0)
-            if not 0 < got <= size:
-                return
-            key = tuple(llm._input_ids.tolist())
-            for k in [k for k in self._prompt_states if key[: len(k)] == k]:
-                del self._prompt_states[k]
-            self._prompt_states[key] = ctypes.string_at(buf, got)
-            while sum(len(v) for v in self._prompt_states.values()) > self.PROMPT_STATES_BYTES:
-                self._prompt_states.popitem(last=False)
-        except Exception:  # a cache: never fail an answer over it
-            pass
-
     def close(self) -> None:
-        """Free the model's memory and the kept prompt states."""
+        """Free the model's memory."""
         with self._lock:
-            self._prompt_states.clear()
             if self._llm is not None:
                 self._llm.close()
                 self._llm = None
@@ -484,9 +394,6 @@ class LlamaCppEngine:
                         scores[eos] = 0.0
                     return scores
                 kwargs["logits_processor"] = LogitsProcessorList([check])
-            tokens = self._prompt_tokens(llm, messages)
-            if tokens is not None:
-                self._resume_prompt_state(llm, tokens)
             try:
                 out = llm.create_chat_completion(
                     messages=list(messages), max_tokens=max_tokens, temperature=temperature,
@@ -501,7 +408,6 @@ class LlamaCppEngine:
                     raise ContextOverflowError(f"{self.name}: {e}") from e
                 raise ModelError(f"{self.name}: {e}") from e
             self._save_prefix(llm)
-            self._keep_prompt_state(llm)
             usage = out.get("usage") or {}
             return Completion(out["choices"][0]["message"].get("content") or "",
                               usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0),
@@ -524,8 +430,8 @@ class LlamaCppEngine:
             return []
         with self._lock:
             llm = self.load()
-            tokens = self._prompt_tokens(llm, messages)
-        if n == 1 or self.n_seq_max == 1 or tokens is None:
+        template = llm.metadata.get("tokenizer.chat_template")
+        if n == 1 or self.n_seq_max == 1 or not template:
             return [self.chat(messages, max_tokens=max_tokens, temperature=temperature, seed=seed + i,
                               should_stop=should_stop) for i in range(n)]
         if n > self.n_seq_max:  # batches of n_seq_max
@@ -534,16 +440,22 @@ class LlamaCppEngine:
                 out += self.chat_n(messages, min(self.n_seq_max, n - first), max_tokens=max_tokens,
                                    temperature=temperature, seed=seed + first, should_stop=should_stop)
             return out
+        if self._formatter is None:  # the GGUF's chat template, compiled once
+            from llama_cpp import llama_chat_format
+            model = llm._model
+            self._formatter = llama_chat_format.Jinja2ChatFormatter(
+                template=template, eos_token=model.token_get_text(llm.token_eos()),
+                bos_token=model.token_get_text(llm.token_bos()))
+        prompt = self._formatter(messages=list(messages))
+        tokens = llm.tokenize(prompt.prompt.encode("utf-8"), add_bos=not prompt.added_special, special=True)
         room = (self.n_ctx - len(tokens)) // n
         if room < 1:
             raise ContextOverflowError(f"{self.name}: the prompt ({len(tokens)} tokens) leaves no room in the "
                                        f"context window ({self.n_ctx} tokens) for {n} answers")
         with self._lock:
             t0 = time.monotonic()
-            self._resume_prompt_state(llm, tokens)
             outs = self._decode_parallel(llm, tokens, n, min(max_tokens, room), temperature, seed, should_stop)
             self._save_prefix(llm)
-            self._keep_prompt_state(llm)
             ms = int((time.monotonic() - t0) * 1000)
         return [Completion(llm.detokenize(o).decode("utf-8", "replace"), len(tokens) if i == 0 else 0, len(o),
                            ms if i == 0 else 0) for i, o in enumerate(outs)]
@@ -616,20 +528,6 @@ class LlamaCppEngine:
                 lc.llama_memory_seq_rm(mem, s, -1, -1)
             lc.llama_memory_seq_rm(mem, 0, start, -1)
             llm.n_tokens = start
-
-
-#: a kept prompt state is loaded only when it spares reading more than this many tokens
-_MIN_STATE_GAIN = 16
-
-
-def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
-    """The number of leading tokens `a` and `b` share."""
-    n = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        n += 1
-    return n
 
 
 class OpenAIEngine:
