@@ -178,11 +178,10 @@ class ModelStage:
         bases = [self._base(files, e, rel, span, scaffold)] if scaffold is not None else []
         bases.append(self._base(files, e, rel, span, None))
         item, error_lines, fill = bases[0].item, bases[0].error_lines, bases[0].fill
-        extra, related = related_lines(files, e, item, rel)
+        extra, related, named = related_lines(files, e, item, rel)
         hint = ""
         missing = modelfix.missing_item(e)
-        if missing is not None and missing.kind in ("method", "associated item") and \
-                any(associated_items_named(files, missing.name)):
+        if missing is not None and missing.kind in ("method", "associated item") and named:
             missing = None  # the crate defines it, for another type or in a trait (`related_lines` shows it)
         if missing is not None:
             # the missing item is written from its uses; one that belongs on a type goes next to its
@@ -420,7 +419,8 @@ def _apply_blocks(files: Mapping[str, bytes], blocks: Sequence[tuple[str, str]],
     return texts
 
 
-def related_lines(files: Mapping[str, bytes], e: Diagnostic, item: ItemContext, rel: str) -> tuple[str, dict[str, int]]:
+def related_lines(files: Mapping[str, bytes], e: Diagnostic, item: ItemContext, rel: str
+                  ) -> tuple[str, dict[str, int], list[tuple[str, int, str, str]]]:
     """Code the diagnostic's other spans point at outside the item (the enum whose variant is
     missing, the function whose signature is called): the enclosing item when it is short, else
     the line; each with its location; the workspace's definition of a trait the message names
@@ -431,10 +431,12 @@ def related_lines(files: Mapping[str, bytes], e: Diagnostic, item: ItemContext, 
     found for ..."), the items of the type's impl blocks and the crate's items of that name in any impl
     or trait (`context.associated_items_named`). At most ~1,500 characters.
     Also returns file → the first 1-based line shown from it (where a SEARCH block for that file is
-    looked for)."""
+    looked for), and for such an E0599 all of the crate's items of that name (`associated_items_named`;
+    empty for other errors)."""
     out: list[str] = []
     examples: set[str] = set()
     where: dict[str, int] = {}
+    named: list[tuple[str, int, str, str]] = []
     for s in list(e.spans) + [cs for c in e.children for cs in c.spans]:
         if s.suggested_replacement is not None or s.is_internal or s.file_name not in files:
             continue
@@ -510,9 +512,10 @@ def related_lines(files: Mapping[str, bytes], e: Diagnostic, item: ItemContext, 
                    for sig in method_signatures(files[f], owner, kinds=("function_item", "const_item", "type_item"))]
         if members:
             out.append(f"// items of `{owner}` in its impl blocks (signatures)\n" + "\n".join(members[:15]))
-        for f, line, header, sig in list(associated_items_named(files, wanted))[:3]:
+        named = list(associated_items_named(files, wanted))
+        for f, line, header, sig in named[:3]:
             out.append(f"// {f}:{line} `{wanted}` in `{header}`\n{sig}")
-    return _within(list(dict.fromkeys(out)), 1500, examples), where
+    return _within(list(dict.fromkeys(out)), 1500, examples), where, named
 
 
 #: rustc's message for an associated item a type lacks: (the item's name, the type as rustc writes it)
