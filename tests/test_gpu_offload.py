@@ -234,11 +234,20 @@ def _fake_bin(tmp_path: Path, *, system: str = "Linux", machine: str = "x86_64",
     return d
 
 
-def _choose(tmp_path: Path, fake: Path, cmake_args: str | None = None, forced: str | None = None):
-    """(exit code, backend, CMAKE_ARGS, wheel dir, stderr) from sourcing installer/llama-backend.sh."""
+# the first `flags` lines of /proc/cpuinfo on a Haswell laptop and on an AVX-512 server (Sapphire Rapids)
+HASWELL = "flags\t\t: fpu vme sse sse2 ssse3 fma cx16 sse4_1 sse4_2 movbe popcnt aes xsave avx f16c rdrand avx2 bmi2\n"
+AVX512 = HASWELL.rstrip("\n") + (" avx512f avx512dq avx512ifma avx512cd avx512bw avx512vl avx512_bf16 avx512vbmi"
+                                  " avx512_vbmi2 avx512_vnni amx_bf16 amx_tile amx_int8\n")
+
+
+def _choose(tmp_path: Path, fake: Path, cmake_args: str | None = None, forced: str | None = None,
+            cpuinfo: str = HASWELL):
+    """(exit code, backend, CMAKE_ARGS, wheel dir, stderr) from sourcing installer/llama-backend.sh, with
+    CPUINFO as /proc/cpuinfo."""
     script = ('source "$1"; b="$(llama_backend)" || exit $?; echo "$b"; llama_cmake_args "$b" /src/ferrofix; '
-              'llama_wheel_dir /cache/ferrofix "$b"')
-    env = {"PATH": str(fake), "HOME": str(tmp_path)}
+              'llama_wheel_dir /cache/ferrofix "$(llama_build "$b")"')
+    (tmp_path / "cpuinfo").write_text("processor\t: 0\n" + cpuinfo)
+    env = {"PATH": str(fake), "HOME": str(tmp_path), "FERROFIX_CPUINFO": str(tmp_path / "cpuinfo")}
     if cmake_args is not None:
         env["CMAKE_ARGS"] = cmake_args
     if forced is not None:
@@ -286,6 +295,26 @@ def test_installer_builds_for_the_cpu_without_nvcc(tmp_path):
                     "-DGGML_BMI2=ON", "-DLLAVA_BUILD=OFF", INCLUDE]
 
 
+def test_installer_builds_with_avx512_where_the_cpu_has_it(tmp_path):
+    """AVX-512 (F, CD, VL, DQ, BW, and the VBMI/VNNI/BF16 extensions present) in its own wheel directory,
+    so that the AVX2 wheel an earlier installer cached is not reused; AMX stays off."""
+    rc, backend, args, wheels, err = _choose(tmp_path, _fake_bin(tmp_path), cpuinfo=AVX512)
+    assert rc == 0, err
+    assert backend == "cpu" and wheels == "/cache/ferrofix/wheels/cpu-avx512"
+    argv = shlex.split(args)
+    assert argv == ["-DGGML_NATIVE=OFF", "-DGGML_AVX=ON", "-DGGML_AVX2=ON", "-DGGML_FMA=ON", "-DGGML_F16C=ON",
+                    "-DGGML_BMI2=ON", "-DGGML_AVX512=ON", "-DGGML_AVX512_VBMI=ON", "-DGGML_AVX512_VNNI=ON",
+                    "-DGGML_AVX512_BF16=ON", "-DLLAVA_BUILD=OFF", INCLUDE]
+    # AVX-512 F without BW (Knights Landing) is not enough for ggml's -DGGML_AVX512
+    rc, backend, args, wheels, err = _choose(tmp_path, _fake_bin(tmp_path),
+                                             cpuinfo=AVX512.replace(" avx512bw", ""))
+    assert "AVX512" not in args and wheels == "/cache/ferrofix/wheels"
+    # the user's CMAKE_ARGS are followed as they are, and their build keeps the plain CPU wheel directory
+    rc, backend, args, wheels, err = _choose(tmp_path, _fake_bin(tmp_path), cmake_args="-DGGML_NATIVE=ON",
+                                             cpuinfo=AVX512)
+    assert "AVX512" not in args and wheels == "/cache/ferrofix/wheels"
+
+
 def test_installer_builds_with_metal_on_macos(tmp_path):
     rc, backend, args, wheels, err = _choose(tmp_path, _fake_bin(tmp_path, system="Darwin", machine="arm64"))
     assert rc == 0, err
@@ -314,7 +343,8 @@ def test_installer_follows_the_users_choice(tmp_path):
 def test_install_scripts_use_the_backend_choice():
     sh = (ROOT / "installer" / "install.sh").read_text()
     assert subprocess.run([shutil.which("bash"), "-n", str(ROOT / "installer" / "install.sh")]).returncode == 0
-    assert 'source "$here/installer/llama-backend.sh"' in sh and 'llama_wheel_dir "$cache" "$backend"' in sh
+    assert 'source "$here/installer/llama-backend.sh"' in sh and 'llama_wheel_dir "$cache" "$build"' in sh
+    assert 'llama_build "$backend"' in sh
     assert 'llama_cmake_args "$backend" "$here"' in sh and ".ferrofix-llama-backend" in sh
     ps1 = (ROOT / "installer" / "install.ps1").read_text()
     assert "Get-Command nvcc" in ps1 and "-DGGML_CUDA=on" in ps1 and 'Join-Path $Cache "wheels\\$Backend"' in ps1

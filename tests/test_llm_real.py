@@ -122,3 +122,12 @@ def test_chat_n_beyond_the_batch_takes_several_batches(smollm):
         assert [a.prompt_tokens > 0 for a in answers] == [True, False, True]  # two batches: 2 + 1
     finally:
         eng.close()
+
+
+def test_a_raw_newline_inside_a_json_string_is_kept():
+    """Models write code with raw newlines into JSON strings (and llama.cpp's grammar lets them through):
+    the answer parses, the newline kept; text that is not JSON still raises."""
+    from ferrofix.llm import parse_json_answer
+    assert parse_json_answer('{ "code": "fn main() {\n}" } ') == {"code": "fn main() {\n}"}
+    with pytest.raises(ModelAnswerError):
+        parse_json_answer('{ "code": "fn main() {')

@@ -692,7 +692,9 @@ class ScriptedEngine:
 
 def parse_json_answer(text: str) -> Any:
     """The JSON value in a model answer: the whole text, or the first fenced ```json block, or the
-    outermost {...}. Raises ModelAnswerError when none parses."""
+    outermost {...}. Control characters inside strings (a raw newline in a `"code"` value, which models
+    write and llama.cpp's JSON grammar lets through) are kept as they are (`json.loads(strict=False)`).
+    Raises ModelAnswerError when none parses."""
     candidates = [text.strip()]
     if "```" in text:
         for block in text.split("```")[1::2]:
@@ -701,7 +703,7 @@ def parse_json_answer(text: str) -> Any:
         candidates.append(text[text.index("{"): text.rindex("}") + 1])
     for c in candidates:
         try:
-            return json.loads(c)
+            return json.loads(c, strict=False)
         except (json.JSONDecodeError, ValueError):
             continue
     raise ModelAnswerError(f"model answer is not JSON: {text[:80]!r}")
