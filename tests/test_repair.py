@@ -769,6 +769,43 @@ def test_the_model_is_asked_again_without_the_knowledge_base_example(crate):
             assert all("Similar errors" in r[-1]["content"] for r in eng.requests)
 
 
+class _SeedRecorder(ScriptedEngine):
+    """A ScriptedEngine that also records each request's (temperature, seed)."""
+
+    def __init__(self, answers):
+        super().__init__(answers)
+        self.seeds: list[tuple[float, int | None]] = []
+
+    def chat(self, messages, *, temperature=0.0, seed=None, **kw):
+        self.seeds.append((temperature, seed))
+        return super().chat(messages, temperature=temperature, seed=seed, **kw)
+
+
+def test_the_samples_are_asked_for_again_while_the_budget_lasts(crate):
+    """After the first round (with the knowledge-base example) and the second (without it) failed, a
+    third round samples again with new seeds and the example shown ("model-kb-resample"), within
+    MAX_MODEL_ROUNDS; every sampled answer has its own seed."""
+    from ferrofix.repair.model import MAX_MODEL_ROUNDS
+    assert MAX_MODEL_ROUNDS >= 3
+    with_example = 0
+
+    def answer(msgs):
+        nonlocal with_example
+        if "Similar errors" not in msgs[-1]["content"]:
+            return PLACEHOLDER_ARM
+        with_example += 1
+        return MATCH_ARM_FIX if with_example > 4 else PLACEHOLDER_ARM  # 4: the first round's answers
+
+    root = crate("match_arm")
+    eng = _SeedRecorder(answer)
+    res = repair(root, RepairOptions(samples=2, max_rounds=1), engine=eng, examples=lambda d: [E0004_EXAMPLE])
+    assert res.fixed, res.trace
+    assert [a.stage for a in res.trace if a.outcome == "accepted"] == ["model-kb-resample"]
+    assert len(eng.requests) == 9  # 4 with the example, 4 without, then the third round's first sample
+    sampled = [seed for temp, seed in eng.seeds if temp > 0]
+    assert len(sampled) == len(set(sampled)) == 5, eng.seeds
+
+
 SIDES = """
 pub fn sides(shape: Shape) -> u32 {
     match shape {

@@ -72,8 +72,8 @@ class LlmSettings:
 @dataclass(kw_only=True)
 class RepairSettings:
     """Budget of the compile-and-fix loop: rounds, seconds, sampled answers per error, tokens per answer;
-    `resample`: when no model answer for an error is accepted, ask once more (without the
-    knowledge-base examples, or with new seeds) while the time budget lasts;
+    `resample`: when no model answer for an error is accepted, ask again (without the knowledge-base
+    examples, then with new seeds: up to 3 more rounds) while the time budget lasts;
     `allow_build_scripts`: let candidates (the model's, the rules') edit code cargo runs at build time
     (a build script or a proc-macro crate), which `cargo check` executes unsandboxed — off by default;
     `run_tests`: a fix must also pass the crate's `cargo test` (run in the scratch mirror for at most

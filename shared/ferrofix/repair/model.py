@@ -30,6 +30,11 @@ MAX_REWRITE_LINES = 50
 #: Compiler-feedback rounds per error: model candidates that removed the error but added new ones,
 #: sent back to the model with the first new error (`ModelStage._feedback`).
 MAX_FEEDBACK = 2
+#: Model rounds per error (`RepairOptions.resample`): the first, the same plan without the knowledge
+#: base's examples, then the samples again with new seeds, with and without the examples by turns —
+#: while the time budget lasts. Unfixed cases ended with tens of seconds of their budget unused
+#: (bench/README.md, "Session 32": held-out error index every-2 51 -> 52/69).
+MAX_MODEL_ROUNDS = 4
 
 
 class _Scaffold(NamedTuple):
@@ -97,24 +102,27 @@ class ModelStage:
 
     def run(self, v: Verifier, work: list[Diagnostic], errors: list[Diagnostic], budget: Budget) -> CheckResult | None:
         """Model candidates for up to `max_model_errors` of `work`; the first verified one wins. Every
-        error's first round comes before any error's second (`RepairOptions.resample`), so a fix that
-        a later error's first round finds is not delayed by an earlier error's resampling. An answer
-        that only deletes what the author wrote (`break 2 * i;` → `break;`) waits until the other
-        answers were tried — every error's, in both rounds — like the rules' deleting candidates."""
+        error's first round comes before any error's second (`RepairOptions.resample`: up to
+        MAX_MODEL_ROUNDS rounds), so a fix that a later error's first round finds is not delayed by an
+        earlier error's resampling. An answer that only deletes what the author wrote (`break 2 * i;` →
+        `break;`) waits until the other answers were tried — every error's, in all rounds — like the
+        rules' deleting candidates."""
         chosen = work[: self.opt.max_model_errors]
         deletions = Deletions("deletion, after the other answers")
         seen: dict[int, set[bytes]] = {id(e): set() for e in chosen}
         feedback: dict[int, int] = {id(e): 0 for e in chosen}
-        # nothing is kept until a round returns, so each error's question holds for both rounds
+        # nothing is kept until a round returns, so each error's question holds for all rounds
         questions: dict[int, _Question | None] = {}
-        for second in (False, True) if self.opt.resample else (False,):
+        for again in range(MAX_MODEL_ROUNDS if self.opt.resample else 1):
+            if budget.exhausted():
+                break
             for e in chosen:
                 if id(e) not in questions:
                     questions[id(e)] = self._question(v.state, e)
                 q = questions[id(e)]
                 if q is None:
                     continue
-                res = self._round(v, e, q, errors, budget, second, seen[id(e)], feedback, deletions)
+                res = self._round(v, e, q, errors, budget, again, seen[id(e)], feedback, deletions)
                 if res is not None:
                     return res
                 if budget.exhausted():
@@ -122,12 +130,13 @@ class ModelStage:
         return deletions.try_held(v, errors, budget)
 
     def _round(self, v: Verifier, e: Diagnostic, q: _Question, errors: list[Diagnostic], budget: Budget,
-               second: bool, seen: set[bytes], feedback: dict[int, int], deletions: Deletions) -> CheckResult | None:
-        """One round of model candidates for `e` asked as `q` (the second: `_candidates(second=True)`);
+               again: int, seen: set[bytes], feedback: dict[int, int], deletions: Deletions) -> CheckResult | None:
+        """One round of model candidates for `e` asked as `q` (`again`: the rounds before it, see
+        `_candidates`);
         the accepted check, or None. A candidate that only deletes code goes to `deletions` (`run` tries
         them last). `seen`: the error's candidates so far; `feedback`: compiler-feedback rounds used per
         error (at most MAX_FEEDBACK)."""
-        for stage, label, changes, tokens in self._candidates(v.state, e, q, budget, second=second, seen=seen):
+        for stage, label, changes, tokens in self._candidates(v.state, e, q, budget, again=again, seen=seen):
             if deletions.hold(stage, e, label, changes, v.state, tokens):
                 continue
             verdict = v.judge(stage, [e], label, changes, errors, tokens=tokens)
@@ -198,12 +207,14 @@ class ModelStage:
         return _Question(rel, scaffold, bases, extra, related, hint, examples)
 
     def _candidates(self, files: Mapping[str, bytes], e: Diagnostic, q: _Question, budget: Budget,
-                    plans: int | None = None, *, second: bool = False, seen: set[bytes] | None = None
+                    plans: int | None = None, *, again: int = 0, seen: set[bytes] | None = None
                     ) -> Iterator[tuple[str, str, dict[str, bytes], int]]:
         """Model candidates for one error, asked as `q` (`_question`), as (stage, label, changes,
-        tokens): the stage is "model-kb" when knowledge-base examples were in the prompt, else "model";
-        "model-resample" for the `second` round (`RepairOptions.resample`). `seen` holds the error's
-        candidates given so far (none is given twice).
+        tokens): the stage is "model-kb" when knowledge-base examples were in the prompt, else "model".
+        `again` > 0 asks again (`RepairOptions.resample`): the first time the same plan without the
+        examples — or, without examples, the samples with new seeds — staged "model-resample"; later
+        the samples with new seeds, with the examples ("model-kb-resample") and without by turns.
+        `seen` holds the error's candidates given so far (none is given twice).
 
         When rustc suggests a scaffold with placeholders (`_scaffold`), the prompt shows the code with it
         applied and asks for the placeholders to be completed; an answer that instead fixes the code as
@@ -221,13 +232,17 @@ class ModelStage:
         first_round = [(local, 0.0, 1), ("item", 0.0, 1)] + sampled
         todo = [(kind, temp, count, examples, "model-kb" if examples else "model") for kind, temp, count in first_round]
         seed = 0
-        if second:
-            # asked when no answer of the first round was accepted: the same plan from the prompt without
-            # the knowledge-base examples — an example of another error can hold the model to the wrong
-            # fix — or, without examples, the samples again with new seeds
-            again = first_round if examples else sampled
-            todo = [(kind, temp, count, [], "model-resample") for kind, temp, count in again]
-            seed = sum(t[2] for t in first_round)
+        if again:
+            # asked when no answer of the earlier rounds was accepted: the same plan from the prompt
+            # without the knowledge-base examples — an example of another error can hold the model to
+            # the wrong fix — or, without examples, the samples again with new seeds; after that the
+            # samples with new seeds, with the examples and without by turns
+            shown = examples if again % 2 == 0 else []
+            plan = first_round if examples and again == 1 else sampled
+            todo = [(kind, temp, count, shown, "model-kb-resample" if shown else "model-resample")
+                    for kind, temp, count in plan]
+            per_round = [sum(t[2] for t in r) for r in (first_round, first_round if examples else sampled, sampled)]
+            seed = per_round[0] + (per_round[1] if again > 1 else 0) + max(0, again - 2) * per_round[2]
         seen = set() if seen is None else seen
         item_lines = item.text.count("\n") + 1
         for kind, temp, count, shown_examples, stage in todo[:plans]:
@@ -241,7 +256,7 @@ class ModelStage:
             for a, b in scaffold.renamed if scaffold else ():  # the error's help line as applied
                 msgs[-1]["content"] = msgs[-1]["content"].replace(a, b)
             self.progress(f"asking {self.engine.name} ({kind}{f', {count} samples' if count > 1 else ''}"
-                          f"{', again' if stage == 'model-resample' else ''}) about {describe(e)}")
+                          f"{', again' if again else ''}) about {describe(e)}")
             # an item rewrite repeats the item: allow its length plus room for the fix
             max_tokens = self.opt.max_tokens if kind != "item" else \
                 min(2048, max(self.opt.max_tokens, len(item.text) // 3 + 128))

@@ -22,7 +22,8 @@ class RepairOptions:
     `use_llm`: run the model stage; `samples`: extra sampled model answers per error after the greedy
     ones (half search/replace, half item rewrites; each kind's in one `Engine.chat_n` batch);
     `resample`: when none of an error's model answers is accepted, ask again — the same plan without
-    the knowledge-base examples, or (with none) the samples with new seeds — within the time budget;
+    the knowledge-base examples, or (with none) the samples with new seeds, then the samples with new
+    seeds again (`repair.model.MAX_MODEL_ROUNDS` rounds in all) — within the time budget;
     `max_tokens`: per model answer; `max_model_errors`: errors per round handed to the model;
     `check`: how to run cargo; `focus`: when set, only the errors it selects in the first check are
     worked on (an editor's "fix this error"), and the run stops once they are gone;
