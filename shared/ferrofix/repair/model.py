@@ -230,19 +230,22 @@ class ModelStage:
         sampled = [t for t in [(local, 0.8, (self.opt.samples + 1) // 2), ("item", 0.8, self.opt.samples // 2)]
                    if t[2] > 0]
         first_round = [(local, 0.0, 1), ("item", 0.0, 1)] + sampled
-        todo = [(kind, temp, count, examples, "model-kb" if examples else "model") for kind, temp, count in first_round]
-        seed = 0
-        if again:
-            # asked when no answer of the earlier rounds was accepted: the same plan from the prompt
-            # without the knowledge-base examples — an example of another error can hold the model to
-            # the wrong fix — or, without examples, the samples again with new seeds; after that the
-            # samples with new seeds, with the examples and without by turns
-            shown = examples if again % 2 == 0 else []
-            plan = first_round if examples and again == 1 else sampled
-            todo = [(kind, temp, count, shown, "model-kb-resample" if shown else "model-resample")
-                    for kind, temp, count in plan]
-            per_round = [sum(t[2] for t in r) for r in (first_round, first_round if examples else sampled, sampled)]
-            seed = per_round[0] + (per_round[1] if again > 1 else 0) + max(0, again - 2) * per_round[2]
+
+        def round_plan(r: int) -> tuple[list[tuple[str, float, int]], list[modelfix.Example], str]:
+            """Round `r`'s (kind, temperature, count) steps, the examples it shows and its stage. Asked
+            again when no answer of the earlier rounds was accepted: the same plan from the prompt
+            without the knowledge-base examples — an example of another error can hold the model to
+            the wrong fix — or, without examples, the samples again with new seeds; after that the
+            samples with new seeds, with the examples and without by turns."""
+            if r == 0:
+                return first_round, examples, "model-kb" if examples else "model"
+            shown = examples if r % 2 == 0 else []
+            return (first_round if examples and r == 1 else sampled), shown, \
+                "model-kb-resample" if shown else "model-resample"
+
+        steps, shown, stage_of_round = round_plan(again)
+        todo = [(kind, temp, count, shown, stage_of_round) for kind, temp, count in steps]
+        seed = sum(count for r in range(again) for _kind, _temp, count in round_plan(r)[0])  # each answer its own
         seen = set() if seen is None else seen
         item_lines = item.text.count("\n") + 1
         for kind, temp, count, shown_examples, stage in todo[:plans]:
