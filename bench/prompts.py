@@ -29,8 +29,9 @@ from ferrofix.llm import ScriptedEngine  # noqa: E402
 from ferrofix.repair import RepairOptions, repair  # noqa: E402
 
 
-def record(case: dict, timeout_s: float) -> list[str]:
-    """The prompts (system and user text joined) `repair` sends for `case`, at most 4, in order."""
+def requests(case: dict, timeout_s: float) -> list[list[dict[str, str]]]:
+    """The chat requests (lists of messages) `repair` sends for `case` without samples, in order: per
+    error the greedy search/replace (or fill) first, then the greedy item rewrite, …"""
     with tempfile.TemporaryDirectory(prefix="ferrofix-prompts-") as work:
         dest, _ref = fixrate.prepare(case, Path(work))
         engine = ScriptedEngine(["no edit"])
@@ -38,7 +39,12 @@ def record(case: dict, timeout_s: float) -> list[str]:
             repair(dest, RepairOptions(samples=0, timeout_s=timeout_s), engine=engine)
         except Exception as ex:  # noqa: BLE001 - an answer that never parses ends the run: the prompts are kept
             print(f"{case['id']}: {type(ex).__name__}", file=sys.stderr)
-        return ["\n".join(m["content"] for m in request) for request in engine.requests][:4]
+        return [list(request) for request in engine.requests]
+
+
+def record(case: dict, timeout_s: float) -> list[str]:
+    """The prompts (system and user text joined) `repair` sends for `case`, at most 4, in order."""
+    return ["\n".join(m["content"] for m in request) for request in requests(case, timeout_s)][:4]
 
 
 def main() -> None:

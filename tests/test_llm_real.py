@@ -74,7 +74,7 @@ def test_prompt_prefix_state_is_kept_for_the_next_process(smollm, isolated_dirs)
     assert state.is_file() and state.stat().st_size > 100_000
     second = LlamaCppEngine(smollm, n_ctx=2048, n_threads=2)
     second.load()
-    assert second._llm.n_tokens == a.prompt_tokens + a.completion_tokens - 1  # restored (the last token is never evaluated)
+    assert second._llm.n_tokens == a.prompt_tokens - 1  # restored: the prompt (its last token is decoded with the answer)
     b = second.chat(msgs, max_tokens=24)
     assert b.text.strip() and b.prompt_tokens == a.prompt_tokens
     second.close()
@@ -112,6 +112,51 @@ def test_chat_n_samples_several_answers_in_one_batch(engine):
         engine.chat(msgs, max_tokens=200, should_stop=lambda: polls.append(1) or len(polls) > 3)
     assert len(polls) <= 6
     assert engine.chat(msgs, max_tokens=24).text.strip()
+
+
+def test_a_greedy_answer_drafts_tokens_by_prompt_lookup(engine, monkeypatch):
+    """A greedy answer that copies the prompt's code takes fewer `llama_decode` steps than it has
+    tokens: each step checks the tokens that followed the text's last n-gram in the prompt. With no
+    draft the same loop gives exactly llama-cpp-python's own greedy answer; afterwards the cache holds
+    the prompt only, and a stop ends the answer."""
+    import llama_cpp
+
+    from ferrofix import llm as llm_mod
+    code = "fn area(shape: &Shape) -> f64 {\n    match shape {\n        Shape::Circle(r) => 3.14 * r * r,\n" \
+           "        Shape::Square(s) => s * s,\n    }\n}\n"
+    msgs = [{"role": "system", "content": "Repeat the user's code exactly, in a rust code block."},
+            {"role": "user", "content": f"```rust\n{code}```"}]
+    steps = []
+    decode = llama_cpp.llama_decode
+    monkeypatch.setattr(llama_cpp, "llama_decode",
+                        lambda ctx, batch: steps.append(batch.n_tokens) or decode(ctx, batch))
+    drafted = engine.chat(msgs, max_tokens=80)
+    assert drafted.text.startswith("```rust\nfn area(shape: &Shape) -> f64 {\n")  # the 135M model copies a line
+    assert len(steps) < drafted.completion_tokens and max(steps) > 1
+    assert engine._llm.n_tokens == drafted.prompt_tokens - 1
+    monkeypatch.setattr(llm_mod.LookupDrafts, "SIZES", ())  # nothing ever drafted: one token per step
+    plain_loop = engine.chat(msgs, max_tokens=80)
+    engine.draft_tokens = 0  # llama-cpp-python's create_chat_completion
+    try:
+        assert plain_loop.text == engine.chat(msgs, max_tokens=80).text
+    finally:
+        engine.draft_tokens = 8
+    with pytest.raises(CheckCancelledError):
+        engine.chat(msgs, max_tokens=80, should_stop=lambda: True)
+    assert engine._llm.n_tokens == drafted.prompt_tokens - 1
+
+
+def test_prompt_lookup_drafts_follow_the_latest_occurrence():
+    from ferrofix.llm import LookupDrafts
+    d = LookupDrafts([1, 2, 3, 4, 5, 9, 1, 2, 3, 7, 8])
+    assert d.draft(4) == []  # `3 7 8`, `7 8` occur once
+    d.push(1), d.push(2), d.push(3)
+    assert d.draft(2) == [7, 8]  # the latest `1 2 3` was followed by 7 8
+    assert d.draft(0) == []
+    d.push(4)
+    assert d.draft(3) == [5, 9, 1]  # `2 3 4` once, before
+    d.push(6), d.push(3)
+    assert d.draft(2) == []  # neither `4 6 3` nor `6 3` occurred before
 
 
 def test_chat_n_beyond_the_batch_takes_several_batches(smollm):

@@ -16,6 +16,11 @@ them as `n` sequences of one llama.cpp batch that share the prompt's KV cache (d
 memory-bound, so a batch of 4 costs little more than one sequence: see bench/engine_speed.py); the
 other engines answer one after the other.
 
+Prompt-lookup drafts: `LlamaCppEngine` checks, in each decoding step of an answer, the tokens that
+followed the latest earlier occurrence of the answer's last few tokens in the prompt or the answer
+(`LookupDrafts`), and keeps those the sampler would have picked. Repair answers copy the prompt's code
+(SEARCH blocks, rewritten items), so several tokens pass per step (bench/lookup_decoding.py).
+
 Structured output: `chat(..., json_schema=S)` asks the backend to constrain the answer to the JSON
 schema `S` (llama.cpp turns it into a grammar; OpenAI servers take `response_format`). Every answer is
 parsed and validated by the caller anyway; `chat_json` does that and retries.
@@ -201,6 +206,63 @@ def describe_backend(gpu_layers: int, info: BackendInfo | None = None) -> str:
     return f"{info.name}: {'all layers' if n == -1 else f'{n} layers'} on the GPU"
 
 
+class LookupDrafts:
+    """Drafts for prompt-lookup decoding (`LlamaCppEngine._decode`) over a growing token list.
+
+    `draft(k)`: up to `k` tokens that followed the latest earlier occurrence of the list's last
+    `n` tokens, trying `n` = 3 and then 2 (llama.cpp's `examples/lookup` tries n-grams of several sizes
+    the same way); [] when neither occurs earlier. `push(t)` appends a token. An index of n-gram →
+    where its latest occurrence ended keeps both O(k)."""
+
+    SIZES = (3, 2)
+
+    def __init__(self, tokens: Sequence[int]) -> None:
+        self.tokens: list[int] = []
+        self._after: dict[tuple[int, ...], int] = {}
+        for t in tokens:
+            self.push(t)
+
+    def push(self, t: int) -> None:
+        """Append `t` (a token id)."""
+        toks = self.tokens
+        toks.append(t)
+        end = len(toks) - 1  # the n-grams ending just before `t` are now followed by it
+        for n in self.SIZES:
+            if end >= n:
+                self._after[tuple(toks[end - n:end])] = end
+
+    def copy(self) -> "LookupDrafts":
+        """An independent copy (the tokens and the index)."""
+        other = LookupDrafts(())
+        other.tokens, other._after = list(self.tokens), dict(self._after)
+        return other
+
+    def draft(self, k: int) -> list[int]:
+        """Up to `k` (≥ 0) tokens that followed the latest earlier occurrence of the last n-gram."""
+        if k <= 0:
+            return []
+        toks = self.tokens
+        for n in self.SIZES:
+            if len(toks) > n and (at := self._after.get(tuple(toks[-n:]))) is not None:
+                return toks[at:at + k]
+        return []
+
+
+def _sampler_chain(temperature: float, seed: int):
+    """A llama.cpp sampler chain (free it with `llama_sampler_free`): greedy at `temperature` 0, else
+    llama-cpp-python's defaults — top-k 40, top-p 0.95, min-p 0.05, `temperature`, seed `seed`."""
+    import llama_cpp as lc
+    chain = lc.llama_sampler_chain_init(lc.llama_sampler_chain_default_params())
+    if temperature == 0:
+        lc.llama_sampler_chain_add(chain, lc.llama_sampler_init_greedy())
+        return chain
+    for smpl in (lc.llama_sampler_init_top_k(40), lc.llama_sampler_init_top_p(0.95, 1),
+                 lc.llama_sampler_init_min_p(0.05, 1), lc.llama_sampler_init_temp(temperature),
+                 lc.llama_sampler_init_dist(seed & 0xFFFFFFFF)):
+        lc.llama_sampler_chain_add(chain, smpl)
+    return chain
+
+
 class LlamaCppEngine:
     """A GGUF model run in process by llama-cpp-python.
 
@@ -209,7 +271,9 @@ class LlamaCppEngine:
     build has a usable GPU backend, else 0; resolved by `gpu_layers_in_effect` when the model loads,
     the result in `n_gpu_layers`), `n_seq_max` the sequences
     `chat_n` decodes in one batch (the context is made with llama.cpp's unified KV cache, so the
-    sequences share the prompt's cells and together fit in `n_ctx`). The model loads on the first
+    sequences share the prompt's cells and together fit in `n_ctx`), `draft_tokens` the most tokens a
+    step of an answer drafts by prompt lookup (`_decode`; 0 = one token per step, and `chat` through
+    llama-cpp-python's own loop). The model loads on the first
     `chat` (or `load()`); load errors (missing or corrupt file) raise ModelError. Instances are shared
     per (path, n_ctx, gpu_layers) through `LlamaCppEngine.shared`.
     """
@@ -218,8 +282,10 @@ class LlamaCppEngine:
     _instances_lock = threading.Lock()
 
     def __init__(self, model_path: Path, *, n_ctx: int = 8192, n_threads: int | None = None,
-                 embedding: bool = False, n_seq_max: int = 4, gpu_layers: int = -1) -> None:
+                 embedding: bool = False, n_seq_max: int = 4, gpu_layers: int = -1,
+                 draft_tokens: int = 8) -> None:
         self.model_path = Path(model_path)
+        self.draft_tokens = max(0, draft_tokens)
         self.name = self.model_path.stem
         self.n_ctx = n_ctx
         self.n_seq_max = 1 if embedding else max(1, n_seq_max)
@@ -373,9 +439,23 @@ class LlamaCppEngine:
              seed: int | None = None, stop: Sequence[str] | None = None,
              json_schema: dict[str, Any] | None = None,
              should_stop: Callable[[], bool] | None = None) -> Completion:
+        """`Engine.chat`. Without a schema or stop strings (repair's answers) the answer is decoded by
+        `_decode`, with prompt-lookup drafts (`draft_tokens`); else by llama-cpp-python's
+        `create_chat_completion`, its logits processor polling `should_stop`."""
         with self._lock:
             llm = self.load()
             t0 = time.monotonic()
+            if json_schema is None and not stop and self.draft_tokens and llm.metadata.get("tokenizer.chat_template"):
+                tokens = self._prompt_tokens(llm, messages)
+                room = self.n_ctx - len(tokens)
+                if room < 1:
+                    raise ContextOverflowError(f"{self.name}: the prompt ({len(tokens)} tokens) does not fit "
+                                               f"in the context window ({self.n_ctx} tokens)")
+                out_ids = self._decode(llm, tokens, 1, min(max_tokens, room), temperature,
+                                       seed if seed is not None else 0, should_stop)[0]
+                self._save_prefix(llm)
+                return Completion(llm.detokenize(out_ids).decode("utf-8", "replace"), len(tokens), len(out_ids),
+                                  int((time.monotonic() - t0) * 1000))
             kwargs: dict[str, Any] = {}
             if json_schema is not None:
                 kwargs["response_format"] = {"type": "json_object", "schema": json_schema}
@@ -415,15 +495,12 @@ class LlamaCppEngine:
 
     def chat_n(self, messages: Sequence[Message], n: int, *, max_tokens: int = 512, temperature: float = 0.8,
                seed: int = 0, should_stop: Callable[[], bool] | None = None) -> list[Completion]:
-        """`n` answers sampled in one batch (`Engine.chat_n`).
-
-        The algorithm is llama.cpp's `examples/batched`: the prompt is evaluated once on sequence 0
-        (reusing the cached prefix of the previous call), its KV cells are shared with sequences
-        1…n-1 (`llama_memory_seq_cp`), and every step decodes one token of each unfinished sequence
-        in one `llama_decode`; each sequence has its own sampler chain (top-k 40, top-p 0.95,
-        min-p 0.05, `temperature`, seed `seed + i`: llama-cpp-python's defaults). Sequences
-        end at an end-of-generation token or `max_tokens`, capped so that all of them fit in `n_ctx`.
-        Afterwards the KV cache holds the prompt only, as after `chat`. More than `n_seq_max` answers
+        """`n` answers sampled in one batch (`Engine.chat_n`), decoded by `_decode`: n sequences over the
+        prompt's shared KV cells, one `llama_decode` per step for all of them, each with its own sampler
+        chain (top-k 40, top-p 0.95, min-p 0.05, `temperature`, seed `seed + i`: llama-cpp-python's
+        defaults) and its prompt-lookup drafts. Sequences end at an end-of-generation token or
+        `max_tokens`, capped so that all of them fit in `n_ctx`. Afterwards the KV cache holds the
+        prompt only, as after `chat`. More than `n_seq_max` answers
         take several batches; `n` calls of `chat` stand in when the model has no chat template.
         Raises ContextOverflowError when the prompt leaves no room for `n` answers."""
         if n <= 0:
@@ -440,85 +517,132 @@ class LlamaCppEngine:
                 out += self.chat_n(messages, min(self.n_seq_max, n - first), max_tokens=max_tokens,
                                    temperature=temperature, seed=seed + first, should_stop=should_stop)
             return out
-        if self._formatter is None:  # the GGUF's chat template, compiled once
-            from llama_cpp import llama_chat_format
-            model = llm._model
-            self._formatter = llama_chat_format.Jinja2ChatFormatter(
-                template=template, eos_token=model.token_get_text(llm.token_eos()),
-                bos_token=model.token_get_text(llm.token_bos()))
-        prompt = self._formatter(messages=list(messages))
-        tokens = llm.tokenize(prompt.prompt.encode("utf-8"), add_bos=not prompt.added_special, special=True)
+        tokens = self._prompt_tokens(llm, messages)
         room = (self.n_ctx - len(tokens)) // n
         if room < 1:
             raise ContextOverflowError(f"{self.name}: the prompt ({len(tokens)} tokens) leaves no room in the "
                                        f"context window ({self.n_ctx} tokens) for {n} answers")
         with self._lock:
             t0 = time.monotonic()
-            outs = self._decode_parallel(llm, tokens, n, min(max_tokens, room), temperature, seed, should_stop)
+            outs = self._decode(llm, tokens, n, min(max_tokens, room), temperature, seed, should_stop)
             self._save_prefix(llm)
             ms = int((time.monotonic() - t0) * 1000)
         return [Completion(llm.detokenize(o).decode("utf-8", "replace"), len(tokens) if i == 0 else 0, len(o),
                            ms if i == 0 else 0) for i, o in enumerate(outs)]
 
-    def _decode_parallel(self, llm, tokens: list[int], n: int, max_tokens: int, temperature: float, seed: int,
-                         should_stop: Callable[[], bool] | None) -> list[list[int]]:
-        """The batch loop of `chat_n`: the generated token ids of each of the `n` sequences."""
+    def _prompt_tokens(self, llm, messages: Sequence[Message]) -> list[int]:
+        """The chat `messages` as the GGUF's chat template writes them, tokenized as llama-cpp-python's
+        chat handler does (the template compiled once)."""
+        if self._formatter is None:
+            from llama_cpp import llama_chat_format
+            model = llm._model
+            self._formatter = llama_chat_format.Jinja2ChatFormatter(
+                template=llm.metadata["tokenizer.chat_template"], eos_token=model.token_get_text(llm.token_eos()),
+                bos_token=model.token_get_text(llm.token_bos()))
+        prompt = self._formatter(messages=list(messages))
+        return llm.tokenize(prompt.prompt.encode("utf-8"), add_bos=not prompt.added_special, special=True)
+
+    @staticmethod
+    def _read_prompt(llm, tokens: list[int]) -> int:
+        """Evaluate `tokens` but the last on sequence 0 through Llama's own path, reusing the KV cells of
+        the longest prefix it shares with the previous prompt; this keeps llama-cpp-python's prefix cache
+        (`input_ids`, `n_tokens`) true for the next `chat`. Returns the position of the last token,
+        which the caller decodes."""
         import llama_cpp as lc
-        ctx = llm._ctx
-        mem = ctx.memory
-        # the prompt up to its last token goes through Llama's own path: it keeps the prefix cache
-        # (`input_ids`, `n_tokens`) true for the next `chat`
         keep = 0
         for a, b in zip(llm._input_ids.tolist(), tokens[:-1]):
             if a != b:
                 break
             keep += 1
         if keep < llm.n_tokens:
-            lc.llama_memory_seq_rm(mem, 0, keep, -1)
+            lc.llama_memory_seq_rm(llm._ctx.memory, 0, keep, -1)
             llm.n_tokens = keep
         if keep < len(tokens) - 1:
             llm.eval(tokens[keep:-1])
-        start = len(tokens) - 1
+        return len(tokens) - 1
+
+    def _decode(self, llm, tokens: list[int], n: int, max_tokens: int, temperature: float, seed: int,
+                should_stop: Callable[[], bool] | None) -> list[list[int]]:
+        """`n` answers to the prompt `tokens` (1 for `chat`, several for `chat_n`): the generated token ids
+        of each, end-of-generation excluded, at most `max_tokens` each.
+
+        The sequences are llama.cpp's `examples/batched`: the prompt is evaluated once on sequence 0
+        (`_read_prompt`), its KV cells are shared with sequences 1…n-1 (`llama_memory_seq_cp`), and
+        every step decodes all unfinished sequences in one `llama_decode`, each with its own sampler
+        chain (`_sampler_chain(temperature, seed + i)`).
+
+        Each step of a sequence also checks a draft (prompt-lookup decoding: Saxena, "Prompt Lookup
+        Decoding", 2023; llama.cpp's `examples/lookup`): the tokens that followed the latest earlier
+        occurrence of the sequence's last n-gram (`LookupDrafts`), up to `draft_tokens` shared among the
+        unfinished sequences. The drafted tokens are kept as long as they are what the sampler picks at
+        their place, and the first it does not pick is replaced by its pick. Every token is thus still
+        drawn from the model's distribution given the tokens before it (a draft that is one sequence of
+        tokens needs no rejection step): the answers are those without drafts, up to the float
+        differences between a batch of several tokens and one. A repair answer mostly copies the
+        prompt's code (a SEARCH block, an item rewritten whole), so several tokens pass per step, whose
+        cost on a CPU grows little with a few more tokens (bench/lookup_decoding.py).
+
+        Afterwards the KV cache holds the prompt only. Raises CheckCancelledError when `should_stop()`
+        turns True (polled once per step), ModelError when llama.cpp fails; a full KV cache ends the
+        answers where they are."""
+        import llama_cpp as lc
+        ctx = llm._ctx
+        mem = ctx.memory
+        start = self._read_prompt(llm, tokens)
         for s in range(1, n):
             lc.llama_memory_seq_cp(mem, 0, s, 0, start)
-        batch = lc.llama_batch_init(n, 0, n)
+        batch = lc.llama_batch_init(n + self.draft_tokens, 0, n)
         chains = []
         vocab = llm._model.vocab
         try:
-            for s in range(n):
-                chain = lc.llama_sampler_chain_init(lc.llama_sampler_chain_default_params())
-                chains.append(chain)
-                for smpl in (lc.llama_sampler_init_top_k(40), lc.llama_sampler_init_top_p(0.95, 1),
-                             lc.llama_sampler_init_min_p(0.05, 1), lc.llama_sampler_init_temp(temperature),
-                             lc.llama_sampler_init_dist((seed + s) & 0xFFFFFFFF)):
-                    lc.llama_sampler_chain_add(chain, smpl)
+            chains = [_sampler_chain(temperature, seed + s) for s in range(n)]
+            prompt_drafts = LookupDrafts(tokens)
+            drafts = [prompt_drafts.copy() for _ in range(n)]
             outs: list[list[int]] = [[] for _ in range(n)]
-            last = [tokens[-1]] * n
+            last, pos = [tokens[-1]] * n, [start] * n
             active = list(range(n))
-            pos = start
             while active:
                 if should_stop is not None and should_stop():
                     raise CheckCancelledError(f"{self.name}: stopped")
-                batch.n_tokens = len(active)
-                for i, s in enumerate(active):
-                    batch.token[i], batch.pos[i], batch.n_seq_id[i], batch.logits[i] = last[s], pos, 1, True
-                    batch.seq_id[i][0] = s
+                share = self.draft_tokens // len(active)
+                plan: list[tuple[int, list[int]]] = []
+                j = 0
+                for s in active:
+                    draft = drafts[s].draft(min(share, max_tokens - len(outs[s]) - 1, self.n_ctx - pos[s] - 2))
+                    for i, t in enumerate([last[s]] + draft):
+                        batch.token[j], batch.pos[j], batch.n_seq_id[j], batch.logits[j] = t, pos[s] + i, 1, True
+                        batch.seq_id[j][0] = s
+                        j += 1
+                    plan.append((s, draft))
+                batch.n_tokens = j
                 rc = lc.llama_decode(ctx.ctx, batch)
                 if rc != 0:
                     if rc == 1:  # no KV cells left: the answers end here
                         break
                     raise ModelError(f"{self.name}: llama_decode returned {rc}")
                 going = []
-                for i, s in enumerate(active):
-                    t = lc.llama_sampler_sample(chains[s], ctx.ctx, i)
-                    if lc.llama_vocab_is_eog(vocab, t):
-                        continue
-                    outs[s].append(t)
-                    last[s] = t
-                    if len(outs[s]) < max_tokens:
+                j = 0
+                for s, draft in plan:
+                    ended = False
+                    for i in range(len(draft) + 1):
+                        t = lc.llama_sampler_sample(chains[s], ctx.ctx, j + i)
+                        if lc.llama_vocab_is_eog(vocab, t):
+                            ended = True
+                            break
+                        outs[s].append(t)
+                        drafts[s].push(t)
+                        if len(outs[s]) >= max_tokens:
+                            ended = True
+                            break
+                        if i == len(draft) or draft[i] != t:
+                            break
+                    j += len(draft) + 1
+                    if not ended:
+                        # cells up to pos + i hold tokens whose successors are known; the rest were drafts
+                        lc.llama_memory_seq_rm(mem, s, pos[s] + i + 1, -1)
+                        last[s], pos[s] = outs[s][-1], pos[s] + i + 1
                         going.append(s)
                 active = going
-                pos += 1
             return outs
         finally:
             for chain in chains:
