@@ -446,16 +446,7 @@ class LlamaCppEngine:
             llm = self.load()
             t0 = time.monotonic()
             if json_schema is None and not stop and self.draft_tokens and llm.metadata.get("tokenizer.chat_template"):
-                tokens = self._prompt_tokens(llm, messages)
-                room = self.n_ctx - len(tokens)
-                if room < 1:
-                    raise ContextOverflowError(f"{self.name}: the prompt ({len(tokens)} tokens) does not fit "
-                                               f"in the context window ({self.n_ctx} tokens)")
-                out_ids = self._decode(llm, tokens, 1, min(max_tokens, room), temperature,
-                                       seed if seed is not None else 0, should_stop)[0]
-                self._save_prefix(llm)
-                return Completion(llm.detokenize(out_ids).decode("utf-8", "replace"), len(tokens), len(out_ids),
-                                  int((time.monotonic() - t0) * 1000))
+                return self._answers(llm, messages, 1, max_tokens, temperature, seed or 0, should_stop)[0]
             kwargs: dict[str, Any] = {}
             if json_schema is not None:
                 kwargs["response_format"] = {"type": "json_object", "schema": json_schema}
@@ -517,16 +508,23 @@ class LlamaCppEngine:
                 out += self.chat_n(messages, min(self.n_seq_max, n - first), max_tokens=max_tokens,
                                    temperature=temperature, seed=seed + first, should_stop=should_stop)
             return out
+        with self._lock:
+            return self._answers(llm, messages, n, max_tokens, temperature, seed, should_stop)
+
+    def _answers(self, llm, messages: Sequence[Message], n: int, max_tokens: int, temperature: float, seed: int,
+                 should_stop: Callable[[], bool] | None) -> list[Completion]:
+        """`n` answers to `messages` decoded by `_decode` (the caller holds the lock), each with at most
+        `max_tokens`, capped so that all fit in `n_ctx`; the prompt's tokens and the wall time counted
+        on the first. Raises ContextOverflowError when the prompt leaves no room for `n` answers."""
+        t0 = time.monotonic()
         tokens = self._prompt_tokens(llm, messages)
         room = (self.n_ctx - len(tokens)) // n
         if room < 1:
             raise ContextOverflowError(f"{self.name}: the prompt ({len(tokens)} tokens) leaves no room in the "
                                        f"context window ({self.n_ctx} tokens) for {n} answers")
-        with self._lock:
-            t0 = time.monotonic()
-            outs = self._decode(llm, tokens, n, min(max_tokens, room), temperature, seed, should_stop)
-            self._save_prefix(llm)
-            ms = int((time.monotonic() - t0) * 1000)
+        outs = self._decode(llm, tokens, n, min(max_tokens, room), temperature, seed, should_stop)
+        self._save_prefix(llm)
+        ms = int((time.monotonic() - t0) * 1000)
         return [Completion(llm.detokenize(o).decode("utf-8", "replace"), len(tokens) if i == 0 else 0, len(o),
                            ms if i == 0 else 0) for i, o in enumerate(outs)]
 

@@ -243,18 +243,17 @@ class ModelStage:
             return (first_round if examples and r == 1 else sampled), shown, \
                 "model-kb-resample" if shown else "model-resample"
 
-        steps, shown, stage_of_round = round_plan(again)
-        todo = [(kind, temp, count, shown, stage_of_round) for kind, temp, count in steps]
+        steps, shown, stage = round_plan(again)
         seed = sum(count for r in range(again) for _kind, _temp, count in round_plan(r)[0])  # each answer its own
         seen = set() if seen is None else seen
         item_lines = item.text.count("\n") + 1
-        for kind, temp, count, shown_examples, stage in todo[:plans]:
+        for kind, temp, count in steps[:plans]:
             first, seed = seed, seed + count  # each answer its own seed, as when asked one by one
             if kind == "item" and (item.kind == "window" or item_lines > MAX_REWRITE_LINES):
                 continue
             if budget.exhausted():
                 return
-            msgs = modelfix.build_prompt(kind, rel, item, e, error_lines, extra, shown_examples,
+            msgs = modelfix.build_prompt(kind, rel, item, e, error_lines, extra, shown,
                                          scaffold=scaffold.title if scaffold else "", fill_lines=fill, hint=hint)
             for a, b in scaffold.renamed if scaffold else ():  # the error's help line as applied
                 msgs[-1]["content"] = msgs[-1]["content"].replace(a, b)
