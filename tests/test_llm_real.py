@@ -135,6 +135,9 @@ def test_a_greedy_answer_drafts_tokens_by_prompt_lookup(engine, monkeypatch):
     assert len(steps) < drafted.completion_tokens and max(steps) > 1
     assert engine._llm.n_tokens == drafted.prompt_tokens - 1
     monkeypatch.setattr(llm_mod.LookupDrafts, "SIZES", ())  # nothing ever drafted: one token per step
+    # the same cells for both loops: llama-cpp-python's gives up the kept prompts (earlier tests' ones),
+    # and where a token's cell lies changes the float sums enough to turn a greedy pick of a 135M model
+    engine._forget_kept()
     plain_loop = engine.chat(msgs, max_tokens=80)
     engine.draft_tokens = 0  # llama-cpp-python's create_chat_completion
     try:
@@ -144,6 +147,29 @@ def test_a_greedy_answer_drafts_tokens_by_prompt_lookup(engine, monkeypatch):
     with pytest.raises(CheckCancelledError):
         engine.chat(msgs, max_tokens=80, should_stop=lambda: True)
     assert engine._llm.n_tokens == drafted.prompt_tokens - 1
+
+
+def test_a_prompt_asked_again_after_another_is_not_read_again(smollm):
+    """Prompts that differ after the system prompt, asked by turns (as repair asks search/replace, then
+    an item rewrite, then search/replace samples): the earlier prompt's KV cells are kept in a sequence
+    of their own, so asking it again reads nothing new and answers exactly as the first time (the same
+    cells); with no prompt kept, the whole prompt after the system prompt is read again."""
+    system = {"role": "system", "content": "You fix Rust compile errors. " * 8}
+    a = [system, {"role": "user", "content": "error[E0308]: mismatched types. Fix `let x: u32 = \"a\";` " * 3}]
+    b = [system, {"role": "user", "content": "Rewrite `fn f() -> u32 { \"1\" }` so that it compiles. " * 3}]
+    eng = LlamaCppEngine(smollm, n_ctx=2048, n_threads=2, kept_prompts=2)
+    plain = LlamaCppEngine(smollm, n_ctx=2048, n_threads=2, kept_prompts=0)
+    try:
+        first, other, again = eng.chat(a, max_tokens=16), eng.chat(b, max_tokens=16), eng.chat(a, max_tokens=16)
+        assert first.cached_tokens == 0 and 0 < other.cached_tokens < other.prompt_tokens // 2  # the system prompt
+        assert again.cached_tokens == first.prompt_tokens - 1 and again.text == first.text
+        assert eng.chat_n(b, 2, max_tokens=8, seed=3)[0].cached_tokens == other.prompt_tokens - 1
+        assert sorted(len(k) for _, k in eng._kept) == sorted([first.prompt_tokens - 1, other.prompt_tokens - 1])
+        plain.chat(a, max_tokens=16), plain.chat(b, max_tokens=16)
+        assert plain.chat(a, max_tokens=16).cached_tokens == other.cached_tokens  # the system prompt only
+    finally:
+        eng.close()
+        plain.close()
 
 
 def test_prompt_lookup_drafts_follow_the_latest_occurrence():
@@ -176,3 +202,36 @@ def test_a_raw_newline_inside_a_json_string_is_kept():
     assert parse_json_answer('{ "code": "fn main() {\n}" } ') == {"code": "fn main() {\n}"}
     with pytest.raises(ModelAnswerError):
         parse_json_answer('{ "code": "fn main() {')
+
+
+def test_models_loading_in_two_threads_leave_stdout_alone(smollm, minilm):
+    """The language model loads in the background (`service.BackgroundLoad`) while the knowledge base
+    loads its embedding model: llama-cpp-python points fds 1 and 2 at /dev/null during each load, so
+    two at once must not overlap (`llm.LOAD_LOCK`), or `fix --json` may print into /dev/null."""
+    import os
+    import threading
+
+    from ferrofix.kb.embed import Embedder
+    from ferrofix.service import BackgroundLoad
+    before = [(os.fstat(fd).st_dev, os.fstat(fd).st_ino) for fd in (1, 2)]
+    for _ in range(4):
+        eng = LlamaCppEngine(smollm, n_ctx=512, n_threads=1, n_seq_max=1, kept_prompts=0)
+        emb = Embedder(minilm, n_threads=1)
+        go = threading.Barrier(2)
+        loading = threading.Thread(target=lambda: (go.wait(), BackgroundLoad(eng).wait()))
+        loading.start()
+        go.wait()
+        emb.embed(["a moved value"])
+        loading.join()
+        assert [(os.fstat(fd).st_dev, os.fstat(fd).st_ino) for fd in (1, 2)] == before
+        eng.close()
+
+
+def test_a_background_load_raises_its_error_when_waited_for(tmp_path):
+    from ferrofix.service import BackgroundLoad
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(b"not a model")
+    loading = BackgroundLoad(LlamaCppEngine(bad))
+    loading.wait(raise_error=False)
+    with pytest.raises(ModelError, match="bad magic"):
+        loading.wait()

@@ -84,16 +84,21 @@ def fix(path: Path = typer.Argument(Path("."), help="A crate or workspace direct
     s = _settings()
     ws = locate_workspace(path)
     engine = None if no_llm else make_engine(s, model)
-    if engine is not None:
-        with err.status(f"loading {engine.name}…"):
-            engine.load()
+    loading = service.BackgroundLoad(engine) if engine is not None else None
     opts = service.repair_options(s, use_llm=not no_llm, max_rounds=max_rounds, timeout_s=timeout)
     if run_tests is not None:
         opts.run_tests = run_tests
     kb = None if no_kb or no_llm or s.kb.examples <= 0 else open_kb(s, quiet=True, require_records=True)
     examples = service.kb_examples(kb, s) if kb is not None else None
-    with err.status("fixing…") as status:
-        result = repair(ws.root, opts, engine=engine, progress=lambda m: status.update(m[:100]), examples=examples)
+    try:
+        with err.status("fixing…") as status:
+            result = repair(ws.root, opts, engine=engine, progress=lambda m: status.update(m[:100]),
+                            examples=examples)
+    finally:
+        if loading is not None:  # never leave while llama.cpp is loading; its error is raised below
+            loading.wait(raise_error=False)
+    if loading is not None:
+        loading.wait()
     written: list[str] = []
     if result.files:
         service.log_fixes(s, [e.code or "" for e in service.fixed_errors(result)], "offered", "cli")

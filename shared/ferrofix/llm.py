@@ -43,12 +43,15 @@ Message = dict[str, str]  # {"role": "system"|"user"|"assistant", "content": str
 
 @dataclass(frozen=True, slots=True)
 class Completion:
-    """A model answer: its text, prompt and completion sizes in tokens, and wall time in ms."""
+    """A model answer: its text, prompt and completion sizes in tokens, and wall time in ms.
+    `cached_tokens`: the prompt's tokens whose KV cells an earlier prompt left (not read again; OpenAI's
+    `usage.prompt_tokens_details.cached_tokens`)."""
 
     text: str
     prompt_tokens: int = 0
     completion_tokens: int = 0
     elapsed_ms: int = 0
+    cached_tokens: int = 0
 
 
 class Engine(Protocol):
@@ -76,6 +79,13 @@ class Engine(Protocol):
         wall time are counted once, on the first answer (the others carry 0), so sums stay true.
         Cancellation and errors as in `chat`."""
         ...
+
+
+#: Held while llama-cpp-python loads a model: `Llama(verbose=False)` points fds 1 and 2 at /dev/null for the
+#: load and restores what it saved (`_utils.suppress_stdout_stderr`), so two loads at once in two threads
+#: (the model loading in the background while the knowledge base loads its embedding model) could leave
+#: stdout pointing at /dev/null — a `fix --json` then printed nothing.
+LOAD_LOCK = threading.Lock()
 
 
 def _default_threads() -> int:
@@ -206,6 +216,16 @@ def describe_backend(gpu_layers: int, info: BackendInfo | None = None) -> str:
     return f"{info.name}: {'all layers' if n == -1 else f'{n} layers'} on the GPU"
 
 
+def _shared_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    """How many leading items `a` and `b` have in common."""
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
 class LookupDrafts:
     """Drafts for prompt-lookup decoding (`LlamaCppEngine._decode`) over a growing token list.
 
@@ -273,7 +293,9 @@ class LlamaCppEngine:
     `chat_n` decodes in one batch (the context is made with llama.cpp's unified KV cache, so the
     sequences share the prompt's cells and together fit in `n_ctx`), `draft_tokens` the most tokens a
     step of an answer drafts by prompt lookup (`_decode`; 0 = one token per step, and `chat` through
-    llama-cpp-python's own loop). The model loads on the first
+    llama-cpp-python's own loop), `kept_prompts` how many earlier prompts keep their KV cells in
+    sequences of their own for a later prompt that starts the same way (`_read_prompt`). The model
+    loads on the first
     `chat` (or `load()`); load errors (missing or corrupt file) raise ModelError. Instances are shared
     per (path, n_ctx, gpu_layers) through `LlamaCppEngine.shared`.
     """
@@ -283,8 +305,10 @@ class LlamaCppEngine:
 
     def __init__(self, model_path: Path, *, n_ctx: int = 8192, n_threads: int | None = None,
                  embedding: bool = False, n_seq_max: int = 4, gpu_layers: int = -1,
-                 draft_tokens: int = 8) -> None:
+                 draft_tokens: int = 8, kept_prompts: int = 3) -> None:
         self.model_path = Path(model_path)
+        self.kept_prompts = 0 if embedding else max(0, kept_prompts)
+        self._kept: list[tuple[int, list[int]]] = []  # (sequence id, tokens held), the latest used last
         self.draft_tokens = max(0, draft_tokens)
         self.name = self.model_path.stem
         self.n_ctx = n_ctx
@@ -296,6 +320,7 @@ class LlamaCppEngine:
         self._llm = None
         self._formatter = None
         self._lock = threading.Lock()
+        self._load_lock = threading.Lock()
 
     @classmethod
     def shared(cls, model_path: Path, *, n_ctx: int = 8192, n_threads: int | None = None,
@@ -311,9 +336,17 @@ class LlamaCppEngine:
             return eng
 
     def load(self):
-        """Load the model now (idempotent). Raises ModelError for a missing, non-GGUF or corrupt file."""
+        """Load the model now (idempotent; a call while another thread loads waits for it). Raises
+        ModelError for a missing, non-GGUF or corrupt file."""
         if self._llm is not None:
             return self._llm
+        with self._load_lock:
+            if self._llm is None:
+                self._load()
+            return self._llm
+
+    def _load(self) -> None:
+        """`load`'s work; `_llm` is set last, once the model is ready."""
         if not self.model_path.is_file():
             raise ModelError(f"model file not found: {self.model_path}")
         with open(self.model_path, "rb") as f:
@@ -328,33 +361,35 @@ class LlamaCppEngine:
         except ValueError as e:
             raise ModelError(f"{self.model_path}: {e}") from e
         try:
-            self._llm = Llama(model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=self.n_threads,
-                              n_threads_batch=self.n_threads, n_gpu_layers=n_gpu_layers,
-                              embedding=self.embedding, verbose=False)
+            with LOAD_LOCK:
+                llm = Llama(model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=self.n_threads,
+                            n_threads_batch=self.n_threads, n_gpu_layers=n_gpu_layers,
+                            embedding=self.embedding, verbose=False)
         except Exception as e:  # llama.cpp reports corrupt files as ValueError/RuntimeError
             raise ModelError(f"{self.model_path}: cannot load model ({e})") from e
         self.n_gpu_layers = n_gpu_layers
         if not self.embedding:
-            if self.n_seq_max > 1:
-                self._parallel_context(self._llm)
-            self._restore_prefix(self._llm)
-        return self._llm
+            if self.n_seq_max > 1 or self.kept_prompts:
+                self._parallel_context(llm)
+            self._restore_prefix(llm)
+        self._llm = llm
 
     def _parallel_context(self, llm) -> None:
         """Replace llama-cpp-python's context (made for one sequence; its `Llama` takes no `n_seq_max`)
-        by one for `n_seq_max` sequences over a unified KV cache of `n_ctx` cells, on the same weights.
-        `Llama`'s own calls keep using sequence 0. A failure keeps the one-sequence context."""
+        by one for `n_seq_max` + `kept_prompts` sequences over a unified KV cache of `n_ctx` cells, on the
+        same weights. `Llama`'s own calls keep using sequence 0. A failure keeps the one-sequence context
+        (no batches, no kept prompts)."""
         import contextlib
 
         from llama_cpp import _internals
         params = llm.context_params
         old = (params.n_seq_max, params.kv_unified)
-        params.n_seq_max, params.kv_unified = self.n_seq_max, True
+        params.n_seq_max, params.kv_unified = self.n_seq_max + self.kept_prompts, True
         try:
             ctx = _internals.LlamaContext(model=llm._model, params=params, verbose=False)
         except Exception:  # not enough memory for the larger compute buffers: stay with one sequence
             params.n_seq_max, params.kv_unified = old
-            self.n_seq_max = 1
+            self.n_seq_max, self.kept_prompts = 1, 0
             return
         llm._ctx.close()
         llm._ctx = llm._stack.enter_context(contextlib.closing(ctx))
@@ -368,7 +403,7 @@ class LlamaCppEngine:
         from .cargo import cache_dir
         st = self.model_path.stat()
         key = (f"{self.model_path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{self.n_ctx}|{llama_cpp.__version__}"
-               f"|seq{self.n_seq_max}")
+               f"|seq{self.n_seq_max}+{self.kept_prompts}")
         base = Path(os.environ.get("FERROFIX_LLM_STATE_DIR") or cache_dir() / "llm-states")
         return base / f"{self.model_path.stem}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz"
 
@@ -391,8 +426,11 @@ class LlamaCppEngine:
             buf = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
             if llama_cpp.llama_state_set_data(llm._ctx.ctx, buf, len(data)) != len(data):
                 raise ValueError("llama.cpp refused the state")
+            for seq in range(1, self.n_seq_max + self.kept_prompts):  # the saving process's kept prompts
+                llama_cpp.llama_memory_seq_rm(llm._ctx.memory, seq, -1, -1)
             llm.input_ids = ids.copy()
             llm.n_tokens = n
+            self._kept = []
         except FileNotFoundError:
             return
         except Exception:  # a state from another build or a damaged file: start cold
@@ -429,6 +467,7 @@ class LlamaCppEngine:
             if self._llm is not None:
                 self._llm.close()
                 self._llm = None
+                self._kept = []
 
     def count_tokens(self, text: str) -> int:
         """Number of tokens `text` takes in this model's vocabulary."""
@@ -447,6 +486,7 @@ class LlamaCppEngine:
             t0 = time.monotonic()
             if json_schema is None and not stop and self.draft_tokens and llm.metadata.get("tokenizer.chat_template"):
                 return self._answers(llm, messages, 1, max_tokens, temperature, seed or 0, should_stop)[0]
+            self._forget_kept()  # llama-cpp-python's loop counts on the whole cache for its prompt
             kwargs: dict[str, Any] = {}
             if json_schema is not None:
                 kwargs["response_format"] = {"type": "json_object", "schema": json_schema}
@@ -518,15 +558,16 @@ class LlamaCppEngine:
         on the first. Raises ContextOverflowError when the prompt leaves no room for `n` answers."""
         t0 = time.monotonic()
         tokens = self._prompt_tokens(llm, messages)
-        room = (self.n_ctx - len(tokens)) // n
+        kept = self._make_room(tokens, len(tokens) + n * max_tokens + self.draft_tokens)
+        room = (self.n_ctx - len(tokens) - kept) // n
         if room < 1:
             raise ContextOverflowError(f"{self.name}: the prompt ({len(tokens)} tokens) leaves no room in the "
                                        f"context window ({self.n_ctx} tokens) for {n} answers")
-        outs = self._decode(llm, tokens, n, min(max_tokens, room), temperature, seed, should_stop)
+        outs, cached = self._decode(llm, tokens, n, min(max_tokens, room), temperature, seed, should_stop)
         self._save_prefix(llm)
         ms = int((time.monotonic() - t0) * 1000)
         return [Completion(llm.detokenize(o).decode("utf-8", "replace"), len(tokens) if i == 0 else 0, len(o),
-                           ms if i == 0 else 0) for i, o in enumerate(outs)]
+                           ms if i == 0 else 0, cached if i == 0 else 0) for i, o in enumerate(outs)]
 
     def _prompt_tokens(self, llm, messages: Sequence[Message]) -> list[int]:
         """The chat `messages` as the GGUF's chat template writes them, tokenized as llama-cpp-python's
@@ -540,29 +581,88 @@ class LlamaCppEngine:
         prompt = self._formatter(messages=list(messages))
         return llm.tokenize(prompt.prompt.encode("utf-8"), add_bos=not prompt.added_special, special=True)
 
-    @staticmethod
-    def _read_prompt(llm, tokens: list[int]) -> int:
-        """Evaluate `tokens` but the last on sequence 0 through Llama's own path, reusing the KV cells of
-        the longest prefix it shares with the previous prompt; this keeps llama-cpp-python's prefix cache
-        (`input_ids`, `n_tokens`) true for the next `chat`. Returns the position of the last token,
-        which the caller decodes."""
+    def _read_prompt(self, llm, tokens: list[int]) -> tuple[int, int]:
+        """Evaluate `tokens` but the last on sequence 0 (the caller decodes the last with the answer),
+        reading only what follows the longest prefix they share with the prompt sequence 0 holds or
+        with a kept prompt. Before sequence 0 is cut back, its prompt is kept in a sequence of its own
+        (`kept_prompts` of them, the least recently used given up first; in the unified KV cache the
+        cells are shared, not copied), and a kept prompt that shares more is copied onto sequence 0
+        (`llama_memory_seq_cp`) — llama.cpp server's prompt cache does the same across its slots.
+        Repair asks by turns prompts that differ soon after the system prompt (search/replace, item
+        rewrite, without the examples, compiler feedback): without this every turn re-read its whole
+        prompt, 300-600 tokens, 4-7 s on 2 cores. Keeps llama-cpp-python's prefix cache (`input_ids`,
+        `n_tokens`) true for sequence 0. Returns the position of the last token and the number of
+        tokens reused."""
         import llama_cpp as lc
-        keep = 0
-        for a, b in zip(llm._input_ids.tolist(), tokens[:-1]):
-            if a != b:
-                break
-            keep += 1
-        if keep < llm.n_tokens:
-            lc.llama_memory_seq_rm(llm._ctx.memory, 0, keep, -1)
+        mem = llm._ctx.memory
+        want = tokens[:-1]
+        held = llm._input_ids.tolist()
+        keep = _shared_prefix(held, want)
+        source = max(self._kept, key=lambda k: _shared_prefix(k[1], want), default=None)
+        if source is not None and _shared_prefix(source[1], want) <= keep:
+            source = None
+        if keep < len(held):
+            self._keep_prompt(llm, held, avoid=source)
+        if source is not None:
+            seq, kept = source
+            keep = _shared_prefix(kept, want)
+            lc.llama_memory_seq_rm(mem, 0, -1, -1)
+            lc.llama_memory_seq_cp(mem, seq, 0, 0, keep)
+            llm.input_ids[:keep] = kept[:keep]
             llm.n_tokens = keep
-        if keep < len(tokens) - 1:
-            llm.eval(tokens[keep:-1])
-        return len(tokens) - 1
+            self._kept.remove(source)
+            self._kept.append(source)
+        elif keep < llm.n_tokens:
+            lc.llama_memory_seq_rm(mem, 0, keep, -1)
+            llm.n_tokens = keep
+        if keep < len(want):
+            llm.eval(want[keep:])
+        return len(want), keep
+
+    def _keep_prompt(self, llm, held: list[int], avoid: tuple[int, list[int]] | None) -> None:
+        """Keep the prompt `held` (sequence 0's tokens) in a sequence of its own, unless a kept prompt
+        starts with it; kept prompts it starts with give up their sequence to it, and when all
+        `kept_prompts` are taken the least recently used other than `avoid` is given up."""
+        import llama_cpp as lc
+        if not self.kept_prompts or not held or any(_shared_prefix(k, held) == len(held) for _, k in self._kept):
+            return
+        for entry in [e for e in self._kept if _shared_prefix(e[1], held) == len(e[1])]:
+            self._give_up(entry)
+        others = [e for e in self._kept if e is not avoid]
+        if len(self._kept) >= self.kept_prompts:
+            if not others:
+                return
+            self._give_up(others[0])
+        used = {seq for seq, _ in self._kept}
+        seq = next(q for q in range(self.n_seq_max, self.n_seq_max + self.kept_prompts) if q not in used)
+        lc.llama_memory_seq_cp(llm._ctx.memory, 0, seq, 0, len(held))
+        self._kept.append((seq, held))
+
+    def _give_up(self, entry: tuple[int, list[int]]) -> None:
+        """Free a kept prompt's sequence (its cells, unless another sequence shares them)."""
+        import llama_cpp as lc
+        lc.llama_memory_seq_rm(self._llm._ctx.memory, entry[0], -1, -1)
+        self._kept.remove(entry)
+
+    def _forget_kept(self) -> None:
+        """Give up every kept prompt."""
+        for entry in list(self._kept):
+            self._give_up(entry)
+
+    def _make_room(self, tokens: list[int], cells: int) -> int:
+        """Give up kept prompts, least recently used first, until `cells` KV cells fit beside them in
+        `n_ctx`; returns the cells the rest still hold apart from `tokens`' prefix (an upper bound)."""
+        def held() -> int:
+            return sum(len(k) - _shared_prefix(k, tokens) for _, k in self._kept)
+        while self._kept and cells + held() > self.n_ctx:
+            self._give_up(self._kept[0])
+        return held()
 
     def _decode(self, llm, tokens: list[int], n: int, max_tokens: int, temperature: float, seed: int,
-                should_stop: Callable[[], bool] | None) -> list[list[int]]:
+                should_stop: Callable[[], bool] | None) -> tuple[list[list[int]], int]:
         """`n` answers to the prompt `tokens` (1 for `chat`, several for `chat_n`): the generated token ids
-        of each, end-of-generation excluded, at most `max_tokens` each.
+        of each, end-of-generation excluded, at most `max_tokens` each, and the prompt's tokens whose KV
+        cells were reused (`_read_prompt`).
 
         The sequences are llama.cpp's `examples/batched`: the prompt is evaluated once on sequence 0
         (`_read_prompt`), its KV cells are shared with sequences 1…n-1 (`llama_memory_seq_cp`), and
@@ -586,7 +686,7 @@ class LlamaCppEngine:
         import llama_cpp as lc
         ctx = llm._ctx
         mem = ctx.memory
-        start = self._read_prompt(llm, tokens)
+        start, cached = self._read_prompt(llm, tokens)
         for s in range(1, n):
             lc.llama_memory_seq_cp(mem, 0, s, 0, start)
         batch = lc.llama_batch_init(n + self.draft_tokens, 0, n)
@@ -641,7 +741,7 @@ class LlamaCppEngine:
                         last[s], pos[s] = outs[s][-1], pos[s] + i + 1
                         going.append(s)
                 active = going
-            return outs
+            return outs, cached
         finally:
             for chain in chains:
                 lc.llama_sampler_free(chain)

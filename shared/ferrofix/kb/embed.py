@@ -45,8 +45,11 @@ class Embedder:
                 raise ModelError(f"embedding model not found: {self.path}")
             try:
                 from llama_cpp import Llama
-                self._llm = Llama(model_path=str(self.path), embedding=True, n_ctx=512, n_batch=512,
-                                  n_ubatch=512, n_threads=self.n_threads, verbose=False)
+
+                from ..llm import LOAD_LOCK
+                with LOAD_LOCK:  # one llama.cpp load at a time (see LOAD_LOCK)
+                    self._llm = Llama(model_path=str(self.path), embedding=True, n_ctx=512, n_batch=512,
+                                      n_ubatch=512, n_threads=self.n_threads, verbose=False)
             except Exception as e:
                 raise ModelError(f"{self.path}: cannot load embedding model ({e})") from e
         return self._llm
