@@ -806,6 +806,22 @@ def test_the_samples_are_asked_for_again_while_the_budget_lasts(crate):
     assert len(sampled) == len(set(sampled)) == 5, eng.seeds
 
 
+def test_rounds_go_on_after_the_fourth_while_the_budget_lasts(crate):
+    """Rounds of samples go on past the fourth (12 answers with samples=2: 4 + 4 + 2 + 2) while the
+    budget lasts; the fifth round shows the example again."""
+    asked = 0
+
+    def answer(msgs):
+        nonlocal asked
+        asked += 1
+        return MATCH_ARM_FIX if asked > 12 else PLACEHOLDER_ARM
+
+    res = repair(crate("match_arm"), RepairOptions(samples=2, max_rounds=1), engine=ScriptedEngine(answer),
+                 examples=lambda d: [E0004_EXAMPLE])
+    assert res.fixed, res.trace
+    assert asked == 13 and [a.stage for a in res.trace if a.outcome == "accepted"] == ["model-kb-resample"]
+
+
 SIDES = """
 pub fn sides(shape: Shape) -> u32 {
     match shape {

@@ -396,18 +396,22 @@ class FerrofixTools:
             s = self.settings()
             with _workspace(root_path, inline) as ws:
                 engine = service.make_engine(s) if use_model else None
-                if engine is not None:
-                    progress(f"loading {engine.name}")
-                    engine.load()
+                # the weights load while the compiler and the rules work (`service.BackgroundLoad`)
+                loading = service.BackgroundLoad(engine) if engine is not None else None
                 opts = service.repair_options(s, use_llm=use_model, timeout_s=timeout_s)
-                kb = service.open_kb(s, require_records=True) if use_model and s.kb.examples > 0 else None
+                kb = None
                 try:
+                    kb = service.open_kb(s, require_records=True) if use_model and s.kb.examples > 0 else None
                     examples = service.kb_examples(kb, s) if kb is not None else None
                     result = repair(ws.root, opts, engine=engine, progress=progress, cancel=cancel,
                                     examples=examples)
                 finally:
                     if kb is not None:
                         kb.close()
+                    if loading is not None:
+                        loading.wait(raise_error=False)
+                if loading is not None:
+                    loading.wait()  # a model that cannot load is an error, as before
                 # positions: the first check's errors in the files as they were, the rest in the new texts
                 remaining_ids = {identity(d) for d in result.remaining_errors}
                 initial = [_diagnostic(d, ws.root) for d in result.initial_errors]
