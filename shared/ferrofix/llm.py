@@ -530,7 +530,7 @@ class LlamaCppEngine:
         prompt's shared KV cells, one `llama_decode` per step for all of them, each with its own sampler
         chain (top-k 40, top-p 0.95, min-p 0.05, `temperature`, seed `seed + i`: llama-cpp-python's
         defaults) and its prompt-lookup drafts. Sequences end at an end-of-generation token or
-        `max_tokens`, capped so that all of them fit in `n_ctx`. Afterwards the KV cache holds the
+        `max_tokens`, capped so that all of them fit in `n_ctx`. Afterwards sequence 0 holds the
         prompt only, as after `chat`. More than `n_seq_max` answers
         take several batches; `n` calls of `chat` stand in when the model has no chat template.
         Raises ContextOverflowError when the prompt leaves no room for `n` answers."""
@@ -598,14 +598,15 @@ class LlamaCppEngine:
         want = tokens[:-1]
         held = llm._input_ids.tolist()
         keep = _shared_prefix(held, want)
-        source = max(self._kept, key=lambda k: _shared_prefix(k[1], want), default=None)
-        if source is not None and _shared_prefix(source[1], want) <= keep:
-            source = None
+        source, shared = None, keep  # the kept prompt that shares more than sequence 0, if any
+        for entry in self._kept:
+            if (n := _shared_prefix(entry[1], want)) > shared:
+                source, shared = entry, n
         if keep < len(held):
             self._keep_prompt(llm, held, avoid=source)
         if source is not None:
             seq, kept = source
-            keep = _shared_prefix(kept, want)
+            keep = shared
             lc.llama_memory_seq_rm(mem, 0, -1, -1)
             lc.llama_memory_seq_cp(mem, seq, 0, 0, keep)
             llm.input_ids[:keep] = kept[:keep]
@@ -680,9 +681,9 @@ class LlamaCppEngine:
         prompt's code (a SEARCH block, an item rewritten whole), so several tokens pass per step, whose
         cost on a CPU grows little with a few more tokens (bench/lookup_decoding.py).
 
-        Afterwards the KV cache holds the prompt only. Raises CheckCancelledError when `should_stop()`
-        turns True (polled once per step), ModelError when llama.cpp fails; a full KV cache ends the
-        answers where they are."""
+        Afterwards sequence 0 holds the prompt only (and the kept prompts theirs). Raises
+        CheckCancelledError when `should_stop()` turns True (polled once per step), ModelError when
+        llama.cpp fails; a full KV cache ends the answers where they are."""
         import llama_cpp as lc
         ctx = llm._ctx
         mem = ctx.memory
